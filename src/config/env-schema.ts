@@ -1,0 +1,127 @@
+import { z } from 'zod';
+
+/**
+ * The environment the gateway reads, exactly as `gateway.md` names it. Values that depend
+ * on the profile are optional here and filled in by `loadConfig` from `profiles.ts`.
+ */
+
+const bool = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], { message: 'must be true or false' }))
+  .transform((v) => v === 'true' || v === '1' || v === 'yes' || v === 'on');
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z
+    .string()
+    .trim()
+    .regex(/^-?\d+$/, { message: 'must be a whole number' })
+    .transform(Number)
+    .pipe(z.number().int().min(min, { message: `must be at least ${min}` }).max(max, { message: `must be at most ${max}` }));
+
+const httpUrl = z
+  .string()
+  .trim()
+  .pipe(z.url({ protocol: /^https?$/, message: 'must be an http:// or https:// URL' }))
+  .transform((u) => u.replace(/\/+$/, ''));
+
+const semver = z
+  .string()
+  .trim()
+  .regex(/^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/, { message: 'must be a semantic version such as 1.0.0' });
+
+const csv = z
+  .string()
+  .transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean));
+
+const apiKeys = z
+  .string()
+  .transform((s, ctx) => {
+    const keys: Array<{ name: string; key: string }> = [];
+    for (const pair of s.split(',').map((p) => p.trim()).filter(Boolean)) {
+      const sep = pair.indexOf(':');
+      const name = pair.slice(0, sep).trim();
+      const key = pair.slice(sep + 1).trim();
+      if (sep <= 0 || !/^[A-Za-z0-9._-]+$/.test(name) || key.length < 16) {
+        ctx.addIssue({ code: 'custom', message: 'must be name:key pairs, comma separated; names of A-Z a-z 0-9 . _ -, keys of at least 16 characters' });
+        return z.NEVER;
+      }
+      keys.push({ name, key });
+    }
+    return keys;
+  });
+
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test'], { message: 'must be development, production or test' }).default('development'),
+  PORT: int(0, 65535).default(3000),
+  HOST: z.string().trim().min(1).default('0.0.0.0'),
+
+  JWT_SECRET: z.string({ message: 'is required' }).min(32, { message: 'must be at least 32 characters' }),
+  JWT_ISSUER: z.string().trim().min(1).optional(),
+  JWT_AUDIENCE: z.string().trim().min(1).optional(),
+  JWT_JWKS_URL: httpUrl.optional(),
+
+  AUTH_SERVICE_URL: httpUrl.optional(),
+  COMMENT_SERVICE_URL: httpUrl.optional(),
+  INDUSTRY_SERVICE_URL: httpUrl.optional(),
+  NPS_SERVICE_URL: httpUrl.optional(),
+
+  SHARED_KNOWLEDGE_VERSION: semver.default('1.0.0'),
+  SYNC_CHECK_INTERVAL: int(1000).optional(),
+  SYNC_WARNING_THRESHOLD: int(0).optional(),
+  SYNC_CRITICAL_THRESHOLD: int(0).optional(),
+  SYNC_AUTO_UPDATE: bool.optional(),
+  SYNC_ALERT_WEBHOOK_URL: httpUrl.optional(),
+
+  FEATURE_SYNC_MONITORING: bool.default(true),
+  FEATURE_ORCHESTRATION: bool.default(true),
+  ORCHESTRATION_CACHE_ENABLED: bool.default(true),
+  CIRCUIT_BREAKER_ENABLED: bool.default(true),
+  FEATURE_REQUEST_TRACING: bool.default(true),
+
+  ORCHESTRATION_TIMEOUT: int(1, 600_000).optional(),
+  ORCHESTRATION_CACHE_EXPIRY: int(0).optional(),
+  ORCHESTRATION_RETRY_ATTEMPTS: int(0, 10).optional(),
+  CIRCUIT_BREAKER_FAILURE_THRESHOLD: int(1, 1000).default(5),
+  CIRCUIT_BREAKER_RESET_TIMEOUT: int(1).default(60_000),
+
+  CACHE_TTL_USER: int(0).optional(),
+  CACHE_TTL_DASHBOARD: int(0).optional(),
+  CACHE_TTL_INDUSTRIES: int(0).optional(),
+  CACHE_TTL_JOBS: int(0).optional(),
+  CACHE_STALE_FACTOR: z
+    .string()
+    .trim()
+    .regex(/^\d+(\.\d+)?$/, { message: 'must be a number of at least 1' })
+    .transform(Number)
+    .pipe(z.number().min(1, { message: 'must be at least 1' }))
+    .default(10),
+  CACHE_MAX_ENTRIES: int(100).default(50_000),
+  CACHE_MAX_BYTES: int(1024 * 1024).default(64 * 1024 * 1024),
+
+  MONITORING_PUBLIC: bool.optional(),
+  GRAPHIQL: bool.default(true),
+  GRAPHQL_INTROSPECTION: bool.optional(),
+  GRAPHQL_MAX_DEPTH: int(1, 100).default(10),
+  GRAPHQL_MAX_ALIASES: int(1, 1000).default(15),
+  GRAPHQL_MAX_BATCH: int(1, 100).default(10),
+  GRAPHQL_BODY_LIMIT: int(1024).default(1024 * 1024),
+
+  REDIS_URL: z
+    .string()
+    .trim()
+    .regex(/^rediss?:\/\/.+/, { message: 'must be a redis:// or rediss:// URL' })
+    .optional(),
+  GATEWAY_SIGNING_SECRET: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
+  GATEWAY_API_KEYS: apiKeys.optional(),
+  RATE_LIMIT_WINDOW_MS: int(1000).default(60_000),
+  RATE_LIMIT_MAX: int(1).default(600),
+  CORS_ORIGINS: csv.optional(),
+
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'must be one of fatal, error, warn, info, debug, trace, silent' }).default('info'),
+  ENABLE_COLORS: bool.default(false),
+  OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl.optional(),
+});
+
+export type Env = z.infer<typeof envSchema>;

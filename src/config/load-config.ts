@@ -1,0 +1,209 @@
+import { envSchema, type Env } from './env-schema.js';
+import { defaultTtls, profiles } from './profiles.js';
+
+export const SERVICE_NAMES = ['auth', 'comment', 'industry', 'nps'] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+export function isServiceName(value: unknown): value is ServiceName {
+  return typeof value === 'string' && (SERVICE_NAMES as readonly string[]).includes(value);
+}
+
+/** The validated, defaulted, frozen configuration every other module receives. */
+export interface GatewayConfig {
+  readonly env: 'development' | 'production' | 'test';
+  readonly profile: 'development' | 'production';
+  readonly port: number;
+  readonly host: string;
+  readonly version: string;
+  readonly services: Readonly<Record<ServiceName, { readonly url: string }>>;
+  readonly auth: {
+    readonly jwtSecret: string;
+    readonly issuer?: string;
+    readonly audience?: string;
+    readonly jwksUrl?: string;
+    readonly apiKeys: ReadonlyArray<{ readonly name: string; readonly key: string }>;
+    readonly tokenCacheTtlMs: number;
+  };
+  readonly sync: {
+    readonly enabled: boolean;
+    readonly expectedVersion: string;
+    readonly checkIntervalMs: number;
+    readonly warningThresholdMs: number;
+    readonly criticalThresholdMs: number;
+    readonly autoUpdate: boolean;
+    readonly alertWebhookUrl?: string;
+  };
+  readonly orchestration: {
+    readonly enabled: boolean;
+    readonly timeoutMs: number;
+    readonly retryAttempts: number;
+  };
+  readonly cache: {
+    readonly enabled: boolean;
+    readonly defaultTtlMs: number;
+    readonly ttl: Readonly<{ user: number; dashboard: number; industries: number; jobs: number; token: number }>;
+    readonly staleFactor: number;
+    readonly maxEntries: number;
+    readonly maxBytes: number;
+  };
+  readonly breaker: {
+    readonly enabled: boolean;
+    readonly failureThreshold: number;
+    readonly resetTimeoutMs: number;
+  };
+  readonly graphql: {
+    readonly graphiql: boolean;
+    readonly introspection: boolean;
+    readonly maxDepth: number;
+    readonly maxAliases: number;
+    readonly maxBatch: number;
+    readonly bodyLimit: number;
+  };
+  readonly monitoringPublic: boolean;
+  readonly redisUrl?: string;
+  readonly signingSecret?: string;
+  readonly rateLimit: { readonly windowMs: number; readonly max: number };
+  readonly corsOrigins: readonly string[];
+  readonly log: { readonly level: string; readonly colors: boolean };
+  readonly requestTracing: boolean;
+  readonly otlpEndpoint?: string;
+}
+
+export interface ConfigIssue {
+  variable: string;
+  message: string;
+}
+
+/** Thrown by `loadConfig`; `message` names every bad variable, one per line. */
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  constructor(readonly issues: ConfigIssue[]) {
+    super(`Invalid configuration:\n${issues.map((i) => `  - ${i.variable}: ${i.message}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const SERVICE_URL_VARS: Record<ServiceName, keyof Env & `${string}_SERVICE_URL`> = {
+  auth: 'AUTH_SERVICE_URL',
+  comment: 'COMMENT_SERVICE_URL',
+  industry: 'INDUSTRY_SERVICE_URL',
+  nps: 'NPS_SERVICE_URL',
+};
+
+/**
+ * Validates `env` once, applies the profile and returns a frozen config. Every problem is
+ * collected first, so one message names every bad variable.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env, version = '0.0.0'): GatewayConfig {
+  // An empty variable means "not set": `FOO=` in a .env file should fall back to the default.
+  const raw = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(raw);
+  const issues: ConfigIssue[] = parsed.success
+    ? []
+    : parsed.error.issues.map((i) => ({ variable: String(i.path[0] ?? '(environment)'), message: i.message }));
+
+  for (const [service, variable] of Object.entries(SERVICE_URL_VARS)) {
+    if (raw[variable] === undefined) issues.push({ variable, message: `is required (the URL of the ${service} service)` });
+  }
+  if (!parsed.success) throw new ConfigError(dedupe(issues));
+  const e = parsed.data;
+  const profileName = e.NODE_ENV === 'production' ? 'production' : 'development';
+  const p = profiles[profileName];
+  const warning = e.SYNC_WARNING_THRESHOLD ?? p.syncWarningThresholdMs;
+  const critical = e.SYNC_CRITICAL_THRESHOLD ?? p.syncCriticalThresholdMs;
+  if (critical < warning) {
+    issues.push({ variable: 'SYNC_CRITICAL_THRESHOLD', message: `must not be below SYNC_WARNING_THRESHOLD (${warning} ms)` });
+  }
+  if (issues.length > 0) throw new ConfigError(dedupe(issues));
+
+  const cacheExpiry = e.ORCHESTRATION_CACHE_EXPIRY ?? p.cacheExpiryMs;
+  const config: GatewayConfig = {
+    env: e.NODE_ENV,
+    profile: profileName,
+    port: e.PORT,
+    host: e.HOST,
+    version,
+    services: {
+      auth: { url: e.AUTH_SERVICE_URL! },
+      comment: { url: e.COMMENT_SERVICE_URL! },
+      industry: { url: e.INDUSTRY_SERVICE_URL! },
+      nps: { url: e.NPS_SERVICE_URL! },
+    },
+    auth: {
+      jwtSecret: e.JWT_SECRET,
+      issuer: e.JWT_ISSUER,
+      audience: e.JWT_AUDIENCE,
+      jwksUrl: e.JWT_JWKS_URL,
+      apiKeys: e.GATEWAY_API_KEYS ?? [],
+      tokenCacheTtlMs: defaultTtls.token,
+    },
+    sync: {
+      enabled: e.FEATURE_SYNC_MONITORING,
+      expectedVersion: e.SHARED_KNOWLEDGE_VERSION,
+      checkIntervalMs: e.SYNC_CHECK_INTERVAL ?? p.syncCheckIntervalMs,
+      warningThresholdMs: warning,
+      criticalThresholdMs: critical,
+      autoUpdate: e.SYNC_AUTO_UPDATE ?? p.syncAutoUpdate,
+      alertWebhookUrl: e.SYNC_ALERT_WEBHOOK_URL,
+    },
+    orchestration: {
+      enabled: e.FEATURE_ORCHESTRATION,
+      timeoutMs: e.ORCHESTRATION_TIMEOUT ?? p.timeoutMs,
+      retryAttempts: e.ORCHESTRATION_RETRY_ATTEMPTS ?? p.retryAttempts,
+    },
+    cache: {
+      enabled: e.ORCHESTRATION_CACHE_ENABLED,
+      defaultTtlMs: cacheExpiry,
+      ttl: {
+        user: e.CACHE_TTL_USER ?? defaultTtls.user,
+        dashboard: e.CACHE_TTL_DASHBOARD ?? defaultTtls.dashboard,
+        industries: e.CACHE_TTL_INDUSTRIES ?? defaultTtls.industries,
+        jobs: e.CACHE_TTL_JOBS ?? defaultTtls.jobs,
+        token: defaultTtls.token,
+      },
+      staleFactor: e.CACHE_STALE_FACTOR,
+      maxEntries: e.CACHE_MAX_ENTRIES,
+      maxBytes: e.CACHE_MAX_BYTES,
+    },
+    breaker: {
+      enabled: e.CIRCUIT_BREAKER_ENABLED,
+      failureThreshold: e.CIRCUIT_BREAKER_FAILURE_THRESHOLD,
+      resetTimeoutMs: e.CIRCUIT_BREAKER_RESET_TIMEOUT,
+    },
+    graphql: {
+      graphiql: e.GRAPHIQL,
+      introspection: e.GRAPHQL_INTROSPECTION ?? p.introspection,
+      maxDepth: e.GRAPHQL_MAX_DEPTH,
+      maxAliases: e.GRAPHQL_MAX_ALIASES,
+      maxBatch: e.GRAPHQL_MAX_BATCH,
+      bodyLimit: e.GRAPHQL_BODY_LIMIT,
+    },
+    monitoringPublic: e.MONITORING_PUBLIC ?? p.monitoringPublic,
+    redisUrl: e.REDIS_URL,
+    signingSecret: e.GATEWAY_SIGNING_SECRET,
+    rateLimit: { windowMs: e.RATE_LIMIT_WINDOW_MS, max: e.RATE_LIMIT_MAX },
+    corsOrigins: e.CORS_ORIGINS ?? [],
+    log: { level: e.LOG_LEVEL, colors: e.ENABLE_COLORS },
+    requestTracing: e.FEATURE_REQUEST_TRACING,
+    otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
+  };
+  return deepFreeze(config);
+}
+
+function dedupe(issues: ConfigIssue[]): ConfigIssue[] {
+  const seen = new Set<string>();
+  return issues.filter((i) => {
+    const k = `${i.variable}\0${i.message}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
