@@ -1,0 +1,55 @@
+import type { Logger } from 'pino';
+import type { Authenticator, Principal } from '../auth/index.js';
+import type { GatewayConfig } from '../config/index.js';
+import { createLoaders, type CallContext, type Loaders, type Upstreams } from '../upstreams/index.js';
+
+/** What lives for the whole process and every request may use. Built once in `app.ts`. */
+export interface GatewayServices {
+  readonly config: GatewayConfig;
+  readonly logger: Logger;
+  readonly upstreams: Upstreams;
+  readonly authenticator: Authenticator;
+}
+
+/** The per-request child logger (Fastify's, carrying the request id). */
+export type RequestLogger = Pick<Logger, 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal'>;
+
+/** Per-request state (Pothos convention: loaders live here, never in module scope). */
+export interface RequestContext {
+  readonly services: GatewayServices;
+  readonly principal: Principal | null;
+  readonly requestId: string;
+  readonly call: CallContext;
+  readonly loaders: Loaders;
+  readonly log: RequestLogger;
+  /** Response paths served from a stale cache entry (`extensions.stale`). */
+  readonly stale: Set<string>;
+}
+
+export interface RequestContextInit {
+  principal: Principal | null;
+  requestId: string;
+  traceparent?: string;
+  log?: RequestLogger;
+}
+
+export function createRequestContext(services: GatewayServices, init: RequestContextInit): RequestContext {
+  const call: CallContext = {
+    requestId: init.requestId,
+    traceparent: init.traceparent,
+    principal: init.principal,
+  };
+  let loaders: Loaders | undefined;
+  return {
+    services,
+    principal: init.principal,
+    requestId: init.requestId,
+    call,
+    log: init.log ?? services.logger,
+    stale: new Set(),
+    // Created on first use: a request that never reads data never allocates loaders.
+    get loaders() {
+      return (loaders ??= createLoaders(services.upstreams, call));
+    },
+  };
+}

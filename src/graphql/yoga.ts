@@ -1,0 +1,71 @@
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { GatewayServices, RequestContext } from '../context/index.js';
+import { createRequestContext } from '../context/index.js';
+import { getSchema } from '../schema/index.js';
+import { createMaskError } from './mask-error.js';
+import { useStaleExtensions } from './plugins/use-stale-extensions.js';
+
+export const EXAMPLE_QUERY = `# The dashboard of one user, from all four services in one query.
+query Dashboard($userId: ID! = "u1") {
+  userDashboard(userId: $userId) {
+    user { id name email role }
+    industry { name sector }
+    recentJobs { title company postedAt }
+    comments { body createdAt }
+    nps { score respondedAt }
+    degraded
+    generatedAt
+  }
+}
+`;
+
+export interface GraphiQLDefaults {
+  /** Headers pre-filled in GraphiQL's header editor (the demo puts a token here). */
+  headers?: Record<string, string>;
+  defaultQuery?: string;
+}
+
+export interface ServerContext {
+  req: FastifyRequest;
+  reply: FastifyReply;
+}
+
+export type GatewayYoga = YogaServerInstance<ServerContext, RequestContext>;
+
+/** graphql-yoga over the Pothos schema; the per-request context comes from the HTTP layer's verified principal. */
+export function createGatewayYoga(services: GatewayServices, graphiql: GraphiQLDefaults = {}): GatewayYoga {
+  const { config, logger } = services;
+  return createYoga<ServerContext, RequestContext>({
+    schema: getSchema(),
+    graphqlEndpoint: '/graphql',
+    landingPage: false,
+    // GraphiQL is served from the bundled assets, so it works without internet access.
+    renderGraphiQL,
+    graphiql: config.graphql.graphiql
+      ? {
+          title: 'Gateway GraphiQL',
+          defaultQuery: graphiql.defaultQuery ?? EXAMPLE_QUERY,
+          headers: JSON.stringify(graphiql.headers ?? { Authorization: 'Bearer <paste a token>' }, null, 2),
+          shouldPersistHeaders: false,
+        }
+      : false,
+    batching: { limit: config.graphql.maxBatch },
+    maskedErrors: { maskError: createMaskError(logger) },
+    logging: {
+      debug: (...args) => logger.debug(args.join(' ')),
+      info: (...args) => logger.info(args.join(' ')),
+      warn: (...args) => logger.warn(args.join(' ')),
+      error: (...args) => logger.error(args.join(' ')),
+    },
+    context: ({ req }) =>
+      createRequestContext(services, {
+        principal: req.principal,
+        requestId: req.id,
+        traceparent: req.trace.traceparent,
+        log: req.log,
+      }),
+    plugins: [useStaleExtensions()],
+  });
+}

@@ -1,0 +1,37 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { GatewayError, type ErrorCode } from '../errors/index.js';
+
+/** Fastify's own client errors, mapped onto our codes. */
+const FASTIFY_CODES: Record<number, ErrorCode> = { 400: 'BAD_REQUEST', 404: 'NOT_FOUND', 413: 'PAYLOAD_TOO_LARGE', 415: 'BAD_REQUEST', 429: 'RATE_LIMITED' };
+
+/** Sends a coded error; GraphQL routes get the GraphQL error shape, others `{"error","message"}`. */
+export function sendError(req: FastifyRequest, reply: FastifyReply, err: GatewayError): FastifyReply {
+  if (err.retryAfterSeconds !== undefined) reply.header('retry-after', String(err.retryAfterSeconds));
+  reply.code(err.status);
+  if (req.url.startsWith('/graphql')) {
+    return reply.send({ errors: [{ message: err.message, extensions: { code: err.code, ...(err.service ? { service: err.service } : {}) } }] });
+  }
+  return reply.send(err.toJSON());
+}
+
+/**
+ * Every error leaves as a coded JSON answer; nothing unexpected leaks its message or stack
+ * (it is logged with the request id instead).
+ */
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError | GatewayError, req, reply) => {
+    if (error instanceof GatewayError) return sendError(req, reply, error);
+    const status = error.statusCode ?? 500;
+    if (status < 500 && FASTIFY_CODES[status]) {
+      const code = FASTIFY_CODES[status];
+      return sendError(req, reply, new GatewayError(code, { message: status === 413 ? `The request body is larger than the limit.` : error.message }));
+    }
+    if (status < 500) return sendError(req, reply, new GatewayError('BAD_REQUEST', { message: error.message }));
+    req.log.error({ err: error }, 'unexpected error');
+    return sendError(req, reply, new GatewayError('INTERNAL_SERVER_ERROR'));
+  });
+
+  app.setNotFoundHandler((req, reply) =>
+    sendError(req, reply, new GatewayError('NOT_FOUND', { message: `No route for ${req.method} ${req.url.split('?', 1)[0]}.` })),
+  );
+}

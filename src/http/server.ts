@@ -1,0 +1,40 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { GatewayServices } from '../context/index.js';
+import type { GatewayYoga } from '../graphql/yoga.js';
+import { requestIdFrom } from '../observability/trace-context.js';
+import { registerErrorHandling } from './error-handler.js';
+import { registerRequestIdentity } from './request-identity.js';
+import { registerDashboardRoute } from './routes/dashboard.js';
+import { registerGraphQLRoute } from './routes/graphql.js';
+import { registerHealthRoutes } from './routes/health.js';
+
+export interface HttpServerOptions {
+  services: GatewayServices;
+  yoga: GatewayYoga;
+  isReady: () => boolean;
+}
+
+/** The Fastify server: request identity first (every later hook relies on it), then the routes. */
+export function createHttpServer({ services, yoga, isReady }: HttpServerOptions): FastifyInstance {
+  const { config, logger } = services;
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    genReqId: (req) => requestIdFrom(req.headers['x-request-id']),
+    requestIdLogLabel: 'requestId',
+    disableRequestLogging: config.log.level !== 'debug' && config.log.level !== 'trace',
+    bodyLimit: config.graphql.bodyLimit,
+    // Against slow clients: a request must arrive whole within these.
+    connectionTimeout: 0,
+    requestTimeout: 60_000,
+    keepAliveTimeout: 72_000,
+    maxParamLength: 200,
+    return503OnClosing: true,
+  });
+
+  registerErrorHandling(app);
+  registerRequestIdentity(app, services.authenticator);
+  registerHealthRoutes(app, { version: config.version, isReady });
+  registerGraphQLRoute(app, yoga);
+  registerDashboardRoute(app, services);
+  return app;
+}

@@ -1,0 +1,61 @@
+import { createGatewayApp } from './app.js';
+import { ConfigError, loadConfig } from './config/index.js';
+import { readGatewayVersion } from './version.js';
+
+/**
+ * The process edge: read the environment once, build the app, listen, and turn signals into
+ * a clean shutdown. Nothing below this file touches process.env or process.exit.
+ */
+async function main(): Promise<void> {
+  try {
+    process.loadEnvFile();
+  } catch {
+    // No .env file: the environment alone configures the gateway.
+  }
+
+  let config;
+  try {
+    config = loadConfig(process.env, readGatewayVersion());
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\nSee .env.example and the README for every variable.\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+
+  const app = await createGatewayApp({ config });
+  const log = app.services.logger;
+  process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled promise rejection'));
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    app.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err }, 'error while shutting down');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+
+  try {
+    const url = await app.listen();
+    log.info({ url, graphql: `${url}/graphql`, profile: config.profile }, 'gateway listening');
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    process.stderr.write(`Cannot listen on ${config.host}:${config.port}: ${code === 'EADDRINUSE' ? 'the port is already in use' : (err as Error).message}\n`);
+    await app.close();
+    process.exit(1);
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`The gateway failed to start: ${(err as Error)?.message ?? String(err)}\n`);
+  process.exit(1);
+});

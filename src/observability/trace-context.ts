@@ -1,0 +1,37 @@
+import { randomBytes } from 'node:crypto';
+
+const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+const ZERO_TRACE = '0'.repeat(32);
+const ZERO_SPAN = '0'.repeat(16);
+
+export interface TraceContext {
+  traceId: string;
+  /** This gateway request's span id: the parent of every upstream call it makes. */
+  spanId: string;
+  flags: string;
+  /** The value to send upstream as `traceparent`. */
+  traceparent: string;
+}
+
+/**
+ * Continues the client's W3C trace when its `traceparent` is valid, else starts a new one.
+ * (OpenTelemetry, when configured, takes over span creation; this keeps propagation
+ * working without it.)
+ */
+export function continueTrace(incoming: string | string[] | undefined): TraceContext {
+  const header = Array.isArray(incoming) ? incoming[0] : incoming;
+  const m = header ? TRACEPARENT.exec(header.trim().toLowerCase()) : null;
+  const valid = m && m[1] !== 'ff' && m[2] !== ZERO_TRACE && m[3] !== ZERO_SPAN;
+  const traceId = valid ? m[2]! : randomBytes(16).toString('hex');
+  const flags = valid ? m[4]! : '01';
+  const spanId = randomBytes(8).toString('hex');
+  return { traceId, spanId, flags, traceparent: `00-${traceId}-${spanId}-${flags}` };
+}
+
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** A client's `x-request-id` is kept when sane (`gateway.md`); otherwise a new one is made. */
+export function requestIdFrom(header: string | string[] | undefined): string {
+  const value = Array.isArray(header) ? header[0] : header;
+  return value !== undefined && SANE_REQUEST_ID.test(value) ? value : crypto.randomUUID();
+}

@@ -1,0 +1,35 @@
+import SchemaBuilder from '@pothos/core';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import { canAdminister, canReadMonitoring } from '../auth/index.js';
+import type { RequestContext } from '../context/index.js';
+import { GatewayError } from '../errors/index.js';
+
+/**
+ * Sets up the builder only (Pothos app layout): the typed context, the auth scopes of
+ * `gateway.md`, and the refusal each failed scope turns into. No types are defined here.
+ */
+export const builder = new SchemaBuilder<{
+  Context: RequestContext;
+  AuthScopes: {
+    authenticated: boolean;
+    admin: boolean;
+    monitoring: boolean;
+  };
+  DefaultFieldNullability: false;
+}>({
+  plugins: [ScopeAuthPlugin],
+  defaultFieldNullability: false,
+  scopeAuth: {
+    authScopes: (ctx) => ({
+      authenticated: ctx.principal !== null,
+      admin: canAdminister(ctx.principal),
+      monitoring: canReadMonitoring(ctx.principal, ctx.services.config.monitoringPublic),
+    }),
+    unauthorizedError: (_parent, ctx) =>
+      ctx.principal
+        ? new GatewayError('FORBIDDEN', { message: 'You are not allowed to do this.' })
+        : new GatewayError('UNAUTHENTICATED', { message: 'Authentication is required: send Authorization: Bearer <token> or x-api-key.' }),
+  },
+});
+
+builder.queryType({});

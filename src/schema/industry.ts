@@ -1,0 +1,53 @@
+import type { Industry, Job } from '../upstreams/index.js';
+import { builder } from './builder.js';
+import { listLimit, served } from './field-helpers.js';
+
+export const DEFAULT_JOBS = 5;
+
+export const IndustryRef = builder.objectRef<Industry>('Industry');
+export const JobRef = builder.objectRef<Job>('Job');
+
+IndustryRef.implement({
+  description: 'An industry (industry service).',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    name: t.exposeString('name'),
+    sector: t.exposeString('sector'),
+    recentJobs: t.field({
+      type: [JobRef],
+      nullable: true,
+      description: `Newest jobs first; limit defaults to ${DEFAULT_JOBS}, at most 100.`,
+      args: { limit: t.arg.int({ required: false }) },
+      resolve: async (industry, { limit }, ctx, info) =>
+        served(ctx, info, await ctx.loaders.jobs.load({ id: industry.id, limit: listLimit(limit, DEFAULT_JOBS) })),
+    }),
+  }),
+});
+
+JobRef.implement({
+  description: 'A recently posted job (industry service).',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    title: t.exposeString('title'),
+    company: t.exposeString('company'),
+    postedAt: t.exposeString('postedAt', { description: 'ISO-8601 UTC.' }),
+    industry: t.field({
+      type: IndustryRef,
+      nullable: true,
+      resolve: async (job, _args, ctx, info) => served(ctx, info, await ctx.loaders.industry.load(job.industryId)),
+    }),
+  }),
+});
+
+builder.queryField('industries', (t) =>
+  t.field({
+    type: [IndustryRef],
+    description: 'Every industry.',
+    authScopes: { authenticated: true },
+    resolve: async (_root, _args, ctx, info) => {
+      const result = await ctx.services.upstreams.industry.all(ctx.call);
+      if (result instanceof Error) throw result;
+      return served(ctx, info, result) ?? [];
+    },
+  }),
+);

@@ -1,0 +1,93 @@
+import { assertCanReadUser, canReadUser } from '../auth/index.js';
+import { GatewayError } from '../errors/index.js';
+import type { User } from '../upstreams/index.js';
+import { builder } from './builder.js';
+import { CommentRef } from './comment.js';
+import { listLimit, served } from './field-helpers.js';
+import { DEFAULT_JOBS, IndustryRef, JobRef } from './industry.js';
+import { NpsScoreRef } from './nps.js';
+
+export const DEFAULT_COMMENTS = 10;
+/** `users(ids:)` answers at most this many ids in one query. */
+export const MAX_USER_IDS = 100;
+
+export const UserRef = builder.objectRef<User>('User').implement({
+  description: 'A user (auth service), with what the other services know of them.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    name: t.exposeString('name'),
+    email: t.exposeString('email'),
+    role: t.exposeString('role'),
+    industry: t.field({
+      type: IndustryRef,
+      nullable: true,
+      resolve: async (user, _args, ctx, info) =>
+        user.industryId ? served(ctx, info, await ctx.loaders.industry.load(user.industryId)) : null,
+    }),
+    comments: t.field({
+      type: [CommentRef],
+      nullable: true,
+      description: `Newest first; limit defaults to ${DEFAULT_COMMENTS}, at most 100.`,
+      args: { limit: t.arg.int({ required: false }) },
+      resolve: async (user, { limit }, ctx, info) =>
+        served(ctx, info, await ctx.loaders.comments.load({ id: user.id, limit: listLimit(limit, DEFAULT_COMMENTS) })),
+    }),
+    nps: t.field({
+      type: NpsScoreRef,
+      nullable: true,
+      resolve: async (user, _args, ctx, info) => served(ctx, info, await ctx.loaders.nps.load(user.id)),
+    }),
+    recentJobs: t.field({
+      type: [JobRef],
+      nullable: true,
+      description: `Newest jobs of the user's industry; limit defaults to ${DEFAULT_JOBS}, at most 100.`,
+      args: { limit: t.arg.int({ required: false }) },
+      resolve: async (user, { limit }, ctx, info) => {
+        const n = listLimit(limit, DEFAULT_JOBS);
+        if (!user.industryId) return [];
+        return served(ctx, info, await ctx.loaders.jobs.load({ id: user.industryId, limit: n }));
+      },
+    }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  user: t.field({
+    type: UserRef,
+    nullable: true,
+    description: 'One user. A `user` may read only themselves; unknown ids are null with NOT_FOUND.',
+    authScopes: { authenticated: true },
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, { id }, ctx, info) => {
+      assertCanReadUser(ctx.principal, String(id));
+      const user = served(ctx, info, await ctx.loaders.user.load(String(id)));
+      if (!user) throw new GatewayError('NOT_FOUND', { message: `User ${id} does not exist.` });
+      return user;
+    },
+  }),
+  users: t.field({
+    type: [UserRef],
+    nullable: { list: false, items: true },
+    description: `Many users, in the order asked; null for an unknown id, and null with FORBIDDEN for one you may not read. At most ${MAX_USER_IDS} ids.`,
+    authScopes: { authenticated: true },
+    args: { ids: t.arg.idList({ required: true }) },
+    resolve: async (_root, { ids }, ctx, info) => {
+      if (ids.length > MAX_USER_IDS) {
+        throw new GatewayError('BAD_USER_INPUT', { message: `At most ${MAX_USER_IDS} ids per query.`, details: { argument: 'ids' } });
+      }
+      // graphql-js turns an Error in a list slot into a null item with its own error.
+      const items = await Promise.all(
+        ids.map(async (raw): Promise<User | null | Error> => {
+          const id = String(raw);
+          if (!canReadUser(ctx.principal, id)) return new GatewayError('FORBIDDEN', { message: `You may not read user ${id}.` });
+          try {
+            return served(ctx, info, await ctx.loaders.user.load(id));
+          } catch (err) {
+            return err as Error;
+          }
+        }),
+      );
+      return items as Array<User | null>;
+    },
+  }),
+}));

@@ -1,0 +1,30 @@
+import type { CallContext } from '../call-context.js';
+import { usersResponse, type User } from '../dto.js';
+import { idList, parseBody } from '../parse-body.js';
+import { readThrough, type Fetched } from '../read-through.js';
+import { serviceKey, type SourceKit } from '../source-kit.js';
+import type { GatewayError } from '../../errors/index.js';
+
+/** Reads of the auth service: users, batched by `?ids=`. */
+export class AuthSource {
+  constructor(
+    private readonly kit: SourceKit,
+    private readonly ttlMs: number,
+  ) {}
+
+  /** One result per id, in order; `null` value for an unknown id. */
+  usersByIds(ids: readonly string[], ctx: CallContext): Promise<Array<Fetched<User | null> | GatewayError>> {
+    const { client, cache, versions } = this.kit;
+    return readThrough<User>({
+      cache,
+      keys: ids,
+      ttlMs: this.ttlMs,
+      cacheKey: (id) => serviceKey(versions, 'auth', 'user', id),
+      fetch: async (missing) => {
+        const body = await client.getJson(`/api/users?ids=${idList(missing)}`, ctx);
+        const { users } = parseBody(usersResponse, body ?? { users: [] }, 'auth');
+        return new Map(users.map((u) => [u.id, u]));
+      },
+    });
+  }
+}

@@ -1,0 +1,32 @@
+import type { GatewayError } from '../../errors/index.js';
+import type { CallContext } from '../call-context.js';
+import { npsScoresResponse, type NpsScore } from '../dto.js';
+import { groupNewest, idList, parseBody } from '../parse-body.js';
+import { readThrough, type Fetched } from '../read-through.js';
+import { serviceKey, type SourceKit } from '../source-kit.js';
+
+/** Reads of the NPS service: each user's latest score, many users in one `?userIds=` call. */
+export class NpsSource {
+  constructor(
+    private readonly kit: SourceKit,
+    private readonly ttlMs: number,
+  ) {}
+
+  byUsers(userIds: readonly string[], ctx: CallContext): Promise<Array<Fetched<NpsScore | null> | GatewayError>> {
+    const { client, cache, versions } = this.kit;
+    return readThrough<NpsScore>({
+      cache,
+      keys: userIds,
+      ttlMs: this.ttlMs,
+      cacheKey: (userId) => serviceKey(versions, 'nps', 'nps', userId),
+      // "No answer yet" is a real answer too; cache it like a score.
+      cacheable: () => true,
+      fetch: async (missing) => {
+        const body = await client.getJson(`/api/nps/scores?userIds=${idList(missing)}`, ctx);
+        const { scores } = parseBody(npsScoresResponse, body ?? { scores: [] }, 'nps');
+        const latest = groupNewest(scores, (s) => s.userId, (s) => s.respondedAt, 1);
+        return new Map(missing.map((id) => [id, latest.get(id)?.[0] ?? null] as [string, NpsScore]));
+      },
+    });
+  }
+}

@@ -1,0 +1,75 @@
+import type { Logger } from 'pino';
+import type { GatewayCache } from '../cache/index.js';
+import { SERVICE_NAMES, type GatewayConfig, type ServiceName } from '../config/index.js';
+import { ServiceBreaker } from '../resilience/index.js';
+import { AuthSource } from './auth/auth-source.js';
+import { CommentSource } from './comment/comment-source.js';
+import { IndustrySource } from './industry/industry-source.js';
+import { NpsSource } from './nps/nps-source.js';
+import { ServiceClient, type UpstreamCallEvent } from './service-client.js';
+import type { ServiceVersions } from './service-versions.js';
+import { UpstreamHttpError } from './upstream-errors.js';
+
+export interface UpstreamsOptions {
+  config: GatewayConfig;
+  cache: GatewayCache;
+  versions: ServiceVersions;
+  logger: Logger;
+  onCall?: (event: UpstreamCallEvent) => void;
+}
+
+/** The four services: one client (pool + breaker) each, and the typed reads built on them. */
+export class Upstreams {
+  readonly clients: Readonly<Record<ServiceName, ServiceClient>>;
+  readonly auth: AuthSource;
+  readonly comment: CommentSource;
+  readonly industry: IndustrySource;
+  readonly nps: NpsSource;
+  readonly cache: GatewayCache;
+  readonly versions: ServiceVersions;
+
+  constructor({ config, cache, versions, logger, onCall }: UpstreamsOptions) {
+    this.cache = cache;
+    this.versions = versions;
+    const clients = {} as Record<ServiceName, ServiceClient>;
+    for (const name of SERVICE_NAMES) {
+      const breaker = new ServiceBreaker({
+        name,
+        enabled: config.breaker.enabled,
+        failureThreshold: config.breaker.failureThreshold,
+        resetTimeoutMs: config.breaker.resetTimeoutMs,
+        // A 4xx is the caller's problem, never a sign the service is down.
+        isFailure: (err) => !(err instanceof UpstreamHttpError && err.status < 500),
+      });
+      breaker.on('open', () => logger.warn({ service: name }, 'circuit breaker opened'));
+      breaker.on('halfOpen', () => logger.info({ service: name }, 'circuit breaker half-open: probing'));
+      breaker.on('close', () => logger.info({ service: name }, 'circuit breaker closed'));
+      clients[name] = new ServiceClient({
+        name,
+        baseUrl: config.services[name].url,
+        timeoutMs: config.orchestration.timeoutMs,
+        retries: config.orchestration.retryAttempts,
+        breaker,
+        versions,
+        logger,
+        signingSecret: config.signingSecret,
+        traceCalls: config.requestTracing,
+        onCall,
+      });
+    }
+    this.clients = Object.freeze(clients);
+    const kit = (name: ServiceName) => ({ client: clients[name], cache, versions });
+    const ttl = config.cache;
+    this.auth = new AuthSource(kit('auth'), ttl.ttl.user);
+    this.comment = new CommentSource(kit('comment'), ttl.defaultTtlMs);
+    this.industry = new IndustrySource(kit('industry'), { industries: ttl.ttl.industries, jobs: ttl.ttl.jobs });
+    this.nps = new NpsSource(kit('nps'), ttl.defaultTtlMs);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(Object.values(this.clients).map((c) => {
+      c.breaker.dispose();
+      return c.close();
+    }));
+  }
+}
