@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { GatewayServices } from '../context/index.js';
 import type { GatewayYoga } from '../graphql/yoga.js';
 import { requestIdFrom } from '../observability/trace-context.js';
@@ -20,14 +20,17 @@ export function createHttpServer({ services, yoga, isReady }: HttpServerOptions)
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     genReqId: (req) => requestIdFrom(req.headers['x-request-id']),
-    requestIdLogLabel: 'requestId',
-    disableRequestLogging: config.log.level !== 'debug' && config.log.level !== 'trace',
+    // Per-request "incoming/completed" lines only at debug: at info they would double the log volume.
+    logController: new LogController({
+      requestIdLogLabel: 'requestId',
+      disableRequestLogging: config.log.level !== 'debug' && config.log.level !== 'trace',
+    }),
     bodyLimit: config.graphql.bodyLimit,
     // Against slow clients: a request must arrive whole within these.
     connectionTimeout: 0,
     requestTimeout: 60_000,
     keepAliveTimeout: 72_000,
-    maxParamLength: 200,
+    routerOptions: { maxParamLength: 200 },
     return503OnClosing: true,
   });
 

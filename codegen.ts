@@ -1,0 +1,16 @@
+import type { CodegenConfig } from '@graphql-codegen/cli';
+
+/** Typed documents for the tests, generated from the checked-in schema (`npm run codegen`). */
+const config: CodegenConfig = {
+  schema: 'schema/schema.graphql',
+  documents: ['test/documents/**/*.graphql'],
+  generates: {
+    'test/generated/': {
+      preset: 'client',
+      presetConfig: { fragmentMasking: false },
+      config: { useTypeImports: true, enumsAsTypes: true },
+    },
+  },
+};
+
+export default config;

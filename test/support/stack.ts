@@ -1,0 +1,114 @@
+import { SignJWT } from 'jose';
+import { pino, type Logger } from 'pino';
+import { Writable } from 'node:stream';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print } from 'graphql';
+import { createGatewayApp, type GatewayApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config/index.js';
+import { startBackends, type ReferenceBackends, type StartBackendsOptions } from '../../reference-backends/index.js';
+
+export const TEST_JWT_SECRET = 'test-jwt-secret-that-is-long-enough-0123456789';
+export const TEST_SIGNING_SECRET = 'test-signing-secret-0123456789';
+
+/** Captured log lines of a test gateway. */
+export class LogCapture {
+  readonly lines: Array<Record<string, unknown>> = [];
+  readonly logger: Logger;
+  constructor(level = 'debug') {
+    const stream = new Writable({
+      write: (chunk: Buffer, _enc, done) => {
+        for (const line of chunk.toString().split('\n')) if (line.trim()) this.lines.push(JSON.parse(line) as Record<string, unknown>);
+        done();
+      },
+    });
+    this.logger = pino({ level }, stream);
+  }
+  find(msg: string | RegExp): Array<Record<string, unknown>> {
+    return this.lines.filter((l) => (typeof msg === 'string' ? l.msg === msg : msg.test(String(l.msg))));
+  }
+}
+
+export interface StackOptions {
+  /** Extra gateway environment (strings, as in process.env). */
+  env?: Record<string, string>;
+  backends?: Partial<StartBackendsOptions>;
+  /** Sign upstream calls (default true). */
+  signed?: boolean;
+  logLevel?: string;
+}
+
+export interface Stack {
+  backends: ReferenceBackends;
+  app: GatewayApp;
+  url: string;
+  logs: LogCapture;
+  token(sub: string, role?: 'user' | 'admin', extra?: { expiresIn?: string }): Promise<string>;
+  /** POSTs a GraphQL operation; returns status and parsed body. */
+  graphql<R = Record<string, unknown>, V = Record<string, unknown>>(
+    query: string | TypedDocumentNode<R, V>,
+    variables?: V,
+    opts?: { token?: string; headers?: Record<string, string> },
+  ): Promise<{ status: number; body: { data?: R | null; errors?: Array<{ message: string; path?: Array<string | number>; extensions?: Record<string, unknown> }>; extensions?: Record<string, unknown> }; headers: Headers }>;
+  /** Total requests the backends received (optionally one service and path). */
+  backendRequests(service?: keyof ReferenceBackends['urls'], path?: string): number;
+  close(): Promise<void>;
+}
+
+export function signToken(secret: string, sub: string, role: string, expiresIn = '1h'): Promise<string> {
+  return new SignJWT({ role }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuedAt().setExpirationTime(expiresIn).sign(new TextEncoder().encode(secret));
+}
+
+/** The reference backends and a real gateway in front of them, on loopback ports. */
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
+  const signed = opts.signed ?? true;
+  const backends = await startBackends({ jwtSecret: TEST_JWT_SECRET, ...(signed ? { signingSecret: TEST_SIGNING_SECRET } : {}), ...opts.backends });
+  const config = loadConfig(
+    {
+      NODE_ENV: 'test',
+      JWT_SECRET: TEST_JWT_SECRET,
+      AUTH_SERVICE_URL: backends.urls.auth,
+      COMMENT_SERVICE_URL: backends.urls.comment,
+      INDUSTRY_SERVICE_URL: backends.urls.industry,
+      NPS_SERVICE_URL: backends.urls.nps,
+      ...(signed ? { GATEWAY_SIGNING_SECRET: TEST_SIGNING_SECRET } : {}),
+      HOST: '127.0.0.1',
+      PORT: '0',
+      ORCHESTRATION_TIMEOUT: '2000',
+      ORCHESTRATION_RETRY_ATTEMPTS: '2',
+      FEATURE_SYNC_MONITORING: 'false',
+      ...opts.env,
+    },
+    'test',
+  );
+  const logs = new LogCapture(opts.logLevel ?? 'debug');
+  const app = await createGatewayApp({ config, logger: logs.logger });
+  const url = await app.listen(0, '127.0.0.1');
+  const stack: Stack = {
+    backends,
+    app,
+    url,
+    logs,
+    token: (sub, role = 'user', extra) => signToken(TEST_JWT_SECRET, sub, role, extra?.expiresIn),
+    async graphql(query, variables, o = {}) {
+      const res = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(o.token ? { authorization: `Bearer ${o.token}` } : {}),
+          ...o.headers,
+        },
+        body: JSON.stringify({ query: typeof query === 'string' ? query : print(query), variables }),
+      });
+      return { status: res.status, body: (await res.json()) as never, headers: res.headers };
+    },
+    backendRequests(service, path) {
+      const services = service ? [backends[service]] : backends.all;
+      return services.reduce((n, s) => n + s.requests.count(path ? (r) => r.path === path : undefined), 0);
+    },
+    async close() {
+      await app.close();
+      await backends.close();
+    },
+  };
+  return stack;
+}
