@@ -1,0 +1,331 @@
+import { Keyv } from 'keyv';
+import type { Logger } from 'pino';
+import { dependsOn, formatCacheKey, type CacheKey } from './cache-key.js';
+import { MemoryStore } from './memory-store.js';
+import { RedisBackend, type RedisCacheOptions, type StoreWrite } from './redis-backend.js';
+
+/** What the cache holds for a key. Times are in ms of the cache's clock (`now`). */
+export interface CacheEntry<T> {
+  value: T;
+  storedAt: number;
+  /** Until then the entry is fresh; after it, stale until `staleFactor` × ttl has passed. */
+  freshUntil: number;
+}
+
+/** What a lookup found: a fresh value, a stale one (usable only if the service fails), or nothing. */
+export type CacheLookup<T> =
+  | { status: 'fresh'; value: T }
+  | { status: 'stale'; value: T; storedAt: number }
+  | { status: 'miss' };
+
+/** One entry of {@link GatewayCache.setMany}. */
+export interface CacheWrite<T> {
+  key: CacheKey;
+  value: T;
+  /** How long it stays fresh; ≤ 0 means do not cache. */
+  ttlMs: number;
+}
+
+/** Options of {@link GatewayCache.create}. */
+export interface GatewayCacheOptions {
+  /** `false` (`ORCHESTRATION_CACHE_ENABLED=false`): every get misses and set does nothing. */
+  enabled: boolean;
+  /** `REDIS_URL`: when set, entries live in Redis, shared by every replica; otherwise in process. */
+  redisUrl?: string;
+  /** An entry stays usable as a stale fallback for this many times its ttl (`CACHE_STALE_FACTOR`). Default 10. */
+  staleFactor?: number;
+  /** Prefix of the Redis keys, so several gateways (or test runs) can share one Redis. Default 'gw'. */
+  namespace?: string;
+  /** Bounds of the in-process store. */
+  memory?: { maxEntries?: number; maxBytes?: number; sweepIntervalMs?: number };
+  /** Connection settings when `redisUrl` is set. */
+  redis?: RedisCacheOptions;
+  /** Clock of freshness and staleness (for fake clocks). Default `Date.now`. */
+  now?: () => number;
+  logger?: Logger;
+}
+
+/** Counters of one cache instance. */
+export interface GatewayCacheStats {
+  /** Fresh lookups. */
+  hits: number;
+  /** Lookups that found nothing or only a stale entry. */
+  misses: number;
+  /** Entries held; for Redis the count from the last background SCAN (refreshed at most every 10 s). */
+  keys: number;
+  /** hits / (hits + misses), 0 before the first lookup. */
+  hitRate: number;
+  backend: 'memory' | 'redis' | 'disabled';
+}
+
+interface StoredEntry<T> extends CacheEntry<T> {
+  staleUntil: number;
+}
+
+interface Backend {
+  readonly kind: 'memory' | 'redis';
+  get(key: string): Promise<unknown>;
+  getMany(keys: string[]): Promise<unknown[]>;
+  set(key: string, value: unknown, ttl: number): Promise<void>;
+  setMany(entries: StoreWrite[]): Promise<void>;
+  clear(service?: string): Promise<number>;
+  countKeys(): Promise<number>;
+  ready(): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+class MemoryBackend implements Backend {
+  readonly kind = 'memory';
+  readonly #keyv: Keyv;
+
+  constructor(readonly store: MemoryStore) {
+    // Keys reach the store as formatted: the store is private to this instance, no prefix needed.
+    this.#keyv = new Keyv({ store, useKeyPrefix: false, throwOnErrors: true });
+  }
+
+  get(key: string): Promise<unknown> {
+    return this.#keyv.get(key);
+  }
+
+  getMany(keys: string[]): Promise<unknown[]> {
+    return this.#keyv.getMany(keys);
+  }
+
+  async set(key: string, value: unknown, ttl: number): Promise<void> {
+    await this.#keyv.set(key, value, ttl);
+  }
+
+  async setMany(entries: StoreWrite[]): Promise<void> {
+    await this.#keyv.setMany(entries);
+  }
+
+  async clear(service?: string): Promise<number> {
+    if (service === undefined) {
+      this.store.sweep();
+      const n = this.store.size;
+      this.store.clear();
+      return n;
+    }
+    let removed = 0;
+    for (const key of this.store.keys()) if (dependsOn(key, service) && this.store.delete(key)) removed++;
+    return removed;
+  }
+
+  async countKeys(): Promise<number> {
+    return this.store.keys().length;
+  }
+
+  async ready(): Promise<void> {}
+
+  async dispose(): Promise<void> {
+    this.store.dispose();
+  }
+}
+
+class RedisCacheBackend extends RedisBackend implements Backend {
+  readonly kind = 'redis';
+}
+
+const MISS: CacheLookup<never> = Object.freeze({ status: 'miss' });
+const LOG_EVERY_MS = 10_000;
+const KEY_COUNT_EVERY_MS = 10_000;
+
+/**
+ * The cache of upstream reads: Keyv over a bounded in-process store, or over Redis when a URL
+ * is given, with stale-if-error. An entry is fresh for its ttl and then kept, stale, for
+ * `staleFactor` × ttl in all, so a failing service can still be answered from it.
+ *
+ * Entries are keyed by the version each service they depend on last reported (see
+ * {@link formatCacheKey}), so a new version never reads what the old one produced.
+ *
+ * The cache never fails a read: a Redis error is logged and counts as a miss, a failed write
+ * is logged and dropped. Only the admin `clear` rejects, so nobody is told entries were
+ * removed when they were not.
+ */
+export class GatewayCache {
+  readonly #backend: Backend | null;
+  readonly #staleFactor: number;
+  readonly #now: () => number;
+  readonly #logger: Logger | undefined;
+  #hits = 0;
+  #misses = 0;
+  #keys = 0;
+  #keysCountedAt = -Infinity;
+  #counting = false;
+  #lastLogAt = -Infinity;
+  #suppressed = 0;
+  #disposed = false;
+
+  private constructor(opts: GatewayCacheOptions) {
+    const factor = opts.staleFactor ?? 10;
+    if (!Number.isFinite(factor) || factor < 1) throw new RangeError(`staleFactor must be a number ≥ 1, got ${factor}`);
+    this.#staleFactor = factor;
+    this.#now = opts.now ?? Date.now;
+    this.#logger = opts.logger;
+    // Built last: a Redis client must not be left connecting when an option above is refused.
+    if (!opts.enabled) {
+      this.#backend = null;
+    } else if (opts.redisUrl) {
+      const onError = (err: unknown): void => this.#warn(err, 'cache backend error');
+      this.#backend = new RedisCacheBackend(opts.redisUrl, opts.namespace ?? 'gw', opts.redis ?? {}, onError);
+    } else {
+      this.#backend = new MemoryBackend(new MemoryStore({ ...opts.memory, now: this.#now }));
+    }
+  }
+
+  /** Builds the cache: disabled, in memory, or on Redis when `redisUrl` is set. */
+  static create(opts: GatewayCacheOptions): GatewayCache {
+    return new GatewayCache(opts);
+  }
+
+  /** Looks a key up. Counts a hit only when fresh. */
+  async get<T>(key: CacheKey): Promise<CacheLookup<T>> {
+    if (!this.#usable()) return this.#count(MISS);
+    let stored: unknown;
+    try {
+      stored = await this.#backend!.get(formatCacheKey(key));
+    } catch (err) {
+      this.#warn(err, 'cache read failed; treated as a miss');
+    }
+    return this.#count(this.#classify<T>(stored));
+  }
+
+  /** Looks several keys up in one round trip; the answers are in the order of `keys`. */
+  async getMany<T>(keys: readonly CacheKey[]): Promise<CacheLookup<T>[]> {
+    if (keys.length === 0) return [];
+    let stored: unknown[] = [];
+    if (this.#usable()) {
+      try {
+        stored = await this.#backend!.getMany(keys.map(formatCacheKey));
+      } catch (err) {
+        this.#warn(err, 'cache read failed; treated as a miss');
+      }
+    }
+    return keys.map((_, i) => this.#count(this.#classify<T>(stored[i])));
+  }
+
+  /** Stores `value`, fresh for `ttlMs` and then stale until `staleFactor` × `ttlMs`. */
+  async set<T>(key: CacheKey, value: T, ttlMs: number): Promise<void> {
+    await this.setMany([{ key, value, ttlMs }]);
+  }
+
+  /** Stores several entries (one round trip on Redis). */
+  async setMany<T>(entries: readonly CacheWrite<T>[]): Promise<void> {
+    if (!this.#usable()) return;
+    const now = this.#now();
+    const writes = entries
+      .filter((e) => Number.isFinite(e.ttlMs) && e.ttlMs > 0)
+      .map((e) => {
+        const keepMs = e.ttlMs * this.#staleFactor;
+        const entry: StoredEntry<T> = { value: e.value, storedAt: now, freshUntil: now + e.ttlMs, staleUntil: now + keepMs };
+        return { key: formatCacheKey(e.key), value: entry, ttl: keepMs };
+      });
+    if (writes.length === 0) return;
+    try {
+      if (writes.length === 1) await this.#backend!.set(writes[0]!.key, writes[0]!.value, writes[0]!.ttl);
+      else await this.#backend!.setMany(writes);
+    } catch (err) {
+      this.#warn(err, 'cache write failed; entry dropped');
+    }
+  }
+
+  /**
+   * Removes every entry, or with `service` every entry built (even partly) from that service's
+   * answers, whatever version it was cached under. Returns how many were removed. Rejects when
+   * the backend cannot be reached.
+   */
+  async clear(service?: string): Promise<number> {
+    if (!this.#usable()) return 0;
+    const removed = await this.#backend!.clear(service);
+    this.#keysCountedAt = -Infinity;
+    return removed;
+  }
+
+  /** Counters; `keys` is approximate on Redis. */
+  get stats(): GatewayCacheStats {
+    const total = this.#hits + this.#misses;
+    return {
+      hits: this.#hits,
+      misses: this.#misses,
+      keys: this.#keyCount(),
+      hitRate: total === 0 ? 0 : this.#hits / total,
+      backend: this.#backend?.kind ?? 'disabled',
+    };
+  }
+
+  /** Counts live entries now (a SCAN on Redis). */
+  async keyCount(): Promise<number> {
+    if (!this.#usable()) return 0;
+    this.#keys = await this.#backend!.countKeys();
+    this.#keysCountedAt = Date.now();
+    return this.#keys;
+  }
+
+  /**
+   * Resolves once the backend is usable. On Redis, rejects when it cannot connect within
+   * `redis.connectTimeoutMs`; the cache then keeps reconnecting and answers misses meanwhile.
+   */
+  async ready(): Promise<void> {
+    await this.#backend?.ready();
+  }
+
+  /** Closes Redis connections and timers. Afterwards every get misses. Idempotent. */
+  async dispose(): Promise<void> {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    await this.#backend?.dispose();
+  }
+
+  #usable(): boolean {
+    return this.#backend !== null && !this.#disposed;
+  }
+
+  #classify<T>(stored: unknown): CacheLookup<T> {
+    if (!isStoredEntry<T>(stored)) return MISS;
+    const now = this.#now();
+    if (now < stored.freshUntil) return { status: 'fresh', value: stored.value };
+    if (now < stored.staleUntil) return { status: 'stale', value: stored.value, storedAt: stored.storedAt };
+    return MISS;
+  }
+
+  #count<T>(lookup: CacheLookup<T>): CacheLookup<T> {
+    if (lookup.status === 'fresh') this.#hits++;
+    else this.#misses++;
+    return lookup;
+  }
+
+  #keyCount(): number {
+    const backend = this.#backend;
+    if (!backend || this.#disposed) return 0;
+    if (backend instanceof MemoryBackend) return backend.store.size;
+    // A getter cannot wait for Redis: answer the last count and refresh it in the background.
+    if (!this.#counting && Date.now() - this.#keysCountedAt >= KEY_COUNT_EVERY_MS) {
+      this.#counting = true;
+      this.keyCount()
+        .catch((err: unknown) => this.#warn(err, 'cache key count failed'))
+        .finally(() => {
+          this.#counting = false;
+        });
+    }
+    return this.#keys;
+  }
+
+  // An unreachable Redis fails every request's lookups; one line per interval is enough.
+  #warn(err: unknown, msg: string): void {
+    if (this.#disposed) return;
+    const now = Date.now();
+    if (now - this.#lastLogAt < LOG_EVERY_MS) {
+      this.#suppressed++;
+      return;
+    }
+    this.#logger?.warn({ err, suppressed: this.#suppressed }, msg);
+    this.#lastLogAt = now;
+    this.#suppressed = 0;
+  }
+}
+
+function isStoredEntry<T>(v: unknown): v is StoredEntry<T> {
+  if (typeof v !== 'object' || v === null || !('value' in v)) return false;
+  const e = v as Partial<StoredEntry<T>>;
+  return typeof e.storedAt === 'number' && typeof e.freshUntil === 'number' && typeof e.staleUntil === 'number';
+}

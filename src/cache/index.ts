@@ -1,0 +1,12 @@
+/** The cache of upstream reads (in process or Redis). Knows nothing of GraphQL or HTTP routing. */
+export {
+  GatewayCache,
+  type CacheEntry,
+  type CacheLookup,
+  type CacheWrite,
+  type GatewayCacheOptions,
+  type GatewayCacheStats,
+} from './gateway-cache.js';
+export { formatCacheKey, type CacheKey, type CacheDependency } from './cache-key.js';
+export { MemoryStore, type MemoryStoreOptions } from './memory-store.js';
+export type { RedisCacheOptions } from './redis-backend.js';

@@ -1,0 +1,237 @@
+import { EventEmitter } from 'node:events';
+import CircuitBreaker from 'opossum';
+import { LatencyWindow, type LatencySummary } from './latency-window.js';
+
+/** The states of a {@link ServiceBreaker}. */
+export type BreakerState = 'CLOSED' | 'OPEN' | 'HALF_OPEN';
+
+/** Options of a {@link ServiceBreaker}. */
+export interface ServiceBreakerOptions {
+  /** The upstream service it guards; carried by its errors and events. */
+  name: string;
+  /** Consecutive failed calls that open it (`CIRCUIT_BREAKER_FAILURE_THRESHOLD`). */
+  failureThreshold: number;
+  /** How long it stays OPEN before letting one probe through (`CIRCUIT_BREAKER_RESET_TIMEOUT`). */
+  resetTimeoutMs: number;
+  /** `false`: never opens, still counts (`CIRCUIT_BREAKER_ENABLED`). Default `true`. */
+  enabled?: boolean;
+  /**
+   * Whether an error counts against the service. Errors it rejects (a 4xx) count as a success
+   * for the breaker and are rethrown unchanged. Default: every error is a failure.
+   */
+  isFailure?: (err: unknown) => boolean;
+  /** How many recent calls the latency percentiles cover. Default 1000. */
+  latencySamples?: number;
+}
+
+/** A snapshot of one breaker, for `/api/gateway/stats` and metrics. Counters are cumulative. */
+export interface BreakerStats {
+  state: BreakerState;
+  failures: number;
+  /** Successful calls, including errors `isFailure` rejected (a 4xx). */
+  successes: number;
+  /** Calls refused without reaching the service. */
+  rejects: number;
+  /** Counted by the caller through {@link ServiceBreaker.recordTimeout}. */
+  timeouts: number;
+  /** Counted by the caller through {@link ServiceBreaker.recordFallback}. */
+  fallbacks: number;
+  consecutiveFailures: number;
+  /** When it last opened (ISO 8601) while not CLOSED; `null` when CLOSED. */
+  openedAt: string | null;
+  /** Over the last `latencySamples` calls that reached the service, in ms. */
+  latency: LatencySummary;
+}
+
+/** What every transition event carries. */
+export interface BreakerTransition {
+  service: string;
+  from: BreakerState;
+  to: BreakerState;
+}
+
+/** The events of a {@link ServiceBreaker}: exactly one per transition, plus one per refused call. */
+export interface ServiceBreakerEvents {
+  open: [BreakerTransition];
+  halfOpen: [BreakerTransition];
+  close: [BreakerTransition];
+  reject: [BreakerOpenError];
+}
+
+/** A call refused because the breaker of its service is open (or probing). Code `EOPENBREAKER`. */
+export class BreakerOpenError extends Error {
+  readonly code = 'EOPENBREAKER' as const;
+
+  constructor(
+    readonly service: string,
+    /** Time until the breaker lets a probe through; 0 while a probe is already in flight. */
+    readonly retryAfterMs: number,
+  ) {
+    super(`Circuit breaker for ${service} is open`);
+    this.name = 'BreakerOpenError';
+  }
+}
+
+type Action = () => Promise<unknown>;
+
+const EVENT_OF: Record<BreakerState, 'open' | 'halfOpen' | 'close'> = { OPEN: 'open', HALF_OPEN: 'halfOpen', CLOSED: 'close' };
+
+/**
+ * The circuit breaker of one upstream service, over opossum.
+ *
+ * Opens after `failureThreshold` consecutive failures (a success in between resets the
+ * count); while OPEN it refuses calls at once with a {@link BreakerOpenError}; after
+ * `resetTimeoutMs` it goes HALF_OPEN and lets exactly one probe through (concurrent calls are
+ * refused): its success closes the breaker, its failure opens it again for another
+ * `resetTimeoutMs`.
+ *
+ * A call that started before the breaker opened and settles while it is HALF_OPEN is taken as
+ * the probe's verdict (opossum's rule): it is as fresh a sign of the service's health.
+ */
+export class ServiceBreaker extends EventEmitter<ServiceBreakerEvents> {
+  /** The service it guards. */
+  readonly name: string;
+  readonly #cb: CircuitBreaker<[Action], unknown>;
+  readonly #threshold: number;
+  readonly #resetTimeoutMs: number;
+  readonly #enabled: boolean;
+  readonly #latency: LatencyWindow;
+  #state: BreakerState = 'CLOSED';
+  #openedAt: number | null = null;
+  #consecutiveFailures = 0;
+  #successes = 0;
+  #failures = 0;
+  #rejects = 0;
+  #timeouts = 0;
+  #fallbacks = 0;
+  #disposed = false;
+
+  constructor(opts: ServiceBreakerOptions) {
+    super();
+    if (!Number.isInteger(opts.failureThreshold) || opts.failureThreshold < 1) {
+      throw new RangeError(`failureThreshold must be a positive integer, got ${opts.failureThreshold}`);
+    }
+    if (!Number.isFinite(opts.resetTimeoutMs) || opts.resetTimeoutMs < 0) {
+      throw new RangeError(`resetTimeoutMs must be a non-negative number, got ${opts.resetTimeoutMs}`);
+    }
+    this.name = opts.name;
+    this.#threshold = opts.failureThreshold;
+    this.#resetTimeoutMs = opts.resetTimeoutMs;
+    this.#enabled = opts.enabled !== false;
+    this.#latency = new LatencyWindow(opts.latencySamples);
+    const isFailure = opts.isFailure ?? (() => true);
+
+    this.#cb = new CircuitBreaker<[Action], unknown>((fn) => fn(), {
+      name: opts.name,
+      // The caller owns the time budget (retries included); a second clock here would only race it.
+      timeout: false,
+      resetTimeout: opts.resetTimeoutMs,
+      // opossum opens on an error percentage over its rolling window. A volume threshold no
+      // window can reach switches that rule off (opossum still reopens on a failed probe); the
+      // consecutive-failure rule is applied in the 'failure' listener below.
+      volumeThreshold: Number.MAX_SAFE_INTEGER,
+      // opossum computes its stats on every failure; without percentiles that is a cheap sum.
+      rollingPercentilesEnabled: false,
+      // Nobody listens to 'snapshot'; one interval timer fewer.
+      enableSnapshots: false,
+      errorFilter: (err: unknown) => !isFailure(err),
+    });
+
+    this.#cb.on('success', (_result: unknown, latencyMs: number) => {
+      this.#successes++;
+      this.#consecutiveFailures = 0;
+      this.#latency.record(latencyMs);
+    });
+    this.#cb.on('failure', (_err: unknown, latencyMs: number) => {
+      this.#failures++;
+      this.#consecutiveFailures++;
+      this.#latency.record(latencyMs);
+      if (this.#enabled && this.#state === 'CLOSED' && this.#consecutiveFailures >= this.#threshold) this.#cb.open();
+    });
+    // opossum guards its own transitions (open() when already open emits nothing), so each of
+    // these fires once per transition; #moveTo guards again so ours cannot drift from it.
+    this.#cb.on('open', () => this.#moveTo('OPEN'));
+    this.#cb.on('halfOpen', () => this.#moveTo('HALF_OPEN'));
+    this.#cb.on('close', () => this.#moveTo('CLOSED'));
+  }
+
+  /** The current state. */
+  get state(): BreakerState {
+    return this.#state;
+  }
+
+  /** A snapshot of the counters and latency. */
+  get stats(): BreakerStats {
+    return {
+      state: this.#state,
+      failures: this.#failures,
+      successes: this.#successes,
+      rejects: this.#rejects,
+      timeouts: this.#timeouts,
+      fallbacks: this.#fallbacks,
+      consecutiveFailures: this.#consecutiveFailures,
+      openedAt: this.#openedAt === null ? null : new Date(this.#openedAt).toISOString(),
+      latency: this.#latency.summary(),
+    };
+  }
+
+  /**
+   * Runs `fn` through the breaker. Rejects at once with a {@link BreakerOpenError} (without
+   * calling `fn`) while OPEN, or while HALF_OPEN with its probe in flight; otherwise settles
+   * as `fn` does, with `fn`'s own error.
+   */
+  async fire<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return (await this.#cb.fire(fn)) as T;
+    } catch (err) {
+      if (err instanceof Error && CircuitBreaker.isOurError(err) && (err as { code?: unknown }).code === 'EOPENBREAKER') {
+        const rejection = new BreakerOpenError(this.name, this.#retryAfterMs());
+        this.#rejects++;
+        this.emit('reject', rejection);
+        throw rejection;
+      }
+      throw err;
+    }
+  }
+
+  /** Counts a call the caller gave up on for lack of time (its failure is counted by `fire`). */
+  recordTimeout(): void {
+    this.#timeouts++;
+  }
+
+  /** Counts a call the caller answered some other way (a stale cache entry). */
+  recordFallback(): void {
+    this.#fallbacks++;
+  }
+
+  /** Closes the breaker now (admin `resetBreaker`) and forgets the failure streak. */
+  reset(): void {
+    if (this.#disposed) return;
+    this.#consecutiveFailures = 0;
+    this.#cb.close();
+  }
+
+  /** Clears every timer (opossum's reset timer and stats interval); idempotent. */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.#cb.shutdown();
+  }
+
+  #moveTo(to: BreakerState): void {
+    const from = this.#state;
+    if (from === to) return;
+    this.#state = to;
+    if (to === 'OPEN') this.#openedAt = Date.now();
+    if (to === 'CLOSED') {
+      this.#openedAt = null;
+      this.#consecutiveFailures = 0;
+    }
+    this.emit(EVENT_OF[to], { service: this.name, from, to });
+  }
+
+  #retryAfterMs(): number {
+    if (this.#state !== 'OPEN' || this.#openedAt === null) return 0;
+    return Math.max(0, this.#openedAt + this.#resetTimeoutMs - Date.now());
+  }
+}
