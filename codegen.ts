@@ -4,6 +4,8 @@ import type { CodegenConfig } from '@graphql-codegen/cli';
 const config: CodegenConfig = {
   schema: 'schema/schema.graphql',
   documents: ['test/documents/**/*.graphql'],
+  // ESM with NodeNext resolution: generated imports must end in .js.
+  emitLegacyCommonJSImports: false,
   generates: {
     'test/generated/': {
       preset: 'client',
