@@ -1,4 +1,3 @@
-import { createGatewayApp } from './app.js';
 import { ConfigError, loadConfig } from './config/index.js';
 import { readGatewayVersion } from './version.js';
 
@@ -24,6 +23,8 @@ async function main(): Promise<void> {
     throw err;
   }
 
+  // Loaded only once the config is valid: a bad config fails fast, before Fastify, Yoga and the schema load.
+  const { createGatewayApp } = await import('./app.js');
   const app = await createGatewayApp({ config });
   const log = app.services.logger;
   process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled promise rejection'));
