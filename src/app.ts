@@ -7,6 +7,7 @@ import type { GatewayServices } from './context/index.js';
 import { createGatewayYoga, type GraphiQLDefaults } from './graphql/yoga.js';
 import { createHttpServer } from './http/server.js';
 import { createLogger } from './observability/logger.js';
+import { RateLimits } from './security/index.js';
 import { ServiceVersions, Upstreams } from './upstreams/index.js';
 
 export interface GatewayAppOptions {
@@ -47,7 +48,8 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
   const versions = new ServiceVersions(options.now);
   const upstreams = new Upstreams({ config, cache, versions, logger });
   const authenticator = new Authenticator({ config: config.auth, now: options.now });
-  const services: GatewayServices = { config, logger, upstreams, authenticator };
+  const rateLimits = new RateLimits({ config, logger });
+  const services: GatewayServices = { config, logger, upstreams, authenticator, rateLimits };
 
   let ready = true;
   const yoga = createGatewayYoga(services, options.graphiql);
@@ -67,6 +69,7 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
         ready = false;
         await server.close();
         await upstreams.close();
+        await rateLimits.close();
         await cache.dispose();
       })();
       return closing;

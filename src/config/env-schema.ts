@@ -52,6 +52,42 @@ const apiKeys = z
     return keys;
   });
 
+/**
+ * `RATE_LIMIT_RULES`: extra limits per route or GraphQL root field, on top of the general one:
+ * `target=max[/windowMs]`, comma separated; target `METHOD /path-prefix`, `/path-prefix` or
+ * `Mutation.field` / `Query.field`.
+ */
+const rateLimitRules = z.string().transform((s, ctx) => {
+  const rules: Array<{ method?: string; path?: string; field?: string; max: number; windowMs?: number }> = [];
+  for (const entry of s.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const m = /^(?:(?:([A-Za-z]+) +)?(\/[^\s=]*)|((?:Query|Mutation)\.[A-Za-z_][A-Za-z0-9_]*)) *= *(\d+)(?: *\/ *(\d+))?$/.exec(entry);
+    if (!m || Number(m[4]) < 1 || (m[5] !== undefined && Number(m[5]) < 1000)) {
+      ctx.addIssue({ code: 'custom', message: `"${entry}" must be "[METHOD] /path=max[/windowMs]" or "Mutation.field=max[/windowMs]" (max at least 1, window at least 1000 ms)` });
+      return z.NEVER;
+    }
+    rules.push({
+      ...(m[1] ? { method: m[1].toUpperCase() } : {}),
+      ...(m[2] ? { path: m[2] } : {}),
+      ...(m[3] ? { field: m[3] } : {}),
+      max: Number(m[4]),
+      ...(m[5] ? { windowMs: Number(m[5]) } : {}),
+    });
+  }
+  return rules;
+});
+
+/** `TRUST_PROXY`: `true`/`false`, a hop count, or comma-separated addresses/CIDRs of trusted proxies. */
+const trustProxy = z
+  .string()
+  .trim()
+  .transform((s): boolean | number | string[] => {
+    const lower = s.toLowerCase();
+    if (lower === 'true') return true;
+    if (lower === 'false') return false;
+    if (/^\d+$/.test(s)) return Number(s);
+    return s.split(',').map((p) => p.trim()).filter(Boolean);
+  });
+
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test'], { message: 'must be development, production or test' }).default('development'),
   PORT: int(0, 65535).default(3000),
@@ -117,6 +153,18 @@ export const envSchema = z.object({
   GATEWAY_API_KEYS: apiKeys.optional(),
   RATE_LIMIT_WINDOW_MS: int(1000).default(60_000),
   RATE_LIMIT_MAX: int(1).default(600),
+  RATE_LIMIT_MUTATION_MAX: int(1).default(60),
+  RATE_LIMIT_LOGIN_MAX: int(1).default(10),
+  RATE_LIMIT_LOGIN_WINDOW_MS: int(1000).default(300_000),
+  RATE_LIMIT_AUTH_FAILURE_MAX: int(1).default(50),
+  RATE_LIMIT_RULES: rateLimitRules.optional(),
+  GRAPHQL_MAX_TOKENS: int(10, 1_000_000).default(2000),
+  GRAPHQL_MAX_DIRECTIVES: int(1, 10_000).default(50),
+  GRAPHQL_MAX_COST: int(1, 100_000_000).default(5000),
+  HTTP_REQUEST_TIMEOUT: int(1000, 600_000).default(30_000),
+  HTTP_HEADERS_TIMEOUT: int(1000, 600_000).default(10_000),
+  HTTP_MAX_HEADER_SIZE: int(1024, 1024 * 1024).default(16 * 1024),
+  TRUST_PROXY: trustProxy.optional(),
   CORS_ORIGINS: csv.optional(),
 
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'must be one of fatal, error, warn, info, debug, trace, silent' }).default('info'),

@@ -1,3 +1,3 @@
 export { loadConfig, ConfigError, SERVICE_NAMES, isServiceName } from './load-config.js';
-export type { GatewayConfig, ConfigIssue, ServiceName } from './load-config.js';
+export type { GatewayConfig, ConfigIssue, ServiceName, RateLimitRule } from './load-config.js';
 export { profiles, defaultTtls } from './profiles.js';

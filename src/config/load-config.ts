@@ -58,15 +58,46 @@ export interface GatewayConfig {
     readonly maxAliases: number;
     readonly maxBatch: number;
     readonly bodyLimit: number;
+    readonly maxTokens: number;
+    readonly maxDirectives: number;
+    readonly maxCost: number;
   };
   readonly monitoringPublic: boolean;
   readonly redisUrl?: string;
   readonly signingSecret?: string;
-  readonly rateLimit: { readonly windowMs: number; readonly max: number };
+  readonly rateLimit: {
+    readonly windowMs: number;
+    readonly max: number;
+    /** GraphQL mutations and REST writes/admin routes, per principal per window. */
+    readonly mutationMax: number;
+    /** `POST /api/auth/login` per client IP. */
+    readonly loginMax: number;
+    readonly loginWindowMs: number;
+    /** Requests refused for bad credentials, per client IP per login window. */
+    readonly authFailureMax: number;
+    readonly rules: ReadonlyArray<RateLimitRule>;
+  };
+  readonly http: {
+    readonly requestTimeoutMs: number;
+    readonly headersTimeoutMs: number;
+    readonly maxHeaderSize: number;
+    readonly trustProxy: boolean | number | readonly string[];
+  };
   readonly corsOrigins: readonly string[];
   readonly log: { readonly level: string; readonly colors: boolean };
   readonly requestTracing: boolean;
   readonly otlpEndpoint?: string;
+}
+
+/** One `RATE_LIMIT_RULES` entry: an extra limit for a route prefix or a GraphQL root field. */
+export interface RateLimitRule {
+  readonly method?: string;
+  readonly path?: string;
+  /** `Mutation.forceSync`, `Query.users`. */
+  readonly field?: string;
+  readonly max: number;
+  /** Defaults to `RATE_LIMIT_WINDOW_MS`. */
+  readonly windowMs?: number;
 }
 
 export interface ConfigIssue {
@@ -177,11 +208,28 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxAliases: e.GRAPHQL_MAX_ALIASES,
       maxBatch: e.GRAPHQL_MAX_BATCH,
       bodyLimit: e.GRAPHQL_BODY_LIMIT,
+      maxTokens: e.GRAPHQL_MAX_TOKENS,
+      maxDirectives: e.GRAPHQL_MAX_DIRECTIVES,
+      maxCost: e.GRAPHQL_MAX_COST,
     },
     monitoringPublic: e.MONITORING_PUBLIC ?? p.monitoringPublic,
     redisUrl: e.REDIS_URL,
     signingSecret: e.GATEWAY_SIGNING_SECRET,
-    rateLimit: { windowMs: e.RATE_LIMIT_WINDOW_MS, max: e.RATE_LIMIT_MAX },
+    rateLimit: {
+      windowMs: e.RATE_LIMIT_WINDOW_MS,
+      max: e.RATE_LIMIT_MAX,
+      mutationMax: e.RATE_LIMIT_MUTATION_MAX,
+      loginMax: e.RATE_LIMIT_LOGIN_MAX,
+      loginWindowMs: e.RATE_LIMIT_LOGIN_WINDOW_MS,
+      authFailureMax: e.RATE_LIMIT_AUTH_FAILURE_MAX,
+      rules: e.RATE_LIMIT_RULES ?? [],
+    },
+    http: {
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT,
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT,
+      maxHeaderSize: e.HTTP_MAX_HEADER_SIZE,
+      trustProxy: e.TRUST_PROXY ?? false,
+    },
     corsOrigins: e.CORS_ORIGINS ?? [],
     log: { level: e.LOG_LEVEL, colors: e.ENABLE_COLORS },
     requestTracing: e.FEATURE_REQUEST_TRACING,

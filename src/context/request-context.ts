@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Authenticator, Principal } from '../auth/index.js';
 import type { GatewayConfig } from '../config/index.js';
+import type { RateLimits } from '../security/index.js';
 import { createLoaders, type CallContext, type Loaders, type Upstreams } from '../upstreams/index.js';
 
 /** What lives for the whole process and every request may use. Built once in `app.ts`. */
@@ -9,6 +10,8 @@ export interface GatewayServices {
   readonly logger: Logger;
   readonly upstreams: Upstreams;
   readonly authenticator: Authenticator;
+  /** Every rate limit (per principal, mutations, login per IP), in memory or in Redis. */
+  readonly rateLimits: RateLimits;
 }
 
 /** The per-request child logger (Fastify's, carrying the request id). */

@@ -6,6 +6,7 @@ import { createRequestContext } from '../context/index.js';
 import { getSchema } from '../schema/index.js';
 import { createMaskError } from './mask-error.js';
 import { useStaleExtensions } from './plugins/use-stale-extensions.js';
+import { useAuditLog, useGraphQLHardening, useMutationRateLimit } from '../security/index.js';
 
 export const EXAMPLE_QUERY = `# The dashboard of one user, from all four services in one query.
 query Dashboard($userId: ID! = "u1") {
@@ -66,6 +67,8 @@ export function createGatewayYoga(services: GatewayServices, graphiql: GraphiQLD
         traceparent: req.trace.traceparent,
         log: req.log,
       }),
-    plugins: [useStaleExtensions()],
+    // Hardening first: a refused query is never executed. Audit before the mutation limit, so a
+    // rate-limited admin mutation is audited too.
+    plugins: [...useGraphQLHardening(config), useAuditLog(), useMutationRateLimit(services.rateLimits), useStaleExtensions()],
   });
 }

@@ -2,6 +2,8 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { GatewayServices } from '../context/index.js';
 import type { GatewayYoga } from '../graphql/yoga.js';
 import { requestIdFrom } from '../observability/trace-context.js';
+import { hardenedServerOptions, registerAuthFailureLimit, registerHttpHardening, registerRateLimit } from '../security/index.js';
+import { registerAuditLog } from './audit.js';
 import { registerErrorHandling } from './error-handler.js';
 import { registerRequestIdentity } from './request-identity.js';
 import { registerDashboardRoute } from './routes/dashboard.js';
@@ -25,17 +27,21 @@ export function createHttpServer({ services, yoga, isReady }: HttpServerOptions)
       requestIdLogLabel: 'requestId',
       disableRequestLogging: config.log.level !== 'debug' && config.log.level !== 'trace',
     }),
-    bodyLimit: config.graphql.bodyLimit,
-    // Against slow clients: a request must arrive whole within these.
-    connectionTimeout: 0,
-    requestTimeout: 60_000,
+    // Body, header/URL size, header and request timeouts, trusted proxies (src/security/http-hardening.ts).
+    ...hardenedServerOptions(config),
     keepAliveTimeout: 72_000,
     routerOptions: { maxParamLength: 200 },
     return503OnClosing: true,
   });
 
   registerErrorHandling(app);
+  // Order matters: CORS/security headers first, credential-guessing guard before the identity
+  // hook, the rate limits after it (they key on the principal).
+  registerHttpHardening(app, config);
+  registerAuthFailureLimit(app, services.rateLimits);
   registerRequestIdentity(app, services.authenticator);
+  registerRateLimit(app, services.rateLimits);
+  registerAuditLog(app);
   registerHealthRoutes(app, { version: config.version, isReady });
   registerGraphQLRoute(app, yoga);
   registerDashboardRoute(app, services);
