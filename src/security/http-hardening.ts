@@ -1,0 +1,88 @@
+import type { Socket } from 'node:net';
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import type { ServerOptions } from 'node:http';
+import type { FastifyInstance } from 'fastify';
+import type { GatewayConfig } from '../config/index.js';
+import { CSRF_HEADERS } from './use-graphql-hardening.js';
+
+/**
+ * Fastify server options against slow or oversized clients: the whole request (headers and
+ * body) within `HTTP_REQUEST_TIMEOUT`, headers within `HTTP_HEADERS_TIMEOUT`, request line plus
+ * headers (so the URL too) within `HTTP_MAX_HEADER_SIZE` bytes, the body within
+ * `GRAPHQL_BODY_LIMIT`. Refusals at the socket level keep the `{"error","message"}` shape.
+ */
+export function hardenedServerOptions(config: GatewayConfig): {
+  bodyLimit: number;
+  requestTimeout: number;
+  connectionTimeout: number;
+  http: ServerOptions;
+  trustProxy: boolean | string[] | ((address: string, hop: number) => boolean);
+  clientErrorHandler: (this: FastifyInstance, err: NodeJS.ErrnoException, socket: Socket) => void;
+} {
+  return {
+    bodyLimit: config.graphql.bodyLimit,
+    requestTimeout: config.http.requestTimeoutMs,
+    connectionTimeout: 0,
+    http: { maxHeaderSize: config.http.maxHeaderSize, headersTimeout: config.http.headersTimeoutMs },
+    trustProxy: trustProxyOption(config.http.trustProxy),
+    clientErrorHandler: codedClientError,
+  };
+}
+
+/** `TRUST_PROXY`: a hop count trusts that many proxies in front of the gateway. */
+function trustProxyOption(value: GatewayConfig['http']['trustProxy']): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof value === 'number') return (_address, hop) => hop < value;
+  return typeof value === 'boolean' ? value : [...value];
+}
+
+function codedClientError(this: FastifyInstance, err: NodeJS.ErrnoException, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, reason, body] =
+    err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'Request Timeout', { error: 'REQUEST_TIMEOUT', message: 'The request did not arrive in time.' }]
+      : err.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'Request Header Fields Too Large', { error: 'HEADERS_TOO_LARGE', message: 'The request line and headers are larger than the limit.' }]
+        : [400, 'Bad Request', { error: 'BAD_REQUEST', message: 'The request is not valid HTTP.' }];
+  this.log.debug({ err }, 'client error');
+  const text = JSON.stringify(body);
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(text)}\r\nContent-Type: application/json\r\n\r\n${text}`);
+  }
+  socket.destroy();
+}
+
+/**
+ * Cross-origin access only for `CORS_ORIGINS` (none when unset), and the security headers of
+ * helmet with a Content-Security-Policy GraphiQL still works under: it is one page of inline
+ * script and style that starts workers from blob: URLs and compiles JSON schemas at run time.
+ */
+export function registerHttpHardening(app: FastifyInstance, config: GatewayConfig): void {
+  // Registered before the identity hook: preflights are answered, and refusals carry CORS headers.
+  void app.register(cors, {
+    origin: config.corsOrigins.length > 0 ? [...config.corsOrigins] : false,
+    methods: ['GET', 'POST', 'DELETE', 'PUT', 'PATCH', 'OPTIONS'],
+    allowedHeaders: ['content-type', 'authorization', 'x-api-key', 'x-request-id', 'traceparent', ...CSRF_HEADERS],
+    exposedHeaders: ['x-request-id', 'retry-after', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset'],
+    maxAge: 600,
+  });
+  void app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'", "'unsafe-inline'", "'unsafe-eval'", 'blob:'],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        fontSrc: ["'self'", 'data:'],
+        workerSrc: ["'self'", 'blob:'],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    crossOriginEmbedderPolicy: false,
+  });
+}

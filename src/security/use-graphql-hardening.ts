@@ -1,0 +1,79 @@
+import { EnvelopArmor } from '@escape.tech/graphql-armor';
+import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
+import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
+import { GraphQLError, type ValidationContext } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { GatewayConfig } from '../config/index.js';
+
+/** Headers that mark a request as not "simple" (a browser must preflight it), besides a JSON content type. */
+export const CSRF_HEADERS = ['x-graphql-csrf', 'x-requested-with', 'apollo-require-preflight', 'x-graphql-yoga-csrf'];
+
+/**
+ * The GraphQL limits of `gateway.md`, all from config: depth, aliases, tokens, directives and
+ * cost (graphql-armor, checked at parse/validate time, so a refused operation reaches no
+ * resolver and no backend); field suggestions hidden in production; introspection off unless
+ * enabled; CSRF prevention. Batching is limited by Yoga's own `batching.limit`, and Yoga
+ * never runs a mutation over GET.
+ */
+export function useGraphQLHardening(config: GatewayConfig): Array<Plugin<Record<string, unknown>>> {
+  const g = config.graphql;
+  // Reported as validation errors (every limit broken is named) instead of thrown at the first one.
+  const report = { propagateOnRejection: false, onReject: [(ctx: ValidationContext | null, err: GraphQLError) => ctx?.reportError(err)] };
+  const armor = new EnvelopArmor({
+    maxDepth: { n: g.maxDepth, ignoreIntrospection: true, flattenFragments: true, ...report },
+    maxAliases: { n: g.maxAliases, ...report },
+    maxTokens: { n: g.maxTokens },
+    maxDirectives: { n: g.maxDirectives, ...report },
+    costLimit: { maxCost: g.maxCost, ignoreIntrospection: true, flattenFragments: true, ...report },
+    // "Did you mean …?" lets a client map a hidden schema field by field.
+    blockFieldSuggestion: { enabled: config.profile === 'production' },
+  });
+  const plugins: Array<Plugin<Record<string, unknown>>> = [useCodedCsrfPrevention(), ...(armor.protect().plugins as Array<Plugin<Record<string, unknown>>>)];
+  if (!g.introspection) plugins.push(useDisableIntrospection() as Plugin<Record<string, unknown>>);
+  plugins.push(useCodedLimitErrors());
+  return plugins;
+}
+
+/**
+ * Yoga's CSRF prevention (requests with a non-JSON "simple" content type, or none, must carry
+ * one of `CSRF_HEADERS`), answering with a coded 403 instead of the plugin's uncoded error.
+ */
+function useCodedCsrfPrevention(): Plugin<Record<string, unknown>> {
+  const csrf = useCSRFPrevention({ requestHeaders: CSRF_HEADERS });
+  return {
+    onRequestParse(payload) {
+      try {
+        return csrf.onRequestParse?.(payload);
+      } catch {
+        throw new GraphQLError(
+          'This request could be a cross-site request forgery: send it with content-type: application/json, or with an x-graphql-csrf header.',
+          { extensions: { code: 'FORBIDDEN', http: { status: 403 } } },
+        );
+      }
+    },
+  };
+}
+
+/**
+ * graphql-armor's refusals are plain GraphQL syntax/validation errors; this gives every
+ * parse and validation error a code (`GRAPHQL_PARSE_FAILED`, `GRAPHQL_VALIDATION_FAILED`, as
+ * Apollo and Hive name them) so a client can tell a refused query from a failed one.
+ */
+function useCodedLimitErrors(): Plugin<Record<string, unknown>> {
+  const coded = (err: GraphQLError, code: string): GraphQLError =>
+    err.extensions.code
+      ? err
+      : new GraphQLError(code === 'GRAPHQL_VALIDATION_FAILED' ? err.message.replace(/^Syntax Error: /, '') : err.message, { nodes: err.nodes, source: err.source, positions: err.positions, path: err.path, originalError: err.originalError, extensions: { ...err.extensions, code } });
+  return {
+    onParse() {
+      return ({ result, replaceParseResult }) => {
+        if (result instanceof GraphQLError) replaceParseResult(coded(result, 'GRAPHQL_PARSE_FAILED'));
+      };
+    },
+    onValidate() {
+      return ({ result, setResult }) => {
+        if (result.length > 0) setResult(result.map((e) => coded(e, 'GRAPHQL_VALIDATION_FAILED')));
+      };
+    },
+  };
+}
