@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto';
+import { print } from 'graphql';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGatewayApp, type GatewayApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config/index.js';
+import { DashboardDocument } from '../generated/graphql.js';
+import { signToken, startStack, TEST_JWT_SECRET, TEST_SIGNING_SECRET, type Stack } from '../support/stack.js';
+
+// Skipped where no Redis is configured; with REQUIRE_REDIS=1 it runs (default URL below) and an
+// unreachable Redis fails it instead of skipping.
+const required = process.env.REQUIRE_REDIS === '1';
+const redisUrl = process.env.REDIS_URL || (required ? 'redis://127.0.0.1:6379' : undefined);
+const suite = redisUrl ? describe : describe.skip;
+const title = redisUrl
+  ? 'core: two gateway instances share one Redis cache (issue 2)'
+  : 'core: two gateway instances share one Redis cache (issue 2) — skipped: set REDIS_URL (or REQUIRE_REDIS=1 for redis://127.0.0.1:6379)';
+
+suite(title, () => {
+  // The backends report a version of their own for this run, and entries are keyed by it:
+  // nothing another run (or another test file) left in Redis can answer for these.
+  const version = `1.0.0-shared.${randomUUID().slice(0, 8)}`;
+  let a: Stack;
+  let b: GatewayApp;
+  let bUrl: string;
+
+  beforeAll(async () => {
+    a = await startStack({ env: { REDIS_URL: redisUrl! }, backends: { version } });
+    const config = loadConfig(
+      {
+        NODE_ENV: 'test',
+        JWT_SECRET: TEST_JWT_SECRET,
+        AUTH_SERVICE_URL: a.backends.urls.auth,
+        COMMENT_SERVICE_URL: a.backends.urls.comment,
+        INDUSTRY_SERVICE_URL: a.backends.urls.industry,
+        NPS_SERVICE_URL: a.backends.urls.nps,
+        GATEWAY_SIGNING_SECRET: TEST_SIGNING_SECRET,
+        FEATURE_SYNC_MONITORING: 'false',
+        REDIS_URL: redisUrl!,
+      },
+      'test',
+    );
+    b = await createGatewayApp({ config, logger: pino({ level: 'silent' }) });
+    bUrl = await b.listen(0, '127.0.0.1');
+  });
+  afterAll(async () => {
+    await b?.close();
+    await a?.close();
+  });
+
+  async function dashboardFrom(url: string, userId: string, token: string) {
+    const res = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: print(DashboardDocument), variables: { userId } }),
+    });
+    return (await res.json()) as { data?: { userDashboard: { user: { id: string }; degraded: string[] } & Record<string, unknown> }; errors?: unknown[] };
+  }
+
+  it('both instances use Redis', () => {
+    expect(a.app.services.upstreams.cache.stats.backend).toBe('redis');
+    expect(b.services.upstreams.cache.stats.backend).toBe('redis');
+  });
+
+  it('the second instance answers a dashboard the first one cached without reaching any backend', async () => {
+    const admin = await signToken(TEST_JWT_SECRET, 'u2', 'admin');
+    // A replica learns each service's version from its first answer (or its sync monitor's
+    // first poll); until then it cannot know which entries are current. Warm B up on another user.
+    const warmup = await dashboardFrom(bUrl, 'u3', admin);
+    expect(warmup.errors).toBeUndefined();
+    for (const s of ['auth', 'comment', 'industry', 'nps'] as const) expect(b.services.upstreams.versions.get(s)).toBe(version);
+
+    a.backends.all.forEach((s) => s.requests.clear());
+    const first = await dashboardFrom(a.url, 'u1', admin);
+    expect(first.errors).toBeUndefined();
+    expect(a.backendRequests()).toBeGreaterThanOrEqual(4);
+
+    a.backends.all.forEach((s) => s.requests.clear());
+    const hitsBefore = b.services.upstreams.cache.stats.hits;
+    const second = await dashboardFrom(bUrl, 'u1', admin);
+    expect(second.errors).toBeUndefined();
+    expect(a.backendRequests()).toBe(0);
+    expect(b.services.upstreams.cache.stats.hits).toBeGreaterThan(hitsBefore);
+    const { generatedAt: _x, ...fromA } = first.data!.userDashboard;
+    const { generatedAt: _y, ...fromB } = second.data!.userDashboard;
+    expect(fromB).toEqual(fromA);
+  });
+
+  it('entries the first instance cached for single reads serve the second too', async () => {
+    const admin = await signToken(TEST_JWT_SECRET, 'u2', 'admin');
+    const q = (url: string) =>
+      fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },
+        body: JSON.stringify({ query: 'query { users(ids: ["u11", "u12"]) { id name comments(limit: 2) { id } } }' }),
+      }).then((r) => r.json() as Promise<{ data?: unknown; errors?: unknown }>);
+    a.backends.all.forEach((s) => s.requests.clear());
+    const fromA = await q(a.url);
+    expect(a.backendRequests()).toBe(2); // users + comments
+    a.backends.all.forEach((s) => s.requests.clear());
+    const fromB = await q(bUrl);
+    expect(fromB).toEqual(fromA);
+    expect(a.backendRequests()).toBe(0);
+  });
+});
