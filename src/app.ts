@@ -1,12 +1,15 @@
+import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { Authenticator } from './auth/index.js';
 import { GatewayCache } from './cache/index.js';
-import type { GatewayConfig } from './config/index.js';
+import { SERVICE_NAMES, type GatewayConfig } from './config/index.js';
 import type { GatewayServices } from './context/index.js';
 import { createGatewayYoga, type GraphiQLDefaults } from './graphql/yoga.js';
 import { createHttpServer } from './http/server.js';
 import { createLogger } from './observability/logger.js';
+import { GatewayMetrics } from './observability/metrics.js';
+import { GatewayTracing } from './observability/tracing.js';
 import { RateLimits } from './security/index.js';
 import { ServiceVersions, Upstreams } from './upstreams/index.js';
 
@@ -17,6 +20,10 @@ export interface GatewayAppOptions {
   graphiql?: GraphiQLDefaults;
   /** A clock for caches and tokens (tests). */
   now?: () => number;
+  /** Also export spans here (tests pass an `InMemorySpanExporter`); OTLP export follows `OTEL_EXPORTER_OTLP_ENDPOINT`. */
+  spanExporter?: SpanExporter;
+  /** How long `close()` lets in-flight requests finish before cutting them off (default 10 s). */
+  shutdownGraceMs?: number;
 }
 
 export interface GatewayApp {
@@ -46,15 +53,35 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
   });
   await cache.ready();
   const versions = new ServiceVersions(options.now);
-  const upstreams = new Upstreams({ config, cache, versions, logger });
+  const metrics = new GatewayMetrics();
+  const tracing = new GatewayTracing({ version: config.version, otlpEndpoint: config.otlpEndpoint, exporter: options.spanExporter });
+  const upstreams = new Upstreams({
+    config,
+    cache,
+    versions,
+    logger,
+    onCall: (event) => {
+      metrics.recordUpstreamCall(event);
+      tracing.recordFinishedCall(
+        `${event.method} ${event.service}`,
+        event.requestId,
+        { 'gateway.service': event.service, 'http.request.method': event.method, 'url.path': event.route, 'gateway.upstream_status': String(event.status), 'gateway.attempt': event.attempt },
+        event.durationMs,
+        typeof event.status !== 'number' || event.status >= 500,
+      );
+    },
+  });
+  for (const name of SERVICE_NAMES) metrics.watchBreaker(name, upstreams.clients[name].breaker);
+  metrics.watchCache(cache);
   const authenticator = new Authenticator({ config: config.auth, now: options.now });
   const rateLimits = new RateLimits({ config, logger });
-  const services: GatewayServices = { config, logger, upstreams, authenticator, rateLimits };
+  const services: GatewayServices = { config, logger, upstreams, authenticator, rateLimits, metrics, tracing };
 
   let ready = true;
   const yoga = createGatewayYoga(services, options.graphiql);
   const server = createHttpServer({ services, yoga, isReady: () => ready });
 
+  const graceMs = options.shutdownGraceMs ?? 10_000;
   let closing: Promise<void> | undefined;
   return {
     server,
@@ -67,12 +94,31 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
     close() {
       closing ??= (async () => {
         ready = false;
-        await server.close();
-        await upstreams.close();
+        // Listener closed at once (new connections refused); in-flight requests get the grace period.
+        await withinGrace(server.close(), graceMs, () => server.server.closeAllConnections());
+        await withinGrace(upstreams.close(), 1000, () => {
+          for (const name of SERVICE_NAMES) void upstreams.clients[name].pool.destroy();
+        });
+        await tracing.shutdown().catch((err: unknown) => logger.warn({ err }, 'could not flush the last spans'));
         await rateLimits.close();
         await cache.dispose();
       })();
       return closing;
     },
   };
+}
+
+/** Waits for `work`, but at most `ms`; then runs `cutOff` (force-closing what still hangs) and waits for `work` to settle. */
+async function withinGrace(work: Promise<unknown>, ms: number, cutOff: () => void): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<'expired'>((resolve) => {
+    timer = setTimeout(() => resolve('expired'), ms);
+    timer.unref();
+  });
+  const outcome = await Promise.race([work.then(() => 'done' as const), expired]);
+  clearTimeout(timer);
+  if (outcome === 'expired') {
+    cutOff();
+    await work.catch(() => undefined);
+  }
 }

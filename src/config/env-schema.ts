@@ -88,6 +88,20 @@ const trustProxy = z
     return s.split(',').map((p) => p.trim()).filter(Boolean);
   });
 
+/** `PASSTHROUGH_ROUTE_TIMEOUTS`: `/api/jobs=10000,/api/auth/login=3000` (path prefix = ms). */
+const passthroughRouteTimeouts = z.string().transform((s, ctx) => {
+  const out: Array<{ prefix: string; timeoutMs: number }> = [];
+  for (const part of s.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const m = /^(\/[^=\s]*)=(\d{1,6})$/.exec(part);
+    if (!m || Number(m[2]) < 1) {
+      ctx.addIssue({ code: 'custom', message: `"${part}" is not <path prefix>=<ms> (e.g. /api/jobs=10000)` });
+      return z.NEVER;
+    }
+    out.push({ prefix: m[1]!, timeoutMs: Number(m[2]) });
+  }
+  return out;
+});
+
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test'], { message: 'must be development, production or test' }).default('development'),
   PORT: int(0, 65535).default(3000),
@@ -170,6 +184,9 @@ export const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'must be one of fatal, error, warn, info, debug, trace, silent' }).default('info'),
   ENABLE_COLORS: bool.default(false),
   OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl.optional(),
+  PASSTHROUGH_TIMEOUT: int(1, 600_000).optional(),
+  PASSTHROUGH_ROUTE_TIMEOUTS: passthroughRouteTimeouts.optional(),
+  PASSTHROUGH_BODY_LIMIT: int(0).default(100 * 1024 * 1024),
 });
 
 export type Env = z.infer<typeof envSchema>;

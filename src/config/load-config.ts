@@ -87,6 +87,12 @@ export interface GatewayConfig {
   readonly log: { readonly level: string; readonly colors: boolean };
   readonly requestTracing: boolean;
   readonly otlpEndpoint?: string;
+  /** REST passthrough: upstream timeout (to response headers, and longest silence in a body), per-prefix overrides, body limit. */
+  readonly passthrough: {
+    readonly timeoutMs: number;
+    readonly routeTimeouts: ReadonlyArray<{ readonly prefix: string; readonly timeoutMs: number }>;
+    readonly bodyLimit: number;
+  };
 }
 
 /** One `RATE_LIMIT_RULES` entry: an extra limit for a route prefix or a GraphQL root field. */
@@ -234,6 +240,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     log: { level: e.LOG_LEVEL, colors: e.ENABLE_COLORS },
     requestTracing: e.FEATURE_REQUEST_TRACING,
     otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
+    passthrough: {
+      timeoutMs: e.PASSTHROUGH_TIMEOUT ?? e.ORCHESTRATION_TIMEOUT ?? p.timeoutMs,
+      routeTimeouts: e.PASSTHROUGH_ROUTE_TIMEOUTS ?? [],
+      bodyLimit: e.PASSTHROUGH_BODY_LIMIT,
+    },
   };
   return deepFreeze(config);
 }

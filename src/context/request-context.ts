@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import type { Authenticator, Principal } from '../auth/index.js';
 import type { GatewayConfig } from '../config/index.js';
 import type { RateLimits } from '../security/index.js';
+import type { GatewayMetrics } from '../observability/metrics.js';
+import type { GatewayTracing } from '../observability/tracing.js';
 import { createLoaders, type CallContext, type Loaders, type Upstreams } from '../upstreams/index.js';
 
 /** What lives for the whole process and every request may use. Built once in `app.ts`. */
@@ -12,6 +14,10 @@ export interface GatewayServices {
   readonly authenticator: Authenticator;
   /** Every rate limit (per principal, mutations, login per IP), in memory or in Redis. */
   readonly rateLimits: RateLimits;
+  /** Prometheus metrics (`/metrics`, `/api/gateway/stats`); absent in tests that build services by hand. */
+  readonly metrics?: GatewayMetrics;
+  /** OpenTelemetry spans of requests, GraphQL operations and upstream calls. */
+  readonly tracing?: GatewayTracing;
 }
 
 /** The per-request child logger (Fastify's, carrying the request id). */

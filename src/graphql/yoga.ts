@@ -6,6 +6,7 @@ import { createRequestContext } from '../context/index.js';
 import { getSchema } from '../schema/index.js';
 import { createMaskError } from './mask-error.js';
 import { useStaleExtensions } from './plugins/use-stale-extensions.js';
+import { useOperationTelemetry } from './plugins/use-operation-telemetry.js';
 import { useAuditLog, useGraphQLHardening, useMutationRateLimit } from '../security/index.js';
 
 export const EXAMPLE_QUERY = `# The dashboard of one user, from all four services in one query.
@@ -69,6 +70,6 @@ export function createGatewayYoga(services: GatewayServices, graphiql: GraphiQLD
       }),
     // Hardening first: a refused query is never executed. Audit before the mutation limit, so a
     // rate-limited admin mutation is audited too.
-    plugins: [...useGraphQLHardening(config), useAuditLog(), useMutationRateLimit(services.rateLimits), useStaleExtensions()],
+    plugins: [...useGraphQLHardening(config), useAuditLog(), useMutationRateLimit(services.rateLimits), useStaleExtensions(), useOperationTelemetry(services.metrics, services.tracing)],
   });
 }

@@ -6,7 +6,12 @@ import { hardenedServerOptions, registerAuthFailureLimit, registerHttpHardening,
 import { registerAuditLog } from './audit.js';
 import { registerErrorHandling } from './error-handler.js';
 import { registerRequestIdentity } from './request-identity.js';
+import fastifyCompress from '@fastify/compress';
+import { registerMetricsRoute, registerObservability } from './observability.js';
+import { registerAdminRoutes } from './routes/admin.js';
 import { registerDashboardRoute } from './routes/dashboard.js';
+import { registerInspectionRoutes } from './routes/inspection.js';
+import { registerPassthroughRoutes } from './routes/passthrough.js';
 import { registerGraphQLRoute } from './routes/graphql.js';
 import { registerHealthRoutes } from './routes/health.js';
 
@@ -40,10 +45,22 @@ export function createHttpServer({ services, yoga, isReady }: HttpServerOptions)
   registerHttpHardening(app, config);
   registerAuthFailureLimit(app, services.rateLimits);
   registerRequestIdentity(app, services.authenticator);
+  // Right after identity: the request span and metrics cover everything later hooks refuse.
+  registerObservability(app, services);
   registerRateLimit(app, services.rateLimits);
   registerAuditLog(app);
   registerHealthRoutes(app, { version: config.version, isReady });
-  registerGraphQLRoute(app, yoga);
-  registerDashboardRoute(app, services);
+  // gzip/brotli above 1 KiB for the routes registered inside this scope (the plugin must be
+  // loaded before they are declared). Passthrough stays outside: it forwards bodies as the
+  // service sent them, already compressed or not, and never inflates request bodies.
+  void app.register(async (compressed) => {
+    await compressed.register(fastifyCompress, { threshold: 1024, encodings: ['br', 'gzip'], global: true, globalDecompression: false });
+    registerGraphQLRoute(compressed, yoga);
+    registerDashboardRoute(compressed, services);
+    registerInspectionRoutes(compressed, services);
+    registerAdminRoutes(compressed, services);
+    registerMetricsRoute(compressed, services);
+  });
+  registerPassthroughRoutes(app, { services });
   return app;
 }

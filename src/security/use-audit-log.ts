@@ -21,7 +21,9 @@ function serviceArgument(field: FieldNode, variables: Record<string, unknown> | 
 function outcomeOf(errors: readonly GraphQLError[] | undefined, responseKey: string): AuditOutcome {
   const mine = errors?.filter((e) => e.path === undefined || e.path[0] === responseKey) ?? [];
   if (mine.length === 0) return 'success';
-  return mine.every((e) => REFUSALS.has(String(e.extensions?.code))) ? 'refused' : 'failed';
+  // Errors may not be masked yet here: the code is on the GatewayError inside.
+  const codeOf = (e: GraphQLError) => e.extensions?.code ?? (e.originalError as { code?: unknown } | undefined)?.code;
+  return mine.every((e) => REFUSALS.has(String(codeOf(e)))) ? 'refused' : 'failed';
 }
 
 /**

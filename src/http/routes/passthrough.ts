@@ -1,0 +1,300 @@
+import replyFrom from '@fastify/reply-from';
+import { SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { IncomingHttpHeaders } from 'node:http';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
+import type { ServiceName } from '../../config/index.js';
+import type { GatewayServices } from '../../context/index.js';
+import { GatewayError } from '../../errors/index.js';
+import { traceContextOf } from '../../observability/tracing.js';
+import { SIGNED_BODY_LIMIT, UNSIGNED_PAYLOAD, UpstreamHttpError, type ServiceClient } from '../../upstreams/index.js';
+import { requirePrincipal } from '../guards.js';
+
+/** The route map of `gateway.md`: path prefix → service. */
+export const PASSTHROUGH_PREFIXES: ReadonlyArray<readonly [prefix: string, service: ServiceName]> = [
+  ['/api/auth', 'auth'],
+  ['/api/users', 'auth'],
+  ['/api/comments', 'comment'],
+  ['/api/industries', 'industry'],
+  ['/api/jobs', 'industry'],
+  ['/api/nps', 'nps'],
+];
+
+/** The one passthrough route a client may use without credentials (it is how they get some). */
+const ANONYMOUS = new Set(['POST /api/auth/login']);
+
+/** RFC 9110 §7.6.1 hop-by-hop headers, plus `expect` (undici refuses it; Node already answered the 100-continue). */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'expect']);
+
+/** Client headers that would let a caller speak for the gateway: identity and signature come only from the gateway. */
+function isForgeable(name: string): boolean {
+  return name === 'x-user-id' || name === 'x-user-role' || name === 'x-api-key' || name.startsWith('x-gateway-') || name === 'traceparent';
+}
+
+const IDEMPOTENT_BODYLESS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** Connection failures where no byte reached the service, so a retry cannot repeat an effect. */
+const RETRYABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'EPIPE']);
+const TIMEOUT_CODES = new Set(['FST_REPLY_FROM_GATEWAY_TIMEOUT', 'FST_REPLY_FROM_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+
+export interface PassthroughRouteOptions {
+  services: GatewayServices;
+}
+
+/**
+ * The REST passthrough for legacy clients (`gateway.md` route map), on `@fastify/reply-from`
+ * over each service's own undici pool: same method, path, query, body, status and headers;
+ * bodies streamed both ways; hop-by-hop headers dropped and `x-forwarded-*` added; behind
+ * the same authentication, breaker, tracing and signing as GraphQL.
+ *
+ * Registered as an encapsulated plugin: its catch-all content-type parser hands the raw
+ * request stream on (never buffering it) without touching the JSON parser of `/graphql`.
+ */
+export function registerPassthroughRoutes(app: FastifyInstance, { services }: PassthroughRouteOptions): void {
+  void app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
+    for (const [name, client] of Object.entries(services.upstreams.clients) as Array<[ServiceName, ServiceClient]>) {
+      const prefixes = PASSTHROUGH_PREFIXES.filter(([, s]) => s === name).map(([p]) => p);
+      // One reply-from per service (it decorates the reply, hence one encapsulated scope each).
+      await scope.register(async (serviceScope) => {
+        await serviceScope.register(replyFrom, { base: client.baseUrl, undici: client.pool, disableRequestLogging: true });
+        for (const prefix of prefixes) {
+          for (const url of [prefix, `${prefix}/*`]) {
+            serviceScope.route({
+              method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+              url,
+              handler: (req, reply) => forward(req, reply, services, client, url, prefix),
+            });
+          }
+        }
+      });
+    }
+  });
+}
+
+async function forward(req: FastifyRequest, reply: FastifyReply, services: GatewayServices, client: ServiceClient, route: string, prefix: string): Promise<FastifyReply> {
+  const { config, metrics, tracing, logger } = services;
+  const method = req.method.toUpperCase();
+  const rawPath = req.url.split('?', 1)[0]!;
+  if (!ANONYMOUS.has(`${method} ${rawPath}`)) requirePrincipal(req);
+
+  // The exact target sent upstream, as reply-from will build it: what gets signed.
+  let target: URL;
+  try {
+    target = new URL(req.url.startsWith('//') ? `.${req.url}` : req.url, client.baseUrl);
+  } catch {
+    throw new GatewayError('BAD_REQUEST', { message: 'The request path is malformed.' });
+  }
+  // URL parsing resolves dot segments (also percent-encoded ones): what is left must still be under the prefix.
+  if (target.pathname !== prefix && !target.pathname.startsWith(`${prefix}/`)) {
+    throw new GatewayError('BAD_REQUEST', { message: 'The request path leaves its route prefix.' });
+  }
+  const pathWithQuery = target.pathname + target.search;
+
+  // Body: small bodies of known length are read and hashed (signed); bigger or chunked ones stream unsigned.
+  const stream = req.body instanceof Readable ? req.body : undefined;
+  const declared = contentLength(req.headers);
+  if (declared !== undefined && declared > config.passthrough.bodyLimit) {
+    throw new GatewayError('PAYLOAD_TOO_LARGE', { message: `The request body is larger than ${config.passthrough.bodyLimit} bytes.` });
+  }
+  let body: Buffer | Readable | undefined;
+  if (stream) {
+    if (declared !== undefined && declared <= SIGNED_BODY_LIMIT) body = await readSmallBody(stream, declared);
+    else if (declared !== undefined) body = stream;
+    else {
+      // reply-from forwards `req.body` when it is a stream; a chunked body goes through the limit first.
+      body = stream.pipe(byteLimit(config.passthrough.bodyLimit));
+      stream.once('error', (err) => (body as Readable).destroy(err));
+      req.body = body;
+    }
+  }
+  if (body instanceof Buffer && body.length === 0) body = IDEMPOTENT_BODYLESS.has(method) ? undefined : body;
+  if (body !== undefined && (method === 'GET' || method === 'HEAD')) {
+    throw new GatewayError('BAD_REQUEST', { message: `A ${method} request cannot carry a body through the gateway.` });
+  }
+
+  const span = tracing?.startChildSpan(`${method} ${client.name}`, req.otelSpan, SpanKind.CLIENT, {
+    'http.request.method': method,
+    'url.path': target.pathname,
+    'http.route': route,
+    'server.address': target.hostname,
+    'gateway.service': client.name,
+    'gateway.request_id': req.id,
+  });
+  const traceparent = span ? traceContextOf(span).traceparent : req.trace.traceparent;
+  const outbound = client.outboundHeaders(method, pathWithQuery, { requestId: req.id, traceparent, principal: req.principal }, body === undefined ? undefined : body instanceof Buffer ? body : UNSIGNED_PAYLOAD);
+  const timeoutMs = timeoutFor(rawPath, config.passthrough);
+  const started = performance.now();
+  let status: number | 'error' | 'timeout' | 'rejected' = 'error';
+  let forwarded = false;
+
+  try {
+    await client.breaker.fire(
+      () =>
+        new Promise<void>((resolve, reject) => {
+          reply.from(target.pathname, {
+            queryString: () => target.search.slice(1),
+            timeout: timeoutMs,
+            ...(body instanceof Buffer ? { body, contentType: req.headers['content-type'] ?? 'application/octet-stream' } : {}),
+            rewriteRequestHeaders: (_req, headers) => requestHeaders(req, headers, outbound),
+            rewriteHeaders: (headers) => responseHeaders(headers),
+            retryDelay: ({ err, attempt }) => retryDelayFor(method, req.headers, err, attempt, config.orchestration.retryAttempts),
+            onResponse: (_request, rep, res) => {
+              forwarded = true;
+              status = res.statusCode;
+              client.observeVersion((res as unknown as { headers: Record<string, string | string[] | undefined> }).headers);
+              void rep.send(res.stream);
+              // A 5xx still reaches the client unchanged; it counts against the service all the same.
+              if (res.statusCode >= 500) reject(new UpstreamHttpError(client.name, res.statusCode, undefined));
+              else resolve();
+            },
+            onError: (_rep, { error }) => reject(error),
+          });
+        }),
+    );
+  } catch (err) {
+    if (forwarded) return reply;
+    const mapped = toGatewayError(err, client, timeoutMs);
+    status = mapped.code === 'UPSTREAM_TIMEOUT' ? 'timeout' : mapped.code === 'SERVICE_UNAVAILABLE' && isBreakerOpen(err) ? 'rejected' : 'error';
+    if (status === 'timeout') client.breaker.recordTimeout();
+    span?.setStatus({ code: SpanStatusCode.ERROR, message: mapped.message });
+    throw mapped;
+  } finally {
+    const durationMs = performance.now() - started;
+    if (status !== 'rejected') metrics?.recordUpstreamCall({ service: client.name, method, route, status, durationMs });
+    endSpan(span, status);
+    if (config.requestTracing) {
+      logger.debug({ upstream: { service: client.name, method, route, path: target.pathname, status, durationMs, requestId: req.id, passthrough: true } }, 'upstream call');
+    }
+  }
+  return reply;
+}
+
+function endSpan(span: Span | undefined, status: number | string): void {
+  if (!span) return;
+  if (typeof status === 'number') {
+    span.setAttribute('http.response.status_code', status);
+    if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+  }
+  span.end();
+}
+
+function requestHeaders(req: FastifyRequest, headers: IncomingHttpHeaders, outbound: Record<string, string>): IncomingHttpHeaders {
+  const out: IncomingHttpHeaders = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || HOP_BY_HOP.has(name) || isForgeable(name)) continue;
+    out[name] = value;
+  }
+  // The client's Accept wins over the JSON default of data calls.
+  const { accept, ...gatewayHeaders } = outbound;
+  if (out.accept === undefined && accept) out.accept = accept;
+  Object.assign(out, gatewayHeaders);
+  const remote = req.socket.remoteAddress ?? req.ip;
+  const prior = req.headers['x-forwarded-for'];
+  out['x-forwarded-for'] = prior ? `${Array.isArray(prior) ? prior.join(', ') : prior}, ${remote}` : remote;
+  out['x-forwarded-proto'] = req.protocol;
+  if (req.headers.host) out['x-forwarded-host'] = req.headers.host;
+  return out;
+}
+
+function responseHeaders(headers: IncomingHttpHeaders): IncomingHttpHeaders {
+  const out: IncomingHttpHeaders = {};
+  for (const [name, value] of Object.entries(headers)) {
+    // The gateway's own request id (already set) is the one the client sees.
+    if (value === undefined || HOP_BY_HOP.has(name) || name === 'x-request-id') continue;
+    out[name] = value;
+  }
+  return out;
+}
+
+function retryDelayFor(method: string, headers: IncomingHttpHeaders, err: unknown, attempt: number, retries: number): number | null {
+  if (!err || attempt >= retries || !IDEMPOTENT_BODYLESS.has(method)) return null;
+  if (contentLength(headers) || headers['transfer-encoding']) return null;
+  const code = codeOf(err);
+  if (!code || !RETRYABLE_CODES.has(code)) return null;
+  // Jittered exponential backoff, as the data calls do (50 ms, 100 ms, … capped at 1 s).
+  return Math.max(1, Math.round(Math.min(1000, 50 * 2 ** attempt) * (0.5 + Math.random() / 2)));
+}
+
+function toGatewayError(err: unknown, client: ServiceClient, timeoutMs: number): GatewayError {
+  const service = client.name;
+  if (err instanceof GatewayError) return err;
+  if (isBreakerOpen(err)) {
+    const retryAfterMs = (err as { retryAfterMs?: number }).retryAfterMs ?? 0;
+    return new GatewayError('SERVICE_UNAVAILABLE', {
+      service,
+      message: `The ${service} service is unavailable (circuit breaker open).`,
+      retryAfterSeconds: Math.max(1, Math.ceil(retryAfterMs / 1000)),
+      cause: err,
+    });
+  }
+  if ((err as { statusCode?: number }).statusCode === 400) {
+    return new GatewayError('BAD_REQUEST', { message: 'The request path is not allowed.', cause: err });
+  }
+  const code = codeOf(err);
+  if ((code && TIMEOUT_CODES.has(code)) || (err as { statusCode?: number }).statusCode === 504) {
+    return new GatewayError('UPSTREAM_TIMEOUT', { service, message: `The ${service} service did not answer within ${timeoutMs} ms.`, cause: err });
+  }
+  return new GatewayError('UPSTREAM_ERROR', { service, message: `The ${service} service is unreachable.`, cause: err });
+}
+
+function isBreakerOpen(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === 'EOPENBREAKER';
+}
+
+/** The most specific code of an error and its causes (reply-from wraps undici's). */
+function codeOf(err: unknown): string | undefined {
+  let e = err as { code?: unknown; cause?: unknown } | undefined;
+  let outer: string | undefined;
+  for (let depth = 0; e && depth < 4; depth++) {
+    if (typeof e.code === 'string') {
+      if (RETRYABLE_CODES.has(e.code) || TIMEOUT_CODES.has(e.code)) return e.code;
+      outer ??= e.code;
+    }
+    e = e.cause as typeof e;
+  }
+  return outer;
+}
+
+function contentLength(headers: IncomingHttpHeaders): number | undefined {
+  const raw = headers['content-length'];
+  if (raw === undefined || !/^\d+$/.test(raw)) return undefined;
+  return Number(raw);
+}
+
+function timeoutFor(path: string, passthrough: GatewayServices['config']['passthrough']): number {
+  let best: { prefix: string; timeoutMs: number } | undefined;
+  for (const rule of passthrough.routeTimeouts) {
+    if ((path === rule.prefix || path.startsWith(rule.prefix.endsWith('/') ? rule.prefix : `${rule.prefix}/`)) && (!best || rule.prefix.length > best.prefix.length)) best = rule;
+  }
+  return best?.timeoutMs ?? passthrough.timeoutMs;
+}
+
+/** Reads a body whose length is known and at most {@link SIGNED_BODY_LIMIT} (it is about to be hashed). */
+async function readSmallBody(stream: Readable, declared: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  try {
+    for await (const chunk of stream) {
+      total += (chunk as Buffer).length;
+      if (total > declared) throw new GatewayError('BAD_REQUEST', { message: 'The request body is longer than its Content-Length.' });
+      chunks.push(chunk as Buffer);
+    }
+  } catch (err) {
+    if (err instanceof GatewayError) throw err;
+    throw new GatewayError('BAD_REQUEST', { message: 'The request body could not be read.', cause: err });
+  }
+  return Buffer.concat(chunks, total);
+}
+
+/** Fails a chunked body that grows past the passthrough limit (one whose length is declared is checked up front). */
+function byteLimit(limit: number): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, done: TransformCallback) {
+      seen += chunk.length;
+      if (seen > limit) done(new GatewayError('PAYLOAD_TOO_LARGE', { message: `The request body is larger than ${limit} bytes.` }));
+      else done(null, chunk);
+    },
+  });
+}

@@ -1,0 +1,243 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { GatewayCache } from '../cache/index.js';
+import type { ServiceName } from '../config/index.js';
+import type { BreakerState, ServiceBreaker } from '../resilience/index.js';
+import type { UpstreamCallEvent } from '../upstreams/index.js';
+
+/** The numeric value of `gateway_circuit_breaker_state` (Grafana value mappings: 0 closed, 1 half-open, 2 open). */
+export const BREAKER_STATE_VALUE: Readonly<Record<BreakerState, number>> = Object.freeze({ CLOSED: 0, HALF_OPEN: 1, OPEN: 2 });
+
+/** Sync states of `gateway.md`, best to worst; `gateway_sync_state` is one-hot over them. */
+export const SYNC_STATES = ['in_sync', 'unknown', 'out_of_sync', 'unreachable', 'warning', 'critical'] as const;
+
+const SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+/** A per-service sync view the metrics can read at scrape time (provided by the sync monitor, when there is one). */
+export type SyncStateSource = () => ReadonlyArray<{ name: string; state: string }>;
+
+/** What `/api/gateway/stats` reports about requests (cumulative since start). */
+export interface RequestStats {
+  total: number;
+  /** `"<METHOD> <route>"` → status code → count. */
+  byRoute: Record<string, Record<string, number>>;
+  byStatus: Record<string, number>;
+  dashboards: { whole: number; degraded: number };
+  graphqlOperations: Record<string, number>;
+}
+
+export interface GatewayMetricsOptions {
+  /** Collect Node.js process metrics (`process_*`, `nodejs_*`). Default true. */
+  defaultMetrics?: boolean;
+}
+
+/**
+ * The Prometheus metrics of one gateway (prom-client), in a registry of its own so several
+ * gateways can live in one process (tests). Counters move with traffic; breaker, cache and
+ * sync values are read when Prometheus scrapes, so they are never out of date.
+ */
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  readonly #httpRequests: Counter<'method' | 'route' | 'status_code'>;
+  readonly #httpDuration: Histogram<'method' | 'route' | 'status_code'>;
+  readonly #graphqlOperations: Counter<'operation_name' | 'operation_type' | 'result'>;
+  readonly #graphqlDuration: Histogram<'operation_name' | 'operation_type'>;
+  readonly #upstreamRequests: Counter<'service' | 'method' | 'route' | 'status'>;
+  readonly #upstreamDuration: Histogram<'service' | 'method' | 'route' | 'status'>;
+  readonly #breakerTransitions: Counter<'service' | 'from' | 'to'>;
+  readonly #breakerRejections: Counter<'service'>;
+  readonly #dashboards: Counter<'result'>;
+  readonly #requestStats: RequestStats = { total: 0, byRoute: {}, byStatus: {}, dashboards: { whole: 0, degraded: 0 }, graphqlOperations: {} };
+  readonly #breakers = new Map<string, ServiceBreaker>();
+  #cache: GatewayCache | undefined;
+  #sync: SyncStateSource | undefined;
+  readonly #startedAt = performance.now();
+
+  constructor(opts: GatewayMetricsOptions = {}) {
+    const registers = [this.registry];
+    if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
+
+    this.#httpRequests = new Counter({
+      name: 'gateway_http_requests_total',
+      help: 'HTTP requests answered by the gateway, by method, route pattern and status code.',
+      labelNames: ['method', 'route', 'status_code'],
+      registers,
+    });
+    this.#httpDuration = new Histogram({
+      name: 'gateway_http_request_duration_seconds',
+      help: 'Time from receiving a request to sending its response headers.',
+      labelNames: ['method', 'route', 'status_code'],
+      buckets: SECONDS_BUCKETS,
+      registers,
+    });
+    this.#graphqlOperations = new Counter({
+      name: 'gateway_graphql_operations_total',
+      help: 'GraphQL operations executed, by operation name, type and result (ok, error: some field failed).',
+      labelNames: ['operation_name', 'operation_type', 'result'],
+      registers,
+    });
+    this.#graphqlDuration = new Histogram({
+      name: 'gateway_graphql_operation_duration_seconds',
+      help: 'Execution time of GraphQL operations.',
+      labelNames: ['operation_name', 'operation_type'],
+      buckets: SECONDS_BUCKETS,
+      registers,
+    });
+    this.#upstreamRequests = new Counter({
+      name: 'gateway_upstream_requests_total',
+      help: 'Calls to upstream services (each retry counts), by service, method, route and status (a code, error, timeout or rejected).',
+      labelNames: ['service', 'method', 'route', 'status'],
+      registers,
+    });
+    this.#upstreamDuration = new Histogram({
+      name: 'gateway_upstream_request_duration_seconds',
+      help: 'Duration of calls to upstream services (until response headers for passthrough).',
+      labelNames: ['service', 'method', 'route', 'status'],
+      buckets: SECONDS_BUCKETS,
+      registers,
+    });
+    const breakers = this.#breakers;
+    new Gauge({
+      name: 'gateway_circuit_breaker_state',
+      help: 'Circuit breaker state per service: 0 closed, 1 half-open, 2 open.',
+      labelNames: ['service'],
+      registers,
+      collect() {
+        for (const [service, breaker] of breakers) this.set({ service }, BREAKER_STATE_VALUE[breaker.state]);
+      },
+    });
+    this.#breakerTransitions = new Counter({
+      name: 'gateway_circuit_breaker_transitions_total',
+      help: 'Circuit breaker state changes per service.',
+      labelNames: ['service', 'from', 'to'],
+      registers,
+    });
+    this.#breakerRejections = new Counter({
+      name: 'gateway_circuit_breaker_rejections_total',
+      help: 'Calls refused without reaching the service because its breaker was open.',
+      labelNames: ['service'],
+      registers,
+    });
+    // The cache keeps its own cumulative counters; these follow them at scrape time.
+    const cacheCounter = (name: string, help: string, read: (c: GatewayCache) => number) => {
+      let seen = 0;
+      const self = this;
+      return new Counter({
+        name,
+        help,
+        registers,
+        collect() {
+          const cache = self.#cache;
+          if (!cache) return;
+          const now = read(cache);
+          if (now > seen) this.inc(now - seen);
+          seen = Math.max(seen, now);
+        },
+      });
+    };
+    cacheCounter('gateway_cache_hits_total', 'Cache lookups answered by a fresh entry.', (c) => c.stats.hits);
+    cacheCounter('gateway_cache_misses_total', 'Cache lookups that found nothing or only a stale entry.', (c) => c.stats.misses);
+    const self = this;
+    new Gauge({
+      name: 'gateway_cache_keys',
+      help: 'Entries held by the cache (approximate with Redis).',
+      registers,
+      collect() {
+        if (self.#cache) this.set(self.#cache.stats.keys);
+      },
+    });
+    new Gauge({
+      name: 'gateway_sync_state',
+      help: 'Shared knowledge sync state per service: 1 for the current state, 0 for the others.',
+      labelNames: ['service', 'state'],
+      registers,
+      collect() {
+        const services = self.#sync?.() ?? [];
+        this.reset();
+        for (const s of services) for (const state of SYNC_STATES) this.set({ service: s.name, state }, s.state === state ? 1 : 0);
+      },
+    });
+    this.#dashboards = new Counter({
+      name: 'gateway_dashboards_total',
+      help: 'User dashboards served, whole or degraded (some part failed).',
+      labelNames: ['result'],
+      registers,
+    });
+  }
+
+  /** Follows a breaker: its state gauge, transitions and rejections. */
+  watchBreaker(service: ServiceName, breaker: ServiceBreaker): void {
+    this.#breakers.set(service, breaker);
+    const transition = ({ from, to }: { from: BreakerState; to: BreakerState }) => this.#breakerTransitions.inc({ service, from, to });
+    breaker.on('open', transition);
+    breaker.on('halfOpen', transition);
+    breaker.on('close', transition);
+    breaker.on('reject', () => this.#breakerRejections.inc({ service }));
+  }
+
+  watchCache(cache: GatewayCache): void {
+    this.#cache = cache;
+  }
+
+  watchSync(source: SyncStateSource): void {
+    this.#sync = source;
+  }
+
+  /** One answered HTTP request. `route` is the route pattern (bounded cardinality), never the raw URL. */
+  recordHttpRequest(method: string, route: string, statusCode: number, seconds: number): void {
+    const labels = { method, route, status_code: String(statusCode) };
+    this.#httpRequests.inc(labels);
+    this.#httpDuration.observe(labels, seconds);
+    const stats = this.#requestStats;
+    stats.total++;
+    const key = `${method} ${route}`;
+    const byStatus = (stats.byRoute[key] ??= {});
+    byStatus[labels.status_code] = (byStatus[labels.status_code] ?? 0) + 1;
+    stats.byStatus[labels.status_code] = (stats.byStatus[labels.status_code] ?? 0) + 1;
+  }
+
+  recordGraphQLOperation(name: string, type: string, ok: boolean, seconds: number): void {
+    this.#graphqlOperations.inc({ operation_name: name, operation_type: type, result: ok ? 'ok' : 'error' });
+    this.#graphqlDuration.observe({ operation_name: name, operation_type: type }, seconds);
+    const key = `${type} ${name}`;
+    this.#requestStats.graphqlOperations[key] = (this.#requestStats.graphqlOperations[key] ?? 0) + 1;
+  }
+
+  /** One upstream call (wired as `Upstreams`' `onCall`, and by passthrough). */
+  recordUpstreamCall(event: Pick<UpstreamCallEvent, 'service' | 'method' | 'route' | 'status' | 'durationMs'>): void {
+    const labels = { service: event.service, method: event.method, route: upstreamRouteLabel(event.route), status: String(event.status) };
+    this.#upstreamRequests.inc(labels);
+    this.#upstreamDuration.observe(labels, event.durationMs / 1000);
+  }
+
+  recordDashboard(degraded: boolean): void {
+    this.#dashboards.inc({ result: degraded ? 'degraded' : 'whole' });
+    if (degraded) this.#requestStats.dashboards.degraded++;
+    else this.#requestStats.dashboards.whole++;
+  }
+
+  /** Seconds since this gateway was built. */
+  get uptimeSeconds(): number {
+    return Math.round((performance.now() - this.#startedAt) / 10) / 100;
+  }
+
+  /** A copy of the request counters for `/api/gateway/stats`. */
+  get requests(): RequestStats {
+    return structuredClone(this.#requestStats);
+  }
+
+  /** The Prometheus text exposition and its content type. */
+  async expose(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}
+
+/**
+ * Upstream paths carry ids (`/api/users/u17`); a segment with a digit in it becomes `:id` so
+ * the label set stays bounded. Route patterns (`/api/comments/*`) pass unchanged.
+ */
+export function upstreamRouteLabel(path: string): string {
+  return path
+    .split('/')
+    .map((segment) => (/\d/.test(segment) ? ':id' : segment))
+    .join('/');
+}

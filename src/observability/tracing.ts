@@ -1,0 +1,101 @@
+import {
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  defaultTextMapGetter,
+  trace,
+  type Attributes,
+  type Span,
+  type Tracer,
+} from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BatchSpanProcessor, SimpleSpanProcessor, TracerProvider, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import type { TraceContext } from './trace-context.js';
+
+export interface GatewayTracingOptions {
+  /** `service.version` of the spans. */
+  version: string;
+  /** `OTEL_EXPORTER_OTLP_ENDPOINT`: spans are exported there over OTLP/HTTP (`<endpoint>/v1/traces`). */
+  otlpEndpoint?: string;
+  /** An exporter of one's own (tests use `InMemorySpanExporter`); exported span by span, synchronously. */
+  exporter?: SpanExporter;
+}
+
+const propagator = new W3CTraceContextPropagator();
+
+/**
+ * OpenTelemetry spans of one gateway: the incoming request (continuing the client's W3C
+ * trace), the GraphQL operation, and each upstream call. The provider is the gateway's own,
+ * never registered globally, so several gateways can live in one process (tests). Parents are
+ * passed explicitly rather than through a global context manager, for the same reason.
+ * Without an exporter, spans are still created (their ids are what goes upstream in
+ * `traceparent`) but nothing is recorded beyond that.
+ */
+export class GatewayTracing {
+  readonly provider: TracerProvider;
+  readonly tracer: Tracer;
+  /** The span upstream calls of a request hang under, by request id (see {@link parentFor}). */
+  readonly #active = new Map<string, Span>();
+
+  constructor(opts: GatewayTracingOptions) {
+    const spanProcessors: SpanProcessor[] = [];
+    if (opts.exporter) spanProcessors.push(new SimpleSpanProcessor({ exporter: opts.exporter }));
+    if (opts.otlpEndpoint) {
+      const url = `${opts.otlpEndpoint.replace(/\/+$/, '')}/v1/traces`;
+      spanProcessors.push(new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url }) }));
+    }
+    this.provider = new TracerProvider({
+      resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: 'knowledge-gateway', [ATTR_SERVICE_VERSION]: opts.version }),
+      spanProcessors,
+    });
+    this.tracer = this.provider.getTracer('knowledge-gateway', opts.version);
+  }
+
+  /** The server span of an incoming request, child of the client's `traceparent` when it sent a valid one. */
+  startRequestSpan(name: string, headers: Record<string, string | string[] | undefined>, attributes: Attributes, startTime?: number): Span {
+    const parent = propagator.extract(ROOT_CONTEXT, headers, defaultTextMapGetter);
+    return this.tracer.startSpan(name, { kind: SpanKind.SERVER, attributes, startTime }, parent);
+  }
+
+  /** A child span (the GraphQL operation, an upstream call). */
+  startChildSpan(name: string, parent: Span | undefined, kind: SpanKind, attributes: Attributes, startTime?: number): Span {
+    const ctx = parent ? trace.setSpan(ROOT_CONTEXT, parent) : ROOT_CONTEXT;
+    return this.tracer.startSpan(name, { kind, attributes, startTime }, ctx);
+  }
+
+  /** Upstream calls made for `requestId` become children of `span` until {@link release}. */
+  activate(requestId: string, span: Span): void {
+    this.#active.set(requestId, span);
+  }
+
+  /** The span upstream calls of this request hang under. Request ids are not unique across clients; a clash only misplaces a child span. */
+  parentFor(requestId: string): Span | undefined {
+    return this.#active.get(requestId);
+  }
+
+  release(requestId: string, span: Span): void {
+    if (this.#active.get(requestId) === span) this.#active.delete(requestId);
+  }
+
+  /** Records an upstream call that already finished (its timing comes from the client's event). */
+  recordFinishedCall(name: string, requestId: string, attributes: Attributes, durationMs: number, failed: boolean): void {
+    const end = Date.now();
+    const span = this.startChildSpan(name, this.parentFor(requestId), SpanKind.CLIENT, attributes, end - durationMs);
+    if (failed) span.setStatus({ code: SpanStatusCode.ERROR });
+    span.end(end);
+  }
+
+  async shutdown(): Promise<void> {
+    await this.provider.shutdown();
+  }
+}
+
+/** The W3C trace context of a span, as the HTTP layer and the upstream clients carry it. */
+export function traceContextOf(span: Span): TraceContext {
+  const { traceId, spanId, traceFlags } = span.spanContext();
+  const flags = traceFlags.toString(16).padStart(2, '0');
+  return { traceId, spanId, flags, traceparent: `00-${traceId}-${spanId}-${flags}` };
+}

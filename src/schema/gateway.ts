@@ -1,0 +1,104 @@
+import { SERVICE_NAMES } from '../config/index.js';
+import type { BreakerStats, LatencySummary } from '../resilience/index.js';
+import { assertServiceName, clearCache, gatewayStats, probeHealth, resetBreaker, serviceView, type GatewayStatsView, type ServiceView } from '../stats/gateway-stats.js';
+import { builder } from './builder.js';
+
+export const LatencyRef = builder.objectRef<LatencySummary>('Latency');
+export const BreakerRef = builder.objectRef<BreakerStats>('Breaker');
+export const ServiceRef = builder.objectRef<ServiceView>('Service');
+export const GatewayStatsRef = builder.objectRef<GatewayStatsView>('GatewayStats');
+
+LatencyRef.implement({
+  description: 'Latency of recent calls that reached the service, in milliseconds.',
+  fields: (t) => ({
+    p50: t.exposeFloat('p50'),
+    p95: t.exposeFloat('p95'),
+    p99: t.exposeFloat('p99'),
+    mean: t.exposeFloat('mean'),
+  }),
+});
+
+BreakerRef.implement({
+  description: 'The circuit breaker of one service; counters are cumulative since start.',
+  fields: (t) => ({
+    state: t.exposeString('state', { description: 'CLOSED, OPEN or HALF_OPEN.' }),
+    failures: t.exposeInt('failures'),
+    successes: t.exposeInt('successes'),
+    rejects: t.exposeInt('rejects', { description: 'Calls refused without reaching the service.' }),
+    timeouts: t.exposeInt('timeouts'),
+    fallbacks: t.exposeInt('fallbacks', { description: 'Failed reads answered from a stale cache entry.' }),
+    openedAt: t.exposeString('openedAt', { nullable: true }),
+    latency: t.expose('latency', { type: LatencyRef }),
+  }),
+});
+
+ServiceRef.implement({
+  description: 'One upstream service as the gateway sees it.',
+  fields: (t) => ({
+    name: t.exposeString('name'),
+    url: t.exposeString('url'),
+    healthy: t.exposeBoolean('healthy', { description: 'Its /health answered 2xx at the last check and its breaker is not open.' }),
+    breaker: t.expose('breaker', { type: BreakerRef }),
+  }),
+});
+
+GatewayStatsRef.implement({
+  description: 'Counters of the gateway since it started.',
+  fields: (t) => ({
+    uptimeSeconds: t.exposeFloat('uptimeSeconds'),
+    cacheHits: t.int({ resolve: (s) => s.cache.hits }),
+    cacheMisses: t.int({ resolve: (s) => s.cache.misses }),
+    cacheKeys: t.int({ resolve: (s) => s.cache.keys }),
+    cacheHitRate: t.float({ resolve: (s) => s.cache.hitRate }),
+    dashboardsServed: t.int({ resolve: (s) => s.orchestration.dashboards.total }),
+    dashboardsDegraded: t.int({ resolve: (s) => s.orchestration.dashboards.degraded }),
+    requests: t.int({ description: 'HTTP requests answered.', resolve: (s) => s.requests?.total ?? 0 }),
+    breakers: t.field({
+      type: [ServiceRef],
+      description: 'Every service with its breaker (health as last known; no live check).',
+      resolve: (_s, _args, ctx) => SERVICE_NAMES.map((name) => serviceView(ctx.services, name)),
+    }),
+  }),
+});
+
+builder.queryField('services', (t) =>
+  t.field({
+    type: [ServiceRef],
+    description: 'Every configured service: health, breaker, sync.',
+    authScopes: { monitoring: true },
+    resolve: async (_root, _args, ctx) => {
+      const probed = await probeHealth(ctx.services, ctx.requestId, Math.min(2000, ctx.services.config.orchestration.timeoutMs));
+      return SERVICE_NAMES.map((name) => serviceView(ctx.services, name, probed[name]));
+    },
+  }),
+);
+
+builder.queryField('stats', (t) =>
+  t.field({
+    type: GatewayStatsRef,
+    description: 'Breakers, cache and request counters.',
+    authScopes: { monitoring: true },
+    resolve: (_root, _args, ctx) => gatewayStats(ctx.services),
+  }),
+);
+
+builder.mutationField('resetBreaker', (t) =>
+  t.field({
+    type: ServiceRef,
+    description: 'Admin: closes the breaker of one service now.',
+    authScopes: { admin: true },
+    args: { service: t.arg.string({ required: true }) },
+    resolve: (_root, { service }, ctx) => resetBreaker(ctx.services, assertServiceName(service, 'BAD_USER_INPUT')),
+  }),
+);
+
+builder.mutationField('clearCache', (t) =>
+  t.field({
+    type: 'Int',
+    description: 'Admin: empties the cache, or only what was cached from one service; answers the number of entries removed.',
+    authScopes: { admin: true },
+    args: { service: t.arg.string({ required: false }) },
+    resolve: (_root, { service }, ctx) =>
+      clearCache(ctx.services, service === null || service === undefined ? undefined : assertServiceName(service, 'BAD_USER_INPUT')),
+  }),
+);

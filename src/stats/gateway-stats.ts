@@ -1,0 +1,139 @@
+import { SERVICE_NAMES, isServiceName, type ServiceName } from '../config/index.js';
+import type { GatewayServices } from '../context/index.js';
+import { GatewayError } from '../errors/index.js';
+import type { BreakerStats } from '../resilience/index.js';
+import type { RequestStats } from '../observability/metrics.js';
+
+/**
+ * The operator's view of the gateway, shared by the REST inspection/admin routes and their
+ * GraphQL twins so both always say the same thing.
+ */
+
+/** `ServiceSync` of `gateway.md`, as the sync monitor reports it. */
+export interface ServiceSyncView {
+  name: string;
+  version: string | null;
+  expectedVersion: string;
+  state: string;
+  outOfSyncSince: string | null;
+  lastUpdated: string | null;
+  lastCheckedAt: string | null;
+  error: string | null;
+}
+
+/** What the inspection needs of the sync monitor (`services.sync`, when sync monitoring is built in). */
+export interface SyncMonitorView {
+  serviceSync(name: string): ServiceSyncView | null;
+  healthy(name: string): boolean | null;
+}
+
+export function syncMonitorOf(services: GatewayServices): SyncMonitorView | undefined {
+  const sync = (services as GatewayServices & { sync?: Partial<SyncMonitorView> | null }).sync;
+  return sync && typeof sync.serviceSync === 'function' && typeof sync.healthy === 'function' ? (sync as SyncMonitorView) : undefined;
+}
+
+export interface ServiceView {
+  name: ServiceName;
+  url: string;
+  /** `/health` answered 2xx at the last check and the breaker is not open. */
+  healthy: boolean;
+  /** The last health check's verdict alone (null: not known yet). */
+  health: boolean | null;
+  breaker: BreakerStats;
+  sync: ServiceSyncView | null;
+}
+
+export interface GatewayStatsView {
+  uptimeSeconds: number;
+  breakers: Record<ServiceName, BreakerStats>;
+  cache: { hits: number; misses: number; keys: number; hitRate: number };
+  orchestration: { dashboards: { whole: number; degraded: number; total: number } };
+  requests: RequestStats | null;
+}
+
+/** A service name from a client: `400`/`BAD_USER_INPUT` for anything that is not one of the four. */
+export function assertServiceName(value: unknown, code: 'BAD_REQUEST' | 'BAD_USER_INPUT'): ServiceName {
+  if (isServiceName(value)) return value;
+  throw new GatewayError(code, {
+    message: `Unknown service ${JSON.stringify(typeof value === 'string' ? value.slice(0, 64) : value ?? null)}; expected one of ${SERVICE_NAMES.join(', ')}.`,
+    details: { services: [...SERVICE_NAMES] },
+  });
+}
+
+/**
+ * One service. `health` comes from the sync monitor's last check when there is one, else from
+ * `probe` (a live `/health` check), else stays unknown.
+ */
+export function serviceView(services: GatewayServices, name: ServiceName, probed?: boolean | null): ServiceView {
+  const client = services.upstreams.clients[name];
+  const breaker = client.breaker.stats;
+  const monitor = syncMonitorOf(services);
+  const health = monitor?.healthy(name) ?? probed ?? null;
+  return {
+    name,
+    url: client.baseUrl,
+    healthy: health !== false && breaker.state !== 'OPEN',
+    health,
+    breaker,
+    sync: monitor?.serviceSync(name) ?? null,
+  };
+}
+
+/** Checks `/health` of every service the sync monitor has no verdict on yet (in parallel, bounded). */
+export async function probeHealth(services: GatewayServices, requestId: string, timeoutMs = 2000): Promise<Partial<Record<ServiceName, boolean>>> {
+  const monitor = syncMonitorOf(services);
+  const out: Partial<Record<ServiceName, boolean>> = {};
+  await Promise.all(
+    SERVICE_NAMES.filter((name) => (monitor?.healthy(name) ?? null) === null).map(async (name) => {
+      const client = services.upstreams.clients[name];
+      try {
+        const res = await client.pool.request({
+          method: 'GET',
+          path: '/health',
+          headers: client.outboundHeaders('GET', '/health', { requestId }),
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+        await res.body.dump();
+        out[name] = res.statusCode >= 200 && res.statusCode < 300;
+      } catch {
+        out[name] = false;
+      }
+    }),
+  );
+  return out;
+}
+
+export function gatewayStats(services: GatewayServices): GatewayStatsView {
+  const uptimeSeconds = services.metrics?.uptimeSeconds ?? Math.round(process.uptime() * 100) / 100;
+  const breakers = Object.fromEntries(SERVICE_NAMES.map((name) => [name, services.upstreams.clients[name].breaker.stats])) as Record<ServiceName, BreakerStats>;
+  const cache = services.upstreams.cache.stats;
+  const requests = services.metrics?.requests ?? null;
+  const dashboards = requests?.dashboards ?? { whole: 0, degraded: 0 };
+  return {
+    uptimeSeconds,
+    breakers,
+    cache: { hits: cache.hits, misses: cache.misses, keys: cache.keys, hitRate: cache.hitRate },
+    orchestration: { dashboards: { ...dashboards, total: dashboards.whole + dashboards.degraded } },
+    requests,
+  };
+}
+
+/** Admin: closes one breaker now. */
+export function resetBreaker(services: GatewayServices, name: ServiceName): ServiceView {
+  const client = services.upstreams.clients[name];
+  client.breaker.reset();
+  services.logger.info({ service: name }, 'circuit breaker reset by an admin');
+  return serviceView(services, name);
+}
+
+/** Admin: empties the cache, or only what was cached from one service's answers. */
+export async function clearCache(services: GatewayServices, name?: ServiceName): Promise<number> {
+  let removed: number;
+  try {
+    removed = await services.upstreams.cache.clear(name);
+  } catch (err) {
+    throw new GatewayError('SERVICE_UNAVAILABLE', { message: 'The cache store could not be cleared; nothing was removed.', cause: err });
+  }
+  services.logger.info({ service: name ?? 'all', removed }, 'cache cleared by an admin');
+  return removed;
+}
