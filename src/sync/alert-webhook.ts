@@ -1,0 +1,118 @@
+import pRetry, { AbortError } from 'p-retry';
+import type { Logger } from 'pino';
+import { request } from 'undici';
+import { signRequest } from '../upstreams/signing.js';
+import type { SyncState } from './sync-states.js';
+
+/** The JSON body POSTed to `SYNC_ALERT_WEBHOOK_URL` for every sync state change. */
+export interface SyncAlertEvent {
+  type: 'sync.state_changed';
+  /** Increases by one per event of this gateway process: receivers can order what arrives out of order. */
+  sequence: number;
+  service: string;
+  previousState: SyncState | null;
+  state: SyncState;
+  version: string | null;
+  expectedVersion: string;
+  outOfSyncSince: string | null;
+  error: string | null;
+  /** When the change happened (ISO-8601 UTC). */
+  at: string;
+}
+
+export interface AlertWebhookOptions {
+  url: string;
+  logger: Logger;
+  /** Signs each POST like every other outbound call (`backends.md`). */
+  signingSecret?: string;
+  /** Retries after the first try (default 5). */
+  retries?: number;
+  /** First backoff delay in ms (default 1000), doubled per retry up to `maxTimeoutMs` (default 30000). */
+  minTimeoutMs?: number;
+  maxTimeoutMs?: number;
+  /** Budget of one attempt (default 5000 ms). */
+  attemptTimeoutMs?: number;
+  /** Events in delivery at once; past it new events are dropped with a warning (default 100). */
+  maxPending?: number;
+}
+
+class WebhookHttpError extends Error {
+  constructor(readonly status: number) {
+    super(`webhook answered HTTP ${status}`);
+  }
+}
+
+/**
+ * Delivers sync alerts to a webhook: fire-and-forget for the monitor (it never waits for or
+ * fails on a delivery), retried with exponential backoff through p-retry, bounded, and
+ * cancelled on `close()`.
+ */
+export class AlertWebhook {
+  readonly #opts: Required<Omit<AlertWebhookOptions, 'signingSecret'>> & { signingSecret?: string };
+  readonly #pending = new Set<Promise<void>>();
+  readonly #abort = new AbortController();
+  readonly #target: URL;
+
+  constructor(opts: AlertWebhookOptions) {
+    this.#opts = { retries: 5, minTimeoutMs: 1000, maxTimeoutMs: 30_000, attemptTimeoutMs: 5000, maxPending: 100, ...opts };
+    this.#target = new URL(opts.url);
+  }
+
+  /** Queues one event for delivery; returns at once. */
+  send(event: SyncAlertEvent): void {
+    if (this.#abort.signal.aborted) return;
+    const log = this.#opts.logger;
+    if (this.#pending.size >= this.#opts.maxPending) {
+      log.warn({ service: event.service, state: event.state }, 'sync alert webhook backlog full: event dropped');
+      return;
+    }
+    const delivery = this.#deliver(event)
+      .catch((err: unknown) => {
+        if (this.#abort.signal.aborted) return;
+        log.error({ service: event.service, state: event.state, err: (err as Error).message }, 'sync alert webhook delivery failed');
+      })
+      .finally(() => this.#pending.delete(delivery));
+    this.#pending.add(delivery);
+  }
+
+  /** Resolves once every queued event is delivered or given up (tests, shutdown). */
+  async flush(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.all([...this.#pending]);
+  }
+
+  /** Cancels pending deliveries and their backoff timers. */
+  async close(): Promise<void> {
+    this.#abort.abort();
+    await Promise.allSettled([...this.#pending]);
+  }
+
+  async #deliver(event: SyncAlertEvent): Promise<void> {
+    const body = JSON.stringify(event);
+    const pathWithQuery = `${this.#target.pathname}${this.#target.search}`;
+    const o = this.#opts;
+    await pRetry(
+      async () => {
+        const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'knowledge-gateway-sync-alerts' };
+        if (o.signingSecret) Object.assign(headers, signRequest(o.signingSecret, { method: 'POST', pathWithQuery, body }));
+        const signal = AbortSignal.any([this.#abort.signal, AbortSignal.timeout(o.attemptTimeoutMs)]);
+        const res = await request(this.#target, { method: 'POST', headers, body, signal });
+        await res.body.dump();
+        if (res.statusCode >= 200 && res.statusCode < 300) return;
+        const error = new WebhookHttpError(res.statusCode);
+        // A 4xx (but 408/429) is a configuration problem that retrying will not fix.
+        if (res.statusCode < 500 && res.statusCode !== 408 && res.statusCode !== 429) throw new AbortError(error);
+        throw error;
+      },
+      {
+        retries: o.retries,
+        minTimeout: o.minTimeoutMs,
+        maxTimeout: o.maxTimeoutMs,
+        factor: 2,
+        signal: this.#abort.signal,
+        onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
+          if (retriesLeft > 0) o.logger.debug({ service: event.service, attempt: attemptNumber, err: error.message }, 'sync alert webhook attempt failed; retrying');
+        },
+      },
+    );
+  }
+}

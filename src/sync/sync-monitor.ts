@@ -1,0 +1,422 @@
+import { EventEmitter } from 'node:events';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import semver from 'semver';
+import type { GatewayConfig, ServiceName } from '../config/index.js';
+import { continueTrace } from '../observability/trace-context.js';
+import type { CallContext, ObservedVersion, ServiceClient, ServiceVersions } from '../upstreams/index.js';
+import { AlertWebhook, type AlertWebhookOptions, type SyncAlertEvent } from './alert-webhook.js';
+import { parseJsonBody, probeService, type ProbeGet, type ProbeResult } from './health-probe.js';
+import { systemClock, type SyncClock } from './sync-clock.js';
+import { classify, SYNC_DISABLED, worstState, type BaseSyncState, type ServiceSync, type SyncState } from './sync-states.js';
+
+/** State changes kept per service (oldest dropped first). */
+export const HISTORY_LIMIT = 50;
+
+/** One entry of a service's state history. */
+export interface SyncHistoryEntry {
+  at: string;
+  /** null for the first check. */
+  from: SyncState | null;
+  state: SyncState;
+  version: string | null;
+  expectedVersion: string;
+  error: string | null;
+}
+
+/** `GET /health/sync`, GraphQL `syncStatus`. */
+export interface SyncReport {
+  status: SyncState | typeof SYNC_DISABLED;
+  enabled: boolean;
+  expectedVersion: string;
+  /** When the last round of checks finished (null before the first). */
+  checkedAt: string | null;
+  services: ServiceSync[];
+  /** Set when monitoring is disabled. */
+  message?: string;
+}
+
+export interface DetailedServiceSync extends ServiceSync {
+  /** Whether `/health` answered 2xx at the last check (null before the first). */
+  healthy: boolean | null;
+  history: SyncHistoryEntry[];
+}
+
+/** `GET /api/gateway/sync/status` and `POST /api/gateway/sync/force`. */
+export interface SyncDetailedReport extends Omit<SyncReport, 'services'> {
+  autoUpdate: boolean;
+  checkIntervalMs: number;
+  warningThresholdMs: number;
+  criticalThresholdMs: number;
+  services: DetailedServiceSync[];
+}
+
+export interface SyncStateChange {
+  service: ServiceName;
+  previousState: SyncState | null;
+  state: SyncState;
+  sync: ServiceSync;
+}
+
+export interface SyncMonitorOptions {
+  config: GatewayConfig['sync'];
+  /** The services to check, each with its client (pool, signing, tracing). */
+  clients: Readonly<Record<ServiceName, ServiceClient>>;
+  versions: ServiceVersions;
+  logger: Logger;
+  /** Budget of one service's check; capped below the interval so rounds never overlap. */
+  probeTimeoutMs: number;
+  /** Signs webhook POSTs. */
+  signingSecret?: string;
+  /** Time and timers (tests pass a manual clock). Default: real, `unref()`ed timers. */
+  clock?: SyncClock;
+  /** Webhook retry tuning (tests shorten the backoff). */
+  webhook?: Partial<Omit<AlertWebhookOptions, 'url' | 'logger' | 'signingSecret'>>;
+  /** Replaces the HTTP GET of a check (unit tests). Default: the service's pool, signed and traced. */
+  probeGet?: (service: ServiceName, ctx: CallContext) => ProbeGet;
+}
+
+interface ServiceRecord {
+  readonly name: ServiceName;
+  /** Not checked yet. */
+  pending: boolean;
+  version: string | null;
+  lastUpdated: number | string | null;
+  lastCheckedAt: number | null;
+  healthy: boolean | null;
+  base: BaseSyncState;
+  baseError: string | null;
+  state: SyncState;
+  error: string | null;
+  outOfSyncSince: number | null;
+  escalation: unknown;
+  history: SyncHistoryEntry[];
+}
+
+/** A health-check GET over the service's own pool: signed and traced like any call, but not through its breaker. */
+export function poolProbeGet(client: ServiceClient, ctx: CallContext): ProbeGet {
+  return async (path, signal) => {
+    const res = await client.pool.request({ method: 'GET', path, headers: client.outboundHeaders('GET', path, ctx), signal });
+    const text = await res.body.text();
+    return { status: res.statusCode, headers: res.headers, body: parseJsonBody(text) };
+  };
+}
+
+function iso(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString();
+}
+
+function duration(ms: number): string {
+  if (ms < 1000) return `${ms} ms`;
+  if (ms < 120_000) return `${Math.round(ms / 1000)} s`;
+  if (ms < 7_200_000) return `${Math.round(ms / 60_000)} min`;
+  return `${Math.round(ms / 3_600_000)} h`;
+}
+
+const LOG_LEVEL: Record<SyncState, 'info' | 'warn' | 'error'> = {
+  in_sync: 'info',
+  unknown: 'warn',
+  out_of_sync: 'warn',
+  warning: 'warn',
+  unreachable: 'error',
+  critical: 'error',
+};
+
+/**
+ * Knows, at every moment, whether every service runs the expected shared knowledge version.
+ *
+ * A small state machine per service (opossum style: private state, one `stateChange` event
+ * and one log line per transition, never one per poll). Inputs: a round of checks every
+ * `SYNC_CHECK_INTERVAL` (all services in parallel, each with its own budget, rounds never
+ * overlapping), forced rounds (shared by concurrent callers), and every version a response
+ * header carries (`ServiceVersions` `change`). Escalation to `warning`/`critical` is timed
+ * from `outOfSyncSince`, so it happens exactly at the thresholds, not at the next poll.
+ */
+export class SyncMonitor extends EventEmitter<{ stateChange: [SyncStateChange]; expectedVersionChange: [string, string] }> {
+  readonly enabled: boolean;
+  readonly #opts: SyncMonitorOptions;
+  readonly #clock: SyncClock;
+  readonly #log: Logger;
+  readonly #records = new Map<ServiceName, ServiceRecord>();
+  readonly #webhook?: AlertWebhook;
+  readonly #probeTimeoutMs: number;
+  #expected: string;
+  #checkedAt: number | null = null;
+  #round: Promise<void> | undefined;
+  #roundAbort: AbortController | undefined;
+  #timer: unknown;
+  #started = false;
+  #closed = false;
+  #sequence = 0;
+  readonly #refusedVersions = new Set<string>();
+  readonly #onVersionChange = (service: ServiceName, next: ObservedVersion) => this.#observeHeader(service, next);
+
+  constructor(opts: SyncMonitorOptions) {
+    super();
+    this.#opts = opts;
+    this.enabled = opts.config.enabled;
+    this.#clock = opts.clock ?? systemClock;
+    this.#log = opts.logger.child({ component: 'sync' });
+    this.#expected = semver.valid(opts.config.expectedVersion) ?? opts.config.expectedVersion;
+    // Past 80% of the interval a check is given up, so a hanging service never delays the next round.
+    this.#probeTimeoutMs = Math.max(1, Math.min(opts.probeTimeoutMs, Math.floor(opts.config.checkIntervalMs * 0.8)));
+    for (const name of Object.keys(opts.clients) as ServiceName[]) {
+      this.#records.set(name, {
+        name,
+        pending: true,
+        version: null,
+        lastUpdated: null,
+        lastCheckedAt: null,
+        healthy: null,
+        base: 'unknown',
+        baseError: 'not checked yet',
+        state: 'unknown',
+        error: 'not checked yet',
+        outOfSyncSince: null,
+        escalation: undefined,
+        history: [],
+      });
+    }
+    if (this.enabled && opts.config.alertWebhookUrl) {
+      this.#webhook = new AlertWebhook({ url: opts.config.alertWebhookUrl, logger: this.#log, signingSecret: opts.signingSecret, ...opts.webhook });
+    }
+  }
+
+  get expectedVersion(): string {
+    return this.#expected;
+  }
+
+  /** Starts the checks (first round at once); a no-op when monitoring is disabled or already started. */
+  start(): void {
+    if (!this.enabled || this.#started || this.#closed) return;
+    this.#started = true;
+    this.#opts.versions.on('change', this.#onVersionChange);
+    this.#tick();
+  }
+
+  /** Stops the timer, aborts a round in flight, cancels webhook deliveries. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#clock.clearTimeout(this.#timer);
+    for (const rec of this.#records.values()) this.#clock.clearTimeout(rec.escalation);
+    this.#opts.versions.off('change', this.#onVersionChange);
+    this.#roundAbort?.abort();
+    await Promise.allSettled([this.#round, this.#webhook?.close()]);
+  }
+
+  /**
+   * Checks every service now and resolves to the fresh report. Concurrent callers (and a
+   * scheduled round already in flight) share one round.
+   */
+  async check(): Promise<SyncDetailedReport> {
+    if (this.enabled && !this.#closed) await this.#runRound();
+    return this.detailedReport();
+  }
+
+  /** Waits for webhook deliveries in progress (tests). */
+  async flushAlerts(): Promise<void> {
+    await this.#webhook?.flush();
+  }
+
+  report(): SyncReport {
+    const { services, ...rest } = this.detailedReport();
+    return { ...rest, services: services.map(({ healthy: _h, history: _hi, ...sync }) => sync) } as SyncReport;
+  }
+
+  detailedReport(): SyncDetailedReport {
+    const c = this.#opts.config;
+    const base = {
+      enabled: this.enabled,
+      expectedVersion: this.#expected,
+      checkedAt: iso(this.#checkedAt),
+      autoUpdate: c.autoUpdate,
+      checkIntervalMs: c.checkIntervalMs,
+      warningThresholdMs: c.warningThresholdMs,
+      criticalThresholdMs: c.criticalThresholdMs,
+    };
+    if (!this.enabled) {
+      return { status: SYNC_DISABLED, ...base, services: [], message: 'Sync monitoring is disabled (FEATURE_SYNC_MONITORING=false).' };
+    }
+    this.#refresh();
+    const services = [...this.#records.values()].map((rec) => ({ ...this.#sync(rec), healthy: rec.healthy, history: [...rec.history] }));
+    return { status: worstState(services.map((s) => s.state)), ...base, services };
+  }
+
+  /** One service's sync (GraphQL `Service.sync`); null for an unknown name or when disabled. */
+  serviceSync(name: string): ServiceSync | null {
+    const rec = this.#records.get(name as ServiceName);
+    if (!rec || !this.enabled) return null;
+    this.#refresh();
+    return this.#sync(rec);
+  }
+
+  /** Whether the service's `/health` answered 2xx at the last check (null: not checked yet or disabled). */
+  healthy(name: string): boolean | null {
+    return this.#records.get(name as ServiceName)?.healthy ?? null;
+  }
+
+  #tick(): void {
+    if (this.#closed) return;
+    this.#timer = this.#clock.setTimeout(() => this.#tick(), this.#opts.config.checkIntervalMs);
+    this.#runRound().catch((err: unknown) => this.#log.error({ err }, 'sync round failed'));
+  }
+
+  #runRound(): Promise<void> {
+    this.#round ??= this.#checkAll().finally(() => {
+      this.#round = undefined;
+    });
+    return this.#round;
+  }
+
+  async #checkAll(): Promise<void> {
+    const abort = (this.#roundAbort = new AbortController());
+    const ctx: CallContext = { requestId: `sync-${randomUUID()}`, traceparent: continueTrace(undefined).traceparent };
+    const getFor = this.#opts.probeGet ?? ((name: ServiceName, c: CallContext) => poolProbeGet(this.#opts.clients[name], c));
+    await Promise.all(
+      [...this.#records.keys()].map(async (name) => {
+        const result = await probeService(getFor(name, ctx), { timeoutMs: this.#probeTimeoutMs, clock: this.#clock, signal: abort.signal });
+        // Applied as each answer arrives: a slow service never holds back the others' states.
+        if (!abort.signal.aborted) this.#applyProbe(name, result);
+      }),
+    );
+    if (abort.signal.aborted) return;
+    this.#checkedAt = this.#clock.now();
+    this.#maybeAutoUpdate();
+  }
+
+  #applyProbe(name: ServiceName, result: ProbeResult): void {
+    const rec = this.#records.get(name)!;
+    const now = this.#clock.now();
+    rec.lastCheckedAt = now;
+    rec.healthy = result.reachable && result.healthy;
+    if (result.reachable) {
+      if (result.version !== null) this.#opts.versions.observe(name, result.version, 'poll');
+      if (result.lastUpdated !== null) rec.lastUpdated = result.lastUpdated;
+      else if (result.version !== rec.version) rec.lastUpdated = now;
+      rec.version = result.version;
+    }
+    const { state, error } = classify(result, this.#expected);
+    if (result.reachable && !result.healthy && state !== 'in_sync') {
+      rec.baseError = `${error} (health check answered HTTP ${result.healthStatus})`;
+    } else {
+      rec.baseError = error;
+    }
+    rec.base = state;
+    this.#evaluate(rec);
+  }
+
+  /** Passive detection: a version seen on any upstream response moves the state at once. */
+  #observeHeader(name: ServiceName, next: ObservedVersion): void {
+    if (next.source !== 'header' || this.#closed) return;
+    const rec = this.#records.get(name);
+    if (!rec) return;
+    rec.version = next.version;
+    rec.lastUpdated = this.#clock.now();
+    const { state, error } = classify({ reachable: true, version: next.version }, this.#expected);
+    rec.base = state;
+    rec.baseError = error;
+    this.#evaluate(rec);
+    this.#maybeAutoUpdate();
+  }
+
+  /** Re-evaluates every checked service (escalation is a function of time). */
+  #refresh(): void {
+    for (const rec of this.#records.values()) if (!rec.pending) this.#evaluate(rec);
+  }
+
+  #evaluate(rec: ServiceRecord): void {
+    const now = this.#clock.now();
+    const { warningThresholdMs, criticalThresholdMs } = this.#opts.config;
+    let state: SyncState = rec.base;
+    let error = rec.baseError;
+    if (rec.base === 'in_sync') {
+      rec.outOfSyncSince = null;
+    } else {
+      rec.outOfSyncSince ??= now;
+      const elapsed = now - rec.outOfSyncSince;
+      if (elapsed >= criticalThresholdMs) state = 'critical';
+      else if (elapsed >= warningThresholdMs) state = 'warning';
+      if (state !== rec.base) error = `${rec.baseError} — not in sync for ${duration(elapsed)}`;
+    }
+    rec.error = error;
+    const first = rec.pending;
+    rec.pending = false;
+    if (first || state !== rec.state) this.#transition(rec, first ? null : rec.state, state);
+    this.#armEscalation(rec);
+  }
+
+  #armEscalation(rec: ServiceRecord): void {
+    this.#clock.clearTimeout(rec.escalation);
+    rec.escalation = undefined;
+    if (this.#closed || rec.outOfSyncSince === null || rec.state === 'critical') return;
+    const { warningThresholdMs, criticalThresholdMs } = this.#opts.config;
+    const due = rec.outOfSyncSince + (rec.state === 'warning' ? criticalThresholdMs : warningThresholdMs);
+    rec.escalation = this.#clock.setTimeout(() => {
+      rec.escalation = undefined;
+      this.#evaluate(rec);
+    }, Math.max(0, due - this.#clock.now()));
+  }
+
+  #transition(rec: ServiceRecord, previous: SyncState | null, next: SyncState): void {
+    const now = this.#clock.now();
+    rec.state = next;
+    rec.history.push({ at: iso(now)!, from: previous, state: next, version: rec.version, expectedVersion: this.#expected, error: rec.error });
+    if (rec.history.length > HISTORY_LIMIT) rec.history.splice(0, rec.history.length - HISTORY_LIMIT);
+    const sync = this.#sync(rec);
+    const fields = { service: rec.name, previousState: previous, state: next, version: rec.version, expectedVersion: this.#expected, outOfSyncSince: sync.outOfSyncSince, error: rec.error };
+    if (previous === null) {
+      // The first check establishes a state; it is only an alert when that state is bad.
+      this.#log[next === 'in_sync' ? 'info' : LOG_LEVEL[next]](fields, 'sync state established');
+    } else {
+      this.#log[LOG_LEVEL[next]](fields, next === 'in_sync' ? 'sync recovered' : 'sync state changed');
+    }
+    if (this.#webhook && !(previous === null && next === 'in_sync')) {
+      const event: SyncAlertEvent = { type: 'sync.state_changed', sequence: ++this.#sequence, ...fields, at: iso(now)! };
+      this.#webhook.send(event);
+    }
+    this.emit('stateChange', { service: rec.name, previousState: previous, state: next, sync });
+  }
+
+  /** Auto-update: every reachable service agrees on one valid version newer than expected. Never downgrades. */
+  #maybeAutoUpdate(): void {
+    if (!this.#opts.config.autoUpdate) return;
+    const reachable = [...this.#records.values()].filter((r) => r.base !== 'unreachable');
+    if (reachable.length === 0) return;
+    const reported = new Set(reachable.map((r) => (r.pending || r.version === null ? null : semver.valid(r.version))));
+    if (reported.size !== 1) return;
+    const [agreed] = [...reported];
+    if (!agreed || semver.eq(agreed, this.#expected)) return;
+    if (semver.lt(agreed, this.#expected)) {
+      if (!this.#refusedVersions.has(agreed)) {
+        this.#refusedVersions.add(agreed);
+        this.#log.warn({ reported: agreed, expectedVersion: this.#expected }, 'sync auto-update refused: every service reports an older version (never downgrades)');
+      }
+      return;
+    }
+    const previous = this.#expected;
+    this.#expected = agreed;
+    this.#log.info({ previousVersion: previous, expectedVersion: agreed, services: reachable.map((r) => r.name) }, 'sync auto-update: expected shared knowledge version updated');
+    this.emit('expectedVersionChange', agreed, previous);
+    for (const rec of this.#records.values()) {
+      if (rec.pending || rec.base === 'unreachable') continue;
+      const { state, error } = classify({ reachable: true, version: rec.version }, this.#expected);
+      rec.base = state;
+      rec.baseError = error;
+      this.#evaluate(rec);
+    }
+  }
+
+  #sync(rec: ServiceRecord): ServiceSync {
+    return {
+      name: rec.name,
+      version: rec.version,
+      expectedVersion: this.#expected,
+      state: rec.state,
+      outOfSyncSince: iso(rec.outOfSyncSince),
+      lastUpdated: typeof rec.lastUpdated === 'number' ? iso(rec.lastUpdated) : rec.lastUpdated,
+      lastCheckedAt: iso(rec.lastCheckedAt),
+      error: rec.error,
+    };
+  }
+}
