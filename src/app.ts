@@ -12,6 +12,7 @@ import { GatewayMetrics } from './observability/metrics.js';
 import { GatewayTracing } from './observability/tracing.js';
 import { RateLimits } from './security/index.js';
 import { ServiceVersions, Upstreams } from './upstreams/index.js';
+import { SyncMonitor, type SyncMonitorOptions } from './sync/index.js';
 
 export interface GatewayAppOptions {
   config: GatewayConfig;
@@ -24,6 +25,8 @@ export interface GatewayAppOptions {
   spanExporter?: SpanExporter;
   /** How long `close()` lets in-flight requests finish before cutting them off (default 10 s). */
   shutdownGraceMs?: number;
+  /** Sync monitor test hooks: a manual clock, shorter webhook backoff. */
+  sync?: Pick<SyncMonitorOptions, 'clock' | 'webhook'>;
 }
 
 export interface GatewayApp {
@@ -75,11 +78,22 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
   metrics.watchCache(cache);
   const authenticator = new Authenticator({ config: config.auth, now: options.now });
   const rateLimits = new RateLimits({ config, logger });
-  const services: GatewayServices = { config, logger, upstreams, authenticator, rateLimits, metrics, tracing };
+  const sync = new SyncMonitor({
+    config: config.sync,
+    clients: upstreams.clients,
+    versions,
+    logger,
+    probeTimeoutMs: config.orchestration.timeoutMs,
+    signingSecret: config.signingSecret,
+    ...options.sync,
+  });
+  const services: GatewayServices = { config, logger, upstreams, authenticator, rateLimits, metrics, tracing, sync };
 
   let ready = true;
   const yoga = createGatewayYoga(services, options.graphiql);
   const server = createHttpServer({ services, yoga, isReady: () => ready });
+  // First round at once, then every SYNC_CHECK_INTERVAL (a no-op when FEATURE_SYNC_MONITORING=false).
+  sync.start();
 
   const graceMs = options.shutdownGraceMs ?? 10_000;
   let closing: Promise<void> | undefined;
@@ -94,6 +108,7 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
     close() {
       closing ??= (async () => {
         ready = false;
+        await sync.close();
         // Listener closed at once (new connections refused); in-flight requests get the grace period.
         await withinGrace(server.close(), graceMs, () => server.server.closeAllConnections());
         await withinGrace(upstreams.close(), 1000, () => {

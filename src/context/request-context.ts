@@ -4,6 +4,7 @@ import type { GatewayConfig } from '../config/index.js';
 import type { RateLimits } from '../security/index.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import type { GatewayTracing } from '../observability/tracing.js';
+import type { SyncMonitor } from '../sync/index.js';
 import { createLoaders, type CallContext, type Loaders, type Upstreams } from '../upstreams/index.js';
 
 /** What lives for the whole process and every request may use. Built once in `app.ts`. */
@@ -18,6 +19,8 @@ export interface GatewayServices {
   readonly metrics?: GatewayMetrics;
   /** OpenTelemetry spans of requests, GraphQL operations and upstream calls. */
   readonly tracing?: GatewayTracing;
+  /** The shared-knowledge sync monitor (idle when `FEATURE_SYNC_MONITORING=false`). */
+  readonly sync: SyncMonitor;
 }
 
 /** The per-request child logger (Fastify's, carrying the request id). */

@@ -12,6 +12,7 @@ import { registerAdminRoutes } from './routes/admin.js';
 import { registerDashboardRoute } from './routes/dashboard.js';
 import { registerInspectionRoutes } from './routes/inspection.js';
 import { registerPassthroughRoutes } from './routes/passthrough.js';
+import { registerSyncRoutes } from './routes/sync.js';
 import { registerGraphQLRoute } from './routes/graphql.js';
 import { registerHealthRoutes } from './routes/health.js';
 
@@ -60,6 +61,7 @@ export function createHttpServer({ services, yoga, isReady }: HttpServerOptions)
     registerInspectionRoutes(compressed, services);
     registerAdminRoutes(compressed, services);
     registerMetricsRoute(compressed, services);
+    registerSyncRoutes(compressed, services);
   });
   registerPassthroughRoutes(app, { services });
   return app;

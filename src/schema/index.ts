@@ -5,6 +5,7 @@ import './nps.js';
 import './industry.js';
 import './user.js';
 import './dashboard.js';
+import './sync.js';
 import './gateway.js';
 
 let schema: GraphQLSchema | undefined;

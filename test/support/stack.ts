@@ -3,7 +3,7 @@ import { pino, type Logger } from 'pino';
 import { Writable } from 'node:stream';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
-import { createGatewayApp, type GatewayApp } from '../../src/app.js';
+import { createGatewayApp, type GatewayApp, type GatewayAppOptions } from '../../src/app.js';
 import { loadConfig } from '../../src/config/index.js';
 import { startBackends, type ReferenceBackends, type StartBackendsOptions } from '../../reference-backends/index.js';
 
@@ -32,6 +32,8 @@ export interface StackOptions {
   /** Extra gateway environment (strings, as in process.env). */
   env?: Record<string, string>;
   backends?: Partial<StartBackendsOptions>;
+  /** Extra `createGatewayApp` options (e.g. the sync monitor's manual clock). */
+  app?: Partial<Omit<GatewayAppOptions, 'config' | 'logger'>>;
   /** Sign upstream calls (default true). */
   signed?: boolean;
   logLevel?: string;
@@ -81,7 +83,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     'test',
   );
   const logs = new LogCapture(opts.logLevel ?? 'debug');
-  const app = await createGatewayApp({ config, logger: logs.logger });
+  const app = await createGatewayApp({ ...opts.app, config, logger: logs.logger });
   const url = await app.listen(0, '127.0.0.1');
   const stack: Stack = {
     backends,
