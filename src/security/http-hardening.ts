@@ -1,9 +1,10 @@
 import type { Socket } from 'node:net';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
-import type { ServerOptions } from 'node:http';
+import { STATUS_CODES, type ServerOptions } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { GatewayConfig } from '../config/index.js';
+import { errorCodes, type ErrorCode } from '../errors/index.js';
 import { CSRF_HEADERS } from './use-graphql-hardening.js';
 
 /**
@@ -24,7 +25,12 @@ export function hardenedServerOptions(config: GatewayConfig): {
     bodyLimit: config.graphql.bodyLimit,
     requestTimeout: config.http.requestTimeoutMs,
     connectionTimeout: 0,
-    http: { maxHeaderSize: config.http.maxHeaderSize, headersTimeout: config.http.headersTimeoutMs },
+    http: {
+      maxHeaderSize: config.http.maxHeaderSize,
+      headersTimeout: config.http.headersTimeoutMs,
+      // How often Node looks for requests past their timeouts (default 30 s would let a slow client linger).
+      connectionsCheckingInterval: Math.min(1000, config.http.headersTimeoutMs),
+    },
     trustProxy: trustProxyOption(config.http.trustProxy),
     clientErrorHandler: codedClientError,
   };
@@ -38,16 +44,13 @@ function trustProxyOption(value: GatewayConfig['http']['trustProxy']): boolean |
 
 function codedClientError(this: FastifyInstance, err: NodeJS.ErrnoException, socket: Socket): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
-  const [status, reason, body] =
-    err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-      ? [408, 'Request Timeout', { error: 'REQUEST_TIMEOUT', message: 'The request did not arrive in time.' }]
-      : err.code === 'HPE_HEADER_OVERFLOW'
-        ? [431, 'Request Header Fields Too Large', { error: 'HEADERS_TOO_LARGE', message: 'The request line and headers are larger than the limit.' }]
-        : [400, 'Bad Request', { error: 'BAD_REQUEST', message: 'The request is not valid HTTP.' }];
+  const code: ErrorCode = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'REQUEST_TIMEOUT' : err.code === 'HPE_HEADER_OVERFLOW' ? 'HEADERS_TOO_LARGE' : 'BAD_REQUEST';
+  const { status } = errorCodes[code];
+  const body = { error: code, message: code === 'BAD_REQUEST' ? 'The request is not valid HTTP.' : errorCodes[code].message };
   this.log.debug({ err }, 'client error');
   const text = JSON.stringify(body);
   if (socket.writable) {
-    socket.write(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(text)}\r\nContent-Type: application/json\r\n\r\n${text}`);
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(text)}\r\nContent-Type: application/json\r\n\r\n${text}`);
   }
   socket.destroy();
 }
