@@ -88,6 +88,10 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
     ...options.sync,
   });
   const services: GatewayServices = { config, logger, upstreams, authenticator, rateLimits, metrics, tracing, sync };
+  metrics.watchSync(() => SERVICE_NAMES.flatMap((name) => {
+    const state = sync.serviceSync(name)?.state;
+    return state ? [{ name, state }] : [];
+  }));
 
   let ready = true;
   const yoga = createGatewayYoga(services, options.graphiql);

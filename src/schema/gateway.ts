@@ -1,7 +1,9 @@
 import { SERVICE_NAMES } from '../config/index.js';
 import type { BreakerStats, LatencySummary } from '../resilience/index.js';
 import { assertServiceName, clearCache, gatewayStats, probeHealth, resetBreaker, serviceView, type GatewayStatsView, type ServiceView } from '../stats/gateway-stats.js';
+import type { ServiceSync } from '../sync/index.js';
 import { builder } from './builder.js';
+import { ServiceSyncRef } from './sync.js';
 
 export const LatencyRef = builder.objectRef<LatencySummary>('Latency');
 export const BreakerRef = builder.objectRef<BreakerStats>('Breaker');
@@ -39,6 +41,12 @@ ServiceRef.implement({
     url: t.exposeString('url'),
     healthy: t.exposeBoolean('healthy', { description: 'Its /health answered 2xx at the last check and its breaker is not open.' }),
     breaker: t.expose('breaker', { type: BreakerRef }),
+    sync: t.field({
+      type: ServiceSyncRef,
+      nullable: true,
+      description: 'Its shared knowledge sync (null while sync monitoring is off).',
+      resolve: (service) => service.sync as ServiceSync | null,
+    }),
   }),
 });
 
