@@ -59,7 +59,11 @@ export function createGatewayYoga(services: GatewayServices, graphiql: GraphiQLD
       debug: (...args) => logger.debug(args.join(' ')),
       info: (...args) => logger.info(args.join(' ')),
       warn: (...args) => logger.warn(args.join(' ')),
-      error: (...args) => logger.error(args.join(' ')),
+      // Yoga logs every error its maskError replaced: coded client errors (NOT_FOUND, FORBIDDEN,
+      // a degraded part) are no server error, and createMaskError already logs the unexpected ones.
+      error: (...args) => {
+        if (logger.isLevelEnabled('debug')) logger.debug(args.join(' '));
+      },
     },
     context: ({ req }) =>
       createRequestContext(services, {

@@ -15,6 +15,21 @@ export function sendError(req: FastifyRequest, reply: FastifyReply, err: Gateway
 }
 
 /**
+ * Fastify's `frameworkErrors`: what its router refuses before any route or hook runs (a URL
+ * that does not decode, a path parameter over `maxParamLength`) is coded like everything else,
+ * instead of Fastify's own `FST_ERR_*` body.
+ */
+export function handleFrameworkError(error: FastifyError, req: FastifyRequest, reply: FastifyReply): void {
+  const message =
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? 'A path parameter is too long.'
+      : error.code === 'FST_ERR_BAD_URL'
+        ? 'The URL is malformed.'
+        : 'The request is malformed.';
+  void sendError(req, reply, new GatewayError('BAD_REQUEST', { message }));
+}
+
+/**
  * Every error leaves as a coded JSON answer; nothing unexpected leaks its message or stack
  * (it is logged with the request id instead).
  */

@@ -4,7 +4,7 @@ import type { GatewayYoga } from '../graphql/yoga.js';
 import { requestIdFrom } from '../observability/trace-context.js';
 import { hardenedServerOptions, registerAuthFailureLimit, registerHttpHardening, registerRateLimit } from '../security/index.js';
 import { registerAuditLog } from './audit.js';
-import { registerErrorHandling } from './error-handler.js';
+import { handleFrameworkError, registerErrorHandling } from './error-handler.js';
 import { registerRequestIdentity } from './request-identity.js';
 import fastifyCompress from '@fastify/compress';
 import { registerMetricsRoute, registerObservability } from './observability.js';
@@ -37,6 +37,7 @@ export function createHttpServer({ services, yoga, isReady }: HttpServerOptions)
     ...hardenedServerOptions(config),
     keepAliveTimeout: 72_000,
     routerOptions: { maxParamLength: 200 },
+    frameworkErrors: handleFrameworkError,
     return503OnClosing: true,
   });
 

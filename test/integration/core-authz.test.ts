@@ -83,6 +83,16 @@ describe('core: read rules (issue 2)', () => {
     expect(stack.backendRequests()).toBe(0);
   });
 
+  it('refusals are coded client errors, never logged as server errors', async () => {
+    const before = stack.logs.lines.length;
+    const token = await stack.token('u1');
+    await stack.graphql(DashboardDocument, { userId: 'u3' }, { token });
+    await stack.graphql('query { user(id: "u1") { id } }', {});
+    await stack.graphql(DashboardDocument, { userId: 'u99999' }, { token: await stack.token('u2', 'admin') });
+    const errors = stack.logs.lines.slice(before).filter((l) => (l.level as number) >= 50);
+    expect(errors.map((l) => l.msg)).toEqual([]);
+  });
+
   it('client-sent x-user-id / x-user-role are never forwarded: the verified caller is', async () => {
     const token = await stack.token('u1');
     await stack.graphql('query { user(id: "u1") { id } }', {}, { token, headers: { 'x-user-id': 'u2', 'x-user-role': 'admin' } });

@@ -79,6 +79,23 @@ describe('core: REST dashboard twin (issue 2)', () => {
     expect(rest.text).not.toMatch(/\.ts:\d|at [A-Za-z]+ \(/);
   });
 
+  it.each([
+    ['a user id over the path parameter limit', 'x'.repeat(3000)],
+    ['a path that does not decode', '%E0%A4%A'],
+  ])('400 {"error":"BAD_REQUEST"} for %s, never Fastify\'s own error body', async (_name, id) => {
+    const res = await fetch(`${stack.url}/api/orchestration/user/${id}/dashboard`, { headers: { authorization: `Bearer ${await stack.token('u2', 'admin')}` } });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as Record<string, unknown>;
+    expect(body).toEqual({ error: 'BAD_REQUEST', message: expect.any(String) });
+    expect(stack.backendRequests()).toBe(0);
+  });
+
+  it('an unknown route is a JSON 404', async () => {
+    const res = await fetch(`${stack.url}/api/orchestration/nothing-here`);
+    expect(res.status).toBe(404);
+    expect(await res.json()).toEqual({ error: 'NOT_FOUND', message: expect.any(String) });
+  });
+
   it('401 without credentials, 403 for another user, 200 for an admin', async () => {
     const anon = await get('u1');
     expect(anon.status).toBe(401);
