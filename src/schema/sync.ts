@@ -45,6 +45,6 @@ builder.mutationField('forceSync', (t) =>
     type: SyncStatusRef,
     description: 'Admin: checks every service now and answers the fresh report. Concurrent calls share one round.',
     authScopes: { admin: true },
-    resolve: (_root, _args, ctx) => ctx.services.sync.check(),
+    resolve: (_root, _args, ctx) => ctx.services.sync.force(),
   }),
 );

@@ -12,6 +12,8 @@ import { classify, SYNC_DISABLED, worstState, type BaseSyncState, type ServiceSy
 
 /** State changes kept per service (oldest dropped first). */
 export const HISTORY_LIMIT = 50;
+/** Forced checks arriving this soon (real ms) after a forced round started share its result. */
+export const FORCE_SHARE_MS = 500;
 
 /** One entry of a service's state history. */
 export interface SyncHistoryEntry {
@@ -148,6 +150,7 @@ export class SyncMonitor extends EventEmitter<{ stateChange: [SyncStateChange]; 
   #started = false;
   #closed = false;
   #sequence = 0;
+  #lastForce: { startedAt: number; result: Promise<SyncDetailedReport> } | undefined;
   readonly #refusedVersions = new Set<string>();
   readonly #onVersionChange = (service: ServiceName, next: ObservedVersion) => this.#observeHeader(service, next);
 
@@ -212,6 +215,21 @@ export class SyncMonitor extends EventEmitter<{ stateChange: [SyncStateChange]; 
   async check(): Promise<SyncDetailedReport> {
     if (this.enabled && !this.#closed) await this.#runRound();
     return this.detailedReport();
+  }
+
+  /**
+   * The admin's forced check (`POST /api/gateway/sync/force`, `forceSync`). Forces that arrive
+   * together share one round and all get its result: joining only the round in flight would
+   * not be enough, since a round over loopback can finish before the next request is even
+   * authenticated. So a force within {@link FORCE_SHARE_MS} of the last forced round's start
+   * gets that round's report.
+   */
+  force(): Promise<SyncDetailedReport> {
+    const now = performance.now();
+    if (this.#lastForce && now - this.#lastForce.startedAt < FORCE_SHARE_MS) return this.#lastForce.result;
+    const result = this.check();
+    this.#lastForce = { startedAt: now, result };
+    return result;
   }
 
   /** Waits for webhook deliveries in progress (tests). */

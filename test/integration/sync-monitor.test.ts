@@ -164,8 +164,10 @@ describe('sync monitor (issue 3)', () => {
 
     // The hang does not hold up the next round: it runs and checks the others again.
     const before = stack.backendRequests('auth', '/health');
-    await sync.check();
-    expect(stack.backendRequests('auth', '/health')).toBe(before + 1);
+    const next = sync.check();
+    await vi.waitFor(() => expect(stack.backendRequests('auth', '/health')).toBe(before + 1));
+    await clock.advance(2000);
+    expect((await next).services.find((s) => s.name === 'industry')!.state).toBe('unreachable');
   });
 
   it('the version seen in a response header changes the state before the next poll', async () => {

@@ -22,6 +22,6 @@ export function registerSyncRoutes(app: FastifyInstance, services: GatewayServic
 
   app.post('/api/gateway/sync/force', async (req) => {
     requireAdmin(req);
-    return sync.check();
+    return sync.force();
   });
 }

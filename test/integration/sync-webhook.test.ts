@@ -1,0 +1,93 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { verifySignature } from '../../reference-backends/index.js';
+import { startStack, TEST_SIGNING_SECRET, type Stack } from '../support/stack.js';
+import { ManualClock } from '../unit/sync/manual-clock.js';
+
+interface Received {
+  url: string;
+  headers: IncomingMessage['headers'];
+  body: string;
+}
+
+/** A webhook receiver that fails the first `failures` deliveries with 500. */
+async function startReceiver(failures: number): Promise<{ url: string; received: Received[]; close(): Promise<void>; server: Server }> {
+  const received: Received[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      received.push({ url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      res.writeHead(received.length <= failures ? 500 : 204).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, received, server, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+/** Issue 3: SYNC_ALERT_WEBHOOK_URL — one signed JSON event per state change, retried with backoff, never blocking the monitor. */
+describe('sync alert webhook (issue 3)', () => {
+  const cleanups: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+
+  async function start(webhookUrl: string, webhook: { retries?: number; minTimeoutMs?: number; maxTimeoutMs?: number }): Promise<Stack> {
+    const stack = await startStack({
+      env: { FEATURE_SYNC_MONITORING: 'true', SYNC_CHECK_INTERVAL: String(24 * 3_600_000), SYNC_ALERT_WEBHOOK_URL: webhookUrl },
+      app: { sync: { clock: new ManualClock(), webhook } },
+    });
+    cleanups.push(() => stack.close());
+    await stack.app.services.sync.check();
+    return stack;
+  }
+
+  it('a receiver that fails twice still gets the event, signed, and the monitor never waits for it', async () => {
+    const receiver = await startReceiver(2);
+    cleanups.push(() => receiver.close());
+    const stack = await start(`${receiver.url}/hooks/sync?team=ops`, { minTimeoutMs: 150, maxTimeoutMs: 300 });
+    // The first, in-sync check is no alert.
+    expect(receiver.received).toHaveLength(0);
+
+    stack.backends.comment.faults.set({ version: '1.1.0' });
+    const report = await stack.app.services.sync.check();
+    expect(report.status).toBe('out_of_sync');
+    expect(receiver.received.length).toBeLessThan(3);
+
+    await stack.app.services.sync.flushAlerts();
+    expect(receiver.received).toHaveLength(3);
+    const bodies = receiver.received.map((r) => JSON.parse(r.body) as Record<string, unknown>);
+    expect(new Set(receiver.received.map((r) => r.body)).size).toBe(1);
+    expect(bodies[2]).toMatchObject({
+      type: 'sync.state_changed',
+      sequence: 1,
+      service: 'comment',
+      previousState: 'in_sync',
+      state: 'out_of_sync',
+      version: '1.1.0',
+      expectedVersion: '1.0.0',
+      error: expect.stringMatching(/1\.1\.0/),
+      at: expect.any(String),
+    });
+    const last = receiver.received[2]!;
+    expect(last.url).toBe('/hooks/sync?team=ops');
+    expect(last.headers['content-type']).toBe('application/json');
+    expect(verifySignature({ secret: TEST_SIGNING_SECRET, method: 'POST', pathWithQuery: last.url, headers: last.headers })).toMatchObject({ ok: true });
+    expect(stack.logs.find('sync alert webhook delivery failed')).toHaveLength(0);
+  });
+
+  it('a dead webhook is given up with one error line and never crashes the monitor', async () => {
+    const receiver = await startReceiver(0);
+    const deadUrl = receiver.url;
+    await receiver.close();
+    const stack = await start(`${deadUrl}/hook`, { retries: 1, minTimeoutMs: 10, maxTimeoutMs: 10 });
+    stack.backends.auth.faults.set({ version: '0.9.0' });
+    await stack.app.services.sync.check();
+    await stack.app.services.sync.flushAlerts();
+    expect(stack.logs.find('sync alert webhook delivery failed')).toHaveLength(1);
+    stack.backends.auth.faults.set({ version: '1.0.0' });
+    expect((await stack.app.services.sync.check()).status).toBe('in_sync');
+  });
+});
