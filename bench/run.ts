@@ -11,7 +11,8 @@
  * no request failed), `--soak` (adds the 5-minute S1 soak with forced GCs), `--tsx` (run
  * the gateway from src/ through tsx instead of building), `--only S1,S3`,
  * `--connections N`, `--duration S`, `--rounds N`, `--warmup S`, `--soak-seconds S`,
- * `--update-readme` (replace the table between the bench markers in README.md).
+ * `--update-readme` (replace the table between the bench markers in README.md),
+ * `--cpu-prof` (the gateway writes a V8 CPU profile per process to bench/results/profiles/).
  * Writes `bench/results/latest.json` and `bench/results/latest.md` (quick runs:
  * `quick.json` / `quick.md`, so a smoke never overwrites the recorded figures).
  */
@@ -46,6 +47,7 @@ const { values: flags } = parseArgs({
     warmup: { type: 'string' },
     'soak-seconds': { type: 'string' },
     'update-readme': { type: 'boolean', default: false },
+    'cpu-prof': { type: 'boolean', default: false },
   },
 });
 const quick = flags.quick ?? false;
@@ -274,6 +276,11 @@ const median = (xs: number[]) => {
 interface Summary {
   rounds: RoundResult[];
   median: { rps: number; p50: number; p99: number };
+  /**
+   * Median of RPS / CPU cores the serving process (floor or gateway) used in the round:
+   * requests per CPU-second, which holds up better than RPS when other work shares the cores.
+   */
+  rpsPerCpuS: number | null;
   /** (max − min) / median, per metric, in percent. */
   spreadPct: { rps: number; p50: number; p99: number };
   failed: number;
@@ -291,6 +298,13 @@ function summarize(rounds: RoundResult[]): Summary {
   return {
     rounds,
     median: { rps: rps.med, p50: p50.med, p99: p99.med },
+    rpsPerCpuS: (() => {
+      const xs = rounds.flatMap((r) => {
+        const cpu = r.cpu.gateway ?? r.cpu.floor;
+        return cpu ? [r.rps / cpu] : [];
+      });
+      return xs.length === rounds.length ? Math.round(median(xs)) : null;
+    })(),
     spreadPct: { rps: rps.spread, p50: p50.spread, p99: p99.spread },
     failed: rounds.reduce((n, r) => n + r.failed, 0),
   };
@@ -357,7 +371,8 @@ async function startGateway(urls: Urls, cache: boolean, runtime: 'dist' | 'tsx',
   const port = await freePort();
   const entry = runtime === 'dist' ? ['dist/src/main.js'] : ['--import', 'tsx', 'src/main.ts'];
   const gc = exposeGc ? ['--expose-gc', '--import', './bench/gc-probe.mjs'] : [];
-  const proc = start(`gateway (cache ${cache ? 'on' : 'off'})`, [...gc, ...entry], gatewayEnv(urls, port, cache));
+  const prof = flags['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', join(RESULTS, 'profiles')] : [];
+  const proc = start(`gateway (cache ${cache ? 'on' : 'off'})`, [...prof, ...gc, ...entry], gatewayEnv(urls, port, cache));
   const url = `http://127.0.0.1:${port}`;
   await waitReady(url, proc);
   return { proc, url };
@@ -377,7 +392,8 @@ interface ScenarioResult {
   title: string;
   floor: Summary;
   gateway: Summary;
-  ratio: { rps: number; p99: number };
+  /** gateway / floor, of the medians; `rpsPerCpuS`: of requests per CPU-second of the serving process. */
+  ratio: { rps: number; p99: number; rpsPerCpuS: number | null };
   backendRequestsPerQuery?: { floor: number; gateway: number };
   cacheHitRate?: number | null;
   /** Backend requests the gateway made during its measured rounds (S4: 0 when every dashboard is a hit). */
@@ -485,7 +501,11 @@ async function main(): Promise<void> {
       title,
       floor: floorS,
       gateway: gwS,
-      ratio: { rps: round2(gwS.median.rps / floorS.median.rps), p99: round2(gwS.median.p99 / floorS.median.p99) },
+      ratio: {
+        rps: round2(gwS.median.rps / floorS.median.rps),
+        p99: round2(gwS.median.p99 / floorS.median.p99),
+        rpsPerCpuS: gwS.rpsPerCpuS !== null && floorS.rpsPerCpuS ? round2(gwS.rpsPerCpuS / floorS.rpsPerCpuS) : null,
+      },
       targets: [],
       ...(opts.countBackendCalls ? { gatewayBackendCalls: backendCalls } : {}),
     };
@@ -664,15 +684,19 @@ function markdown(m: ReturnType<typeof machine>, a: Record<string, unknown>, res
     `Machine: ${m.nproc} cores (${m.cpu}), ${m.memoryGB} GB, Node ${m.node}, ${m.os}. ` +
       `${a.connections} connections, ${a.rounds} rounds of ${a.durationS} s per target after a ${a.warmupS} s warm-up; medians, spread = (max − min) / median.`,
     '',
-    '| scenario | floor RPS | gateway RPS | ratio | floor p50 / p99 (ms) | gateway p50 / p99 (ms) | spread RPS floor / gw | target | met |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |',
+    '| scenario | floor RPS | gateway RPS | ratio | floor p50 / p99 (ms) | gateway p50 / p99 (ms) | spread RPS floor / gw | req per CPU-s floor / gw (ratio) | target | met |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |',
   ];
   for (const [name, r] of Object.entries(results)) {
     const t = r.targets.map((x) => `${x.name} = ${x.value ?? 'n/a'} (${x.target})`).join('; ');
     const met = r.targets.every((x) => x.met !== false) ? 'yes' : `**no** (${r.targets.filter((x) => x.met === false).map((x) => x.name).join(', ')})`;
     lines.push(
-      `| ${name} ${r.title} | ${r.floor.median.rps} | ${r.gateway.median.rps} | ${r.ratio.rps} | ${r.floor.median.p50} / ${r.floor.median.p99} | ${r.gateway.median.p50} / ${r.gateway.median.p99} | ${r.floor.spreadPct.rps}% / ${r.gateway.spreadPct.rps}% | ${t} | ${met} |`,
+      `| ${name} ${r.title} | ${r.floor.median.rps} | ${r.gateway.median.rps} | ${r.ratio.rps} | ${r.floor.median.p50} / ${r.floor.median.p99} | ${r.gateway.median.p50} / ${r.gateway.median.p99} | ${r.floor.spreadPct.rps}% / ${r.gateway.spreadPct.rps}% | ${r.floor.rpsPerCpuS ?? 'n/a'} / ${r.gateway.rpsPerCpuS ?? 'n/a'} (${r.ratio.rpsPerCpuS ?? 'n/a'}) | ${t} | ${met} |`,
     );
+  }
+  const loads = Object.values(results).flatMap((r) => [...r.floor.rounds, ...r.gateway.rounds].map((x) => x.loadavg1));
+  if (loads.length > 0) {
+    lines.push('', `Load average (1 min) at the end of the rounds: ${Math.min(...loads)}–${Math.max(...loads)} on ${m.nproc} cores${Math.max(...loads) > m.nproc + 0.5 ? ': other work shared the machine, so RPS is noisy; the per-CPU-second column is the steadier comparison' : ''}.`);
   }
   if (results.S3?.backendRequestsPerQuery) {
     lines.push('', `S3 backend requests per query: floor ${results.S3.backendRequestsPerQuery.floor}, gateway ${results.S3.backendRequestsPerQuery.gateway}.`);
