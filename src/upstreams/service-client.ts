@@ -112,14 +112,15 @@ export class ServiceClient {
     const budget = budgetSignal(this.#opts.timeoutMs);
     const retries = method === 'GET' ? this.#opts.retries : 0;
     try {
-      return await withRetry(
-        (attempt, signal) => this.breaker.fire(() => this.#attempt<T>(method, pathWithQuery, ctx, body, signal, attempt)),
-        {
+      // The breaker counts failed CALLS (gateway.md: a call is its first try plus its retries),
+      // so it wraps the retry loop: one call that fails three tries is one failure, not three.
+      return await this.breaker.fire(() =>
+        withRetry((attempt, signal) => this.#attempt<T>(method, pathWithQuery, ctx, body, signal, attempt), {
           retries,
           signal: budget.signal,
           shouldRetry: (err) => isNetworkError(err) || (err instanceof UpstreamHttpError && (err.status >= 500 || err.status === 429)),
           retryAfterMs: (err) => (err instanceof UpstreamHttpError ? err.retryAfterMs : undefined),
-        },
+        }),
       );
     } catch (err) {
       if (err instanceof UpstreamHttpError && err.status === 404) return null;

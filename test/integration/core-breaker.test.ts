@@ -126,3 +126,47 @@ async function waitFor(condition: () => boolean, timeoutMs: number): Promise<voi
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+describe('core: the breaker counts failed calls, retries included (issue 2)', () => {
+  let stack: Stack;
+  const query = 'query { user(id: "u1") { id } }';
+
+  beforeAll(async () => {
+    stack = await startStack({
+      env: {
+        CIRCUIT_BREAKER_FAILURE_THRESHOLD: String(THRESHOLD),
+        ORCHESTRATION_RETRY_ATTEMPTS: '2',
+        ORCHESTRATION_CACHE_ENABLED: 'false',
+        ORCHESTRATION_TIMEOUT: '5000',
+      },
+    });
+  });
+  afterAll(() => stack?.close());
+
+  it(`one call that fails every try is one failure; ${THRESHOLD} such calls open the breaker`, async () => {
+    const admin = await stack.token('u2', 'admin');
+    const breaker = stack.app.services.upstreams.clients.auth.breaker;
+    stack.backends.auth.faults.set({ failStatus: 500 });
+    for (let call = 1; call <= THRESHOLD; call++) {
+      expect(breaker.state, `before call ${call}`).toBe('CLOSED');
+      const { body } = await stack.graphql(query, {}, { token: admin });
+      expect(body.errors?.[0]?.extensions?.code).toBe('SERVICE_UNAVAILABLE');
+      expect(stack.backendRequests('auth')).toBe(call * 3); // first try + 2 retries each
+    }
+    expect(breaker.state).toBe('OPEN');
+    expect(breaker.stats.failures).toBe(THRESHOLD);
+  });
+
+  it('a call whose retry succeeds is a success for the breaker', async () => {
+    const admin = await stack.token('u2', 'admin');
+    const breaker = stack.app.services.upstreams.clients.auth.breaker;
+    breaker.reset();
+    stack.backends.resetAll();
+    const failures = breaker.stats.failures;
+    stack.backends.auth.faults.set({ failStatus: 500, failCount: 1 });
+    const { body } = await stack.graphql(query, {}, { token: admin });
+    expect(body.errors).toBeUndefined();
+    expect(breaker.stats.failures).toBe(failures);
+    expect(breaker.stats.consecutiveFailures).toBe(0);
+  });
+});
