@@ -117,16 +117,18 @@ export class GatewayMetrics {
       labelNames: ['service'],
       registers,
     });
+    // prom-client calls `collect` with the metric as `this`; these arrows reach the gateway's side.
+    const cacheOf = () => this.#cache;
+    const syncOf = () => this.#sync;
     // The cache keeps its own cumulative counters; these follow them at scrape time.
     const cacheCounter = (name: string, help: string, read: (c: GatewayCache) => number) => {
       let seen = 0;
-      const self = this;
       return new Counter({
         name,
         help,
         registers,
         collect() {
-          const cache = self.#cache;
+          const cache = cacheOf();
           if (!cache) return;
           const now = read(cache);
           if (now > seen) this.inc(now - seen);
@@ -136,13 +138,13 @@ export class GatewayMetrics {
     };
     cacheCounter('gateway_cache_hits_total', 'Cache lookups answered by a fresh entry.', (c) => c.stats.hits);
     cacheCounter('gateway_cache_misses_total', 'Cache lookups that found nothing or only a stale entry.', (c) => c.stats.misses);
-    const self = this;
     new Gauge({
       name: 'gateway_cache_keys',
       help: 'Entries held by the cache (approximate with Redis).',
       registers,
       collect() {
-        if (self.#cache) this.set(self.#cache.stats.keys);
+        const cache = cacheOf();
+        if (cache) this.set(cache.stats.keys);
       },
     });
     new Gauge({
@@ -151,7 +153,7 @@ export class GatewayMetrics {
       labelNames: ['service', 'state'],
       registers,
       collect() {
-        const services = self.#sync?.() ?? [];
+        const services = syncOf()?.() ?? [];
         this.reset();
         for (const s of services) for (const state of SYNC_STATES) this.set({ service: s.name, state }, s.state === state ? 1 : 0);
       },
