@@ -18,6 +18,8 @@ export interface ReadThroughOptions<V> {
   fetch: (keys: string[]) => Promise<Map<string, V>>;
   /** Whether to remember a value (unknown ids are not cached). */
   cacheable?: (value: V | null) => boolean;
+  /** Called once per failed fetch that stale entries stood in for (the breaker's `fallbacks` counter). */
+  onStale?: () => void;
 }
 
 /**
@@ -41,10 +43,13 @@ export async function readThrough<V>(opts: ReadThroughOptions<V>): Promise<Array
     fetched = await opts.fetch(missing);
   } catch (err) {
     const error = err instanceof GatewayError ? err : new GatewayError('UPSTREAM_ERROR', { cause: err });
+    let served = false;
     lookups.forEach((lookup, i) => {
       if (results[i]) return;
+      served ||= lookup.status === 'stale';
       results[i] = lookup.status === 'stale' ? { value: lookup.value, stale: true, error } : error;
     });
+    if (served) opts.onStale?.();
     return results as Array<Fetched<V | null> | GatewayError>;
   }
 

@@ -55,6 +55,8 @@ describe('core: stale-if-error (issue 2)', () => {
     expect(body.extensions?.stale).toEqual(['userDashboard.comments']);
     // The other parts were fetched again, fresh.
     expect(d.nps?.score).toBe(9);
+    // The breaker's stats count the stand-in.
+    expect(stack.app.services.upstreams.clients.comment.breaker.stats.fallbacks).toBeGreaterThan(0);
   });
 
   it('an open breaker: the stale part is served without reaching the service', async () => {

@@ -17,6 +17,7 @@ export class AuthSource {
     const { client, cache, versions } = this.kit;
     return readThrough<User>({
       cache,
+      onStale: () => client.breaker.recordFallback(),
       keys: ids,
       ttlMs: this.ttlMs,
       cacheKey: (id) => serviceKey(versions, 'auth', 'user', id),

@@ -16,6 +16,7 @@ export class CommentSource {
     const { client, cache, versions } = this.kit;
     return readThrough<Comment[]>({
       cache,
+      onStale: () => client.breaker.recordFallback(),
       keys: userIds,
       ttlMs: this.ttlMs,
       cacheKey: (userId) => serviceKey(versions, 'comment', 'comments', `${userId}:${limit}`),

@@ -21,6 +21,7 @@ export class IndustrySource {
     const { client, cache, versions } = this.kit;
     return readThrough<Industry>({
       cache,
+      onStale: () => client.breaker.recordFallback(),
       keys: ids,
       ttlMs: this.ttl.industries,
       cacheKey: (id) => serviceKey(versions, 'industry', 'industry', id),
@@ -36,6 +37,7 @@ export class IndustrySource {
     const { client, cache, versions } = this.kit;
     const [result] = await readThrough<Industry[]>({
       cache,
+      onStale: () => client.breaker.recordFallback(),
       keys: ['all'],
       ttlMs: this.ttl.industries,
       cacheKey: () => serviceKey(versions, 'industry', 'industries', 'all'),
@@ -52,6 +54,7 @@ export class IndustrySource {
     const { client, cache, versions } = this.kit;
     return readThrough<Job[]>({
       cache,
+      onStale: () => client.breaker.recordFallback(),
       keys: industryIds,
       ttlMs: this.ttl.jobs,
       cacheKey: (id) => serviceKey(versions, 'industry', 'jobs', `${id}:${limit}`),

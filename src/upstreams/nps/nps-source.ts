@@ -16,6 +16,7 @@ export class NpsSource {
     const { client, cache, versions } = this.kit;
     return readThrough<NpsScore>({
       cache,
+      onStale: () => client.breaker.recordFallback(),
       keys: userIds,
       ttlMs: this.ttlMs,
       cacheKey: (userId) => serviceKey(versions, 'nps', 'nps', userId),
