@@ -203,3 +203,24 @@ describe('security: GraphQL in production (issue 4)', () => {
     }
   });
 });
+
+describe('security: GraphQL GET parameters (issue 4, found by the fuzz test)', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(() => stack?.close());
+
+  it('bad JSON in a GET "variables" or "extensions" is a coded 400, not an unexpected error', async () => {
+    for (const name of ['variables', 'extensions']) {
+      const res = await fetch(`${stack.url}/graphql?query=${encodeURIComponent('{ __typename }')}&${name}=${encodeURIComponent('{nope')}`, {
+        headers: { 'x-graphql-csrf': '1', accept: 'application/json' },
+      });
+      expect(res.status).toBe(400);
+      const body = (await res.json()) as { errors: Array<{ message: string; extensions?: { code?: string } }> };
+      expect(body.errors[0]?.extensions?.code).toBe('BAD_REQUEST');
+      expect(body.errors[0]?.message).toContain(`"${name}" parameter is not valid JSON`);
+    }
+    expect(stack.logs.lines.filter((l) => l.level === 50)).toEqual([]);
+  });
+});
