@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { generate, type CodegenConfig } from '@graphql-codegen/cli';
 import { buildSchema, findBreakingChanges } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { printGatewaySchema } from '../../src/schema/index.js';
@@ -42,4 +44,14 @@ describe('schema/schema.graphql (issue 2)', () => {
     const breaking = findBreakingChanges(contract, ours);
     expect(breaking.map((c) => c.description)).toEqual([]);
   });
+
+  it('test/generated/ is what GraphQL Code Generator makes of it: run `npm run codegen` when this fails', async () => {
+    const root = resolve(import.meta.dirname, '../..');
+    const { default: config } = (await import(resolve(root, 'codegen.ts'))) as { default: CodegenConfig };
+    const files = await generate({ ...config, cwd: root, silent: true }, false);
+    expect(files.length).toBeGreaterThan(0);
+    for (const file of files) {
+      expect(readFileSync(resolve(root, file.filename), 'utf8'), `${file.filename} is stale: run \`npm run codegen\``).toBe(file.content);
+    }
+  }, 30_000);
 });
