@@ -23,7 +23,7 @@ export interface GatewayAppOptions {
   now?: () => number;
   /** Also export spans here (tests pass an `InMemorySpanExporter`); OTLP export follows `OTEL_EXPORTER_OTLP_ENDPOINT`. */
   spanExporter?: SpanExporter;
-  /** How long `close()` lets in-flight requests finish before cutting them off (default 10 s). */
+  /** How long `close()` lets in-flight requests finish before cutting them off (default `SHUTDOWN_GRACE_PERIOD`). */
   shutdownGraceMs?: number;
   /** Sync monitor test hooks: a manual clock, shorter webhook backoff. */
   sync?: Pick<SyncMonitorOptions, 'clock' | 'webhook'>;
@@ -99,7 +99,7 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
   // First round at once, then every SYNC_CHECK_INTERVAL (a no-op when FEATURE_SYNC_MONITORING=false).
   sync.start();
 
-  const graceMs = options.shutdownGraceMs ?? 10_000;
+  const graceMs = options.shutdownGraceMs ?? config.shutdownGraceMs;
   let closing: Promise<void> | undefined;
   return {
     server,

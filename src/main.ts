@@ -31,9 +31,20 @@ async function main(): Promise<void> {
 
   let stopping = false;
   const stop = (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      // A second signal while draining: the operator wants out now.
+      log.warn({ signal }, 'second signal while shutting down: exiting at once');
+      process.exit(1);
+    }
     stopping = true;
-    log.info({ signal }, 'shutting down');
+    // Readiness flips to 503 and the listener closes at once (new connections are refused);
+    // in-flight requests get SHUTDOWN_GRACE_PERIOD, then timers, pools and Redis are closed.
+    log.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down');
+    // Should closing itself hang (a handle nobody owns), do not outlive the orchestrator's patience.
+    setTimeout(() => {
+      log.error('shutdown did not finish in time: exiting');
+      process.exit(1);
+    }, config.shutdownGraceMs + 5000).unref();
     app.close().then(
       () => process.exit(0),
       (err: unknown) => {

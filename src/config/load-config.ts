@@ -93,6 +93,8 @@ export interface GatewayConfig {
     readonly routeTimeouts: ReadonlyArray<{ readonly prefix: string; readonly timeoutMs: number }>;
     readonly bodyLimit: number;
   };
+  /** On SIGTERM/SIGINT: how long in-flight requests may run before their connections are cut. */
+  readonly shutdownGraceMs: number;
 }
 
 /** One `RATE_LIMIT_RULES` entry: an extra limit for a route prefix or a GraphQL root field. */
@@ -245,6 +247,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       routeTimeouts: e.PASSTHROUGH_ROUTE_TIMEOUTS ?? [],
       bodyLimit: e.PASSTHROUGH_BODY_LIMIT,
     },
+    shutdownGraceMs: e.SHUTDOWN_GRACE_PERIOD,
   };
   return deepFreeze(config);
 }
