@@ -33,7 +33,11 @@ export class Authenticator {
     this.#config = config;
     this.#now = now;
     this.#secret = new TextEncoder().encode(config.jwtSecret);
-    if (config.jwksUrl) this.#jwks = createRemoteJWKSet(new URL(config.jwksUrl), { cacheMaxAge: 10 * 60_000, cooldownDuration: 30_000 });
+    if (config.jwksUrl) {
+      // Keys cached 10 min; an unknown kid refetches (rotation) at most every 30 s; a slow JWKS
+      // host holds a request at most 3 s.
+      this.#jwks = createRemoteJWKSet(new URL(config.jwksUrl), { cacheMaxAge: 10 * 60_000, cooldownDuration: 30_000, timeoutDuration: 3000 });
+    }
     this.#apiKeys = config.apiKeys.map(({ name, key }) => ({ name, digest: sha256(key) }));
   }
 
@@ -57,7 +61,8 @@ export class Authenticator {
   }
 
   async #verifyAuthorization(header: string): Promise<Principal> {
-    const m = /^Bearer +([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)\s*$/.exec(header);
+    // The scheme is case-insensitive (RFC 9110 §11.1); the token is three base64url segments.
+    const m = /^Bearer +([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)\s*$/i.exec(header);
     if (!m) throw unauthenticated('The Authorization header must be "Bearer <JWT>".');
     const token = m[1]!;
     const cached = this.#verified.get(token);

@@ -144,6 +144,8 @@ describe('auth: JWT attacks (issue 4)', () => {
       const res = await dashboard(bearer(token));
       expect(res.status).toBe(200);
     }
+    // The scheme is case-insensitive.
+    expect((await dashboard({ authorization: `bearer ${await hs256()}` })).status).toBe(200);
   });
 
   it('RS256 and ES256 tokens verify through the JWKS, and a rotated key is fetched on its unknown kid', async () => {
