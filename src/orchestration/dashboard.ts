@@ -55,7 +55,10 @@ export async function loadDashboard(ctx: RequestContext, userId: string): Promis
   assertCanReadUser(ctx.principal, userId);
   const { cache } = ctx.services.upstreams;
   const cached = await cache.get<Dashboard>(dashboardKey(ctx, userId));
-  if (cached.status === 'fresh') return cached.value;
+  if (cached.status === 'fresh') {
+    ctx.services.metrics?.recordDashboard(false);
+    return cached.value;
+  }
 
   const { loaders } = ctx;
   const userResult = await loaders.user.load(userId);
@@ -93,5 +96,7 @@ export async function loadDashboard(ctx: RequestContext, userId: string): Promis
   if (dashboard.degraded.length === 0) {
     await cache.set(dashboardKey(ctx, userId), dashboard, ctx.services.config.cache.ttl.dashboard);
   }
+  // Operators' view (`gateway_dashboards_total`, `/api/gateway/stats`): served whole or degraded.
+  ctx.services.metrics?.recordDashboard(dashboard.degraded.length > 0);
   return dashboard;
 }

@@ -108,6 +108,17 @@ describe('admin and inspection routes (issue 5)', () => {
     expect(refused.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
 
+  it('stats count dashboards served whole and degraded', async () => {
+    const read = async () => ((await call('GET', '/api/gateway/stats', { token: admin })).body.orchestration as { dashboards: { whole: number; degraded: number } }).dashboards;
+    const before = await read();
+    await call('GET', '/api/orchestration/user/u1/dashboard', { token: admin });
+    stack.backends.nps.faults.set({ failStatus: 500 });
+    await call('GET', '/api/orchestration/user/u3/dashboard', { token: admin });
+    const after = await read();
+    expect(after.whole - before.whole).toBe(1);
+    expect(after.degraded - before.degraded).toBe(1);
+  });
+
   it('GET /health/services is always 200: ok when all are healthy, degraded when one is not', async () => {
     const ok = await call('GET', '/health/services');
     expect(ok.status).toBe(200);
