@@ -195,7 +195,7 @@ function render(result: CheckResult, own: OwnAnswer[] | null, gateway: GatewayAn
     );
   }
   if (gateway) {
-    out.push('');
+    if (out.at(-1) !== '') out.push('');
     if (gateway.kind === 'ok') {
       const r = gateway.report;
       out.push(`Gateway ${base}: ${paintState(r.status)}, last checked ${dash(r.checkedAt)}${r.message ? ` — ${r.message}` : ''}`);
