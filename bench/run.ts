@@ -12,9 +12,10 @@
  * the gateway from src/ through tsx instead of building), `--only S1,S3`,
  * `--connections N`, `--duration S`, `--rounds N`, `--warmup S`, `--soak-seconds S`,
  * `--update-readme` (replace the table between the bench markers in README.md),
- * `--cpu-prof` (the gateway writes a V8 CPU profile per process to bench/results/profiles/).
+ * `--no-build` (run the existing dist/ as it is), `--cpu-prof` (the gateway and the floor write V8 CPU profiles to bench/results/profiles/).
  * Writes `bench/results/latest.json` and `bench/results/latest.md` (quick runs:
- * `quick.json` / `quick.md`, so a smoke never overwrites the recorded figures).
+ * `quick.*`; runs with `--only`, `--cpu-prof` or changed durations: `partial.*`), so that only
+ * a full default run replaces the recorded figures).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
@@ -48,6 +49,7 @@ const { values: flags } = parseArgs({
     'soak-seconds': { type: 'string' },
     'update-readme': { type: 'boolean', default: false },
     'cpu-prof': { type: 'boolean', default: false },
+    'no-build': { type: 'boolean', default: false },
   },
 });
 const quick = flags.quick ?? false;
@@ -408,7 +410,10 @@ async function main(): Promise<void> {
 
   let runtime: 'dist' | 'tsx' = flags.tsx || quick ? 'tsx' : 'dist';
   let buildNote = runtime === 'tsx' ? 'gateway run from src/ through tsx' : 'gateway built with `npm run build`, run as `node dist/src/main.js`';
-  if (runtime === 'dist') {
+  if (runtime === 'dist' && flags['no-build']) {
+    if (!existsSync(join(ROOT, 'dist/src/main.js'))) throw new Error('--no-build: dist/src/main.js does not exist; run npm run build');
+    buildNote = 'gateway run from the existing dist/ (--no-build)';
+  } else if (runtime === 'dist') {
     log('building the gateway (npm run build)…');
     const build = start('build', [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {});
     const code = await new Promise<number | null>((r) => build.child.once('exit', r));
@@ -424,7 +429,8 @@ async function main(): Promise<void> {
 
   const backends = start('backends', ['--import', 'tsx', 'bench/backends.ts'], { JWT_SECRET });
   const urls = JSON.parse(await backends.line('BENCH_BACKENDS')) as Urls;
-  const floorProc = start('floor', ['--import', 'tsx', 'bench/floor.ts'], {
+  const floorProf = flags['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', join(RESULTS, 'profiles', 'floor')] : [];
+  const floorProc = start('floor', [...floorProf, '--import', 'tsx', 'bench/floor.ts'], {
     PORT: '0',
     AUTH_SERVICE_URL: urls.auth,
     COMMENT_SERVICE_URL: urls.comment,
@@ -632,12 +638,14 @@ async function main(): Promise<void> {
     memory: { peakRssS1MB: peakRssS1, soak },
     elapsedS: Math.round((Date.now() - started) / 1000),
   };
-  const base = quick ? 'quick' : 'latest';
+  // Only a full default run replaces the recorded figures.
+  const partial = flags.only !== undefined || flags['cpu-prof'] || flags['no-build'] || flags.connections !== undefined || flags.duration !== undefined || flags.rounds !== undefined || flags.warmup !== undefined;
+  const base = quick ? 'quick' : partial ? 'partial' : 'latest';
   writeFileSync(join(RESULTS, `${base}.json`), JSON.stringify(report, null, 2) + '\n');
   const md = markdown(report.machine, report.arrangement, results, soak);
   writeFileSync(join(RESULTS, `${base}.md`), md);
   process.stdout.write(`\n${md}\n`);
-  if (flags['update-readme'] && !quick) updateReadme(md);
+  if (flags['update-readme'] && base === 'latest') updateReadme(md);
 
   const problems: string[] = [];
   for (const [name, r] of Object.entries(results)) {
