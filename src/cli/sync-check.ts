@@ -5,7 +5,7 @@ import semver from 'semver';
 import { request, type Agent } from 'undici';
 import { SERVICE_NAMES, type ServiceName } from '../config/index.js';
 import { continueTrace } from '../observability/trace-context.js';
-import { classify, exitCodeFor, parseJsonBody, probeService, systemClock, worstState, type ProbeGet, type ServiceSync, type SyncState } from '../sync/index.js';
+import { classify, exitCodeFor, probeService, readProbeBody, systemClock, worstState, type ProbeGet, type ServiceSync, type SyncState } from '../sync/index.js';
 import { signRequest } from '../upstreams/signing.js';
 import {
   CLI_TIMEOUT_MS,
@@ -87,7 +87,7 @@ function directGet(origin: string, env: NodeJS.ProcessEnv, agent: Agent): ProbeG
     const headers: Record<string, string> = { accept: 'application/json', 'x-request-id': requestId, traceparent };
     if (env.GATEWAY_SIGNING_SECRET) Object.assign(headers, signRequest(env.GATEWAY_SIGNING_SECRET, { method: 'GET', pathWithQuery: path }));
     const res = await request(`${origin}${path}`, { headers, signal, dispatcher: agent });
-    return { status: res.statusCode, headers: res.headers, body: parseJsonBody(await res.body.text()) };
+    return { status: res.statusCode, headers: res.headers, body: await readProbeBody(res.headers, res.body) };
   };
 }
 

@@ -95,6 +95,20 @@ export async function probeService(get: ProbeGet, { timeoutMs, clock, signal }: 
   }
 }
 
+/** A health answer larger than this is not read (it is not a health answer). */
+export const MAX_PROBE_BODY_BYTES = 64 * 1024;
+
+/** Reads a probe's body as JSON (undefined when absent, too large or not JSON); always consumes it. */
+export async function readProbeBody(headers: IncomingHttpHeaders, body: { text(): Promise<string>; dump(): Promise<void> }): Promise<unknown> {
+  const length = Number(headers['content-length']);
+  if (Number.isFinite(length) && length > MAX_PROBE_BODY_BYTES) {
+    await body.dump();
+    return undefined;
+  }
+  const text = await body.text();
+  return text.length > MAX_PROBE_BODY_BYTES ? undefined : parseJsonBody(text);
+}
+
 /** Parses a response body as JSON; undefined when it is not. */
 export function parseJsonBody(text: string): unknown {
   if (text.length === 0) return undefined;

@@ -6,7 +6,7 @@ import type { GatewayConfig, ServiceName } from '../config/index.js';
 import { continueTrace } from '../observability/trace-context.js';
 import type { CallContext, ObservedVersion, ServiceClient, ServiceVersions } from '../upstreams/index.js';
 import { AlertWebhook, type AlertWebhookOptions, type SyncAlertEvent } from './alert-webhook.js';
-import { parseJsonBody, probeService, type ProbeGet, type ProbeResult } from './health-probe.js';
+import { probeService, readProbeBody, type ProbeGet, type ProbeResult } from './health-probe.js';
 import { systemClock, type SyncClock } from './sync-clock.js';
 import { classify, SYNC_DISABLED, worstState, type BaseSyncState, type ServiceSync, type SyncState } from './sync-states.js';
 
@@ -99,8 +99,7 @@ interface ServiceRecord {
 export function poolProbeGet(client: ServiceClient, ctx: CallContext): ProbeGet {
   return async (path, signal) => {
     const res = await client.pool.request({ method: 'GET', path, headers: client.outboundHeaders('GET', path, ctx), signal });
-    const text = await res.body.text();
-    return { status: res.statusCode, headers: res.headers, body: parseJsonBody(text) };
+    return { status: res.statusCode, headers: res.headers, body: await readProbeBody(res.headers, res.body) };
   };
 }
 

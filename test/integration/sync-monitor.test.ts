@@ -170,6 +170,24 @@ describe('sync monitor (issue 3)', () => {
     expect((await next).services.find((s) => s.name === 'industry')!.state).toBe('unreachable');
   });
 
+  it('health checks bypass an open breaker and are never counted by it', async () => {
+    const { stack, sync, state } = await start({ CIRCUIT_BREAKER_FAILURE_THRESHOLD: '2', ORCHESTRATION_RETRY_ATTEMPTS: '0' });
+    const breaker = stack.app.services.upstreams.clients.comment.breaker;
+    stack.backends.comment.faults.set({ failStatus: 500 });
+    const token = await stack.token('u1');
+    for (let i = 0; i < 2; i++) await stack.graphql('{ user(id: "u1") { comments { id } } }', {}, { token });
+    expect(breaker.state).toBe('OPEN');
+    const before = { ...breaker.stats };
+    const polls = stack.backendRequests('comment', '/health');
+
+    stack.backends.comment.faults.set({ version: '1.4.0' });
+    await sync.check();
+    expect(stack.backendRequests('comment', '/health')).toBe(polls + 1);
+    expect(state('comment')).toBe('out_of_sync');
+    expect(breaker.state).toBe('OPEN');
+    expect(breaker.stats).toMatchObject({ failures: before.failures, successes: before.successes, rejects: before.rejects });
+  });
+
   it('the version seen in a response header changes the state before the next poll', async () => {
     const { stack, sync, state } = await start();
     const polls = stack.backendRequests('comment', '/health');
