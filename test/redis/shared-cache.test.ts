@@ -102,4 +102,43 @@ suite(title, () => {
     expect(fromB).toEqual(fromA);
     expect(a.backendRequests()).toBe(0);
   });
+
+  it('a cold replica with sync monitoring (the default) learns the versions at start and reads what the first cached', async () => {
+    const admin = await signToken(TEST_JWT_SECRET, 'u2', 'admin');
+    const first = await dashboardFrom(a.url, 'u5', admin);
+    expect(first.errors).toBeUndefined();
+
+    const config = loadConfig(
+      {
+        NODE_ENV: 'test',
+        JWT_SECRET: TEST_JWT_SECRET,
+        AUTH_SERVICE_URL: a.backends.urls.auth,
+        COMMENT_SERVICE_URL: a.backends.urls.comment,
+        INDUSTRY_SERVICE_URL: a.backends.urls.industry,
+        NPS_SERVICE_URL: a.backends.urls.nps,
+        GATEWAY_SIGNING_SECRET: TEST_SIGNING_SECRET,
+        SHARED_KNOWLEDGE_VERSION: version,
+        REDIS_URL: redisUrl!,
+      },
+      'test',
+    );
+    const cold = await createGatewayApp({ config, logger: pino({ level: 'silent' }) });
+    try {
+      const coldUrl = await cold.listen(0, '127.0.0.1');
+      const deadline = Date.now() + 10_000;
+      while (['auth', 'comment', 'industry', 'nps'].some((s) => cold.services.upstreams.versions.get(s as 'auth') !== version)) {
+        if (Date.now() > deadline) throw new Error('the sync monitor did not report the versions within 10 s');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      a.backends.all.forEach((s) => s.requests.clear());
+      const second = await dashboardFrom(coldUrl, 'u5', admin);
+      expect(second.errors).toBeUndefined();
+      // Health checks may go on in the background; no data route is asked.
+      const dataCalls = a.backends.all.flatMap((s) => s.requests.all()).filter((r) => r.path.startsWith('/api/') && r.path !== '/api/shared-knowledge/status');
+      expect(dataCalls.map((r) => r.path)).toEqual([]);
+      expect(second.data!.userDashboard.user.id).toBe('u5');
+    } finally {
+      await cold.close();
+    }
+  });
 });
