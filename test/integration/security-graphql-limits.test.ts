@@ -1,3 +1,4 @@
+import { getIntrospectionQuery } from 'graphql';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { EXAMPLE_QUERY } from '../../src/graphql/yoga.js';
 import { startStack, type Stack } from '../support/stack.js';
@@ -41,6 +42,13 @@ describe('security: GraphQL limits (issue 4)', () => {
     expect(users.body.errors ?? []).toEqual([]);
     const inline = await stack.graphql(`query { users(ids: [${ids.map((id) => `"${id}"`).join(', ')}]) { id name } }`, {}, { token: admin });
     expect(inline.body.errors ?? []).toEqual([]);
+  });
+
+  it("GraphiQL's own introspection query passes every limit in development", async () => {
+    const query = getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true, schemaDescription: true, inputValueDeprecation: true, oneOf: true });
+    const { body } = await stack.graphql(query, {});
+    expect(body.errors ?? []).toEqual([]);
+    expect(body.data).toHaveProperty('__schema');
   });
 
   it('a query 20 levels deep is refused with a clear message and reaches no backend', async () => {
