@@ -175,7 +175,7 @@ export const envSchema = z.object({
   GRAPHQL_MAX_TOKENS: int(10, 1_000_000).default(2000),
   GRAPHQL_MAX_DIRECTIVES: int(1, 10_000).default(50),
   GRAPHQL_MAX_COST: int(1, 100_000_000).default(5000),
-  HTTP_REQUEST_TIMEOUT: int(1000, 600_000).default(30_000),
+  HTTP_REQUEST_TIMEOUT: int(1000, 600_000).default(60_000),
   HTTP_HEADERS_TIMEOUT: int(1000, 600_000).default(10_000),
   HTTP_MAX_HEADER_SIZE: int(1024, 1024 * 1024).default(16 * 1024),
   TRUST_PROXY: trustProxy.optional(),
