@@ -3,7 +3,7 @@
  * queries on this machine. Plain `node:http` and one undici keep-alive `Pool` per service,
  * the same backend calls in the same dependency waves as the gateway (user first, then
  * industry, jobs, comments and NPS in parallel), and a JSON merge of the same fields the
- * GraphQL queries select. No GraphQL, no auth, no cache, no retries, no logging: whatever
+ * GraphQL queries select, in the gateway's order (newest first: backends promise none). No GraphQL, no auth, no cache, no retries, no logging: whatever
  * the gateway costs above this is its overhead.
  *
  * Routes: `GET /dashboard/:userId` (S1, S2, S4) and `GET /users?ids=u1,u2` (S3).
@@ -31,6 +31,12 @@ for (const service of SERVICES) {
   pools[service] = new Pool(url, { connections, keepAliveTimeout: 30_000 });
 }
 
+/** Backends do not promise an order (backends.md): newest first, as the gateway answers. */
+function newestFirst<T extends { createdAt?: string; postedAt?: string }>(items: T[]): T[] {
+  const at = (t: T) => t.createdAt ?? t.postedAt ?? '';
+  return items.sort((a, b) => (at(a) < at(b) ? 1 : at(a) > at(b) ? -1 : 0));
+}
+
 async function get<T>(service: Service, path: string): Promise<T> {
   const { statusCode, body } = await pools[service].request({ method: 'GET', path });
   const json = (await body.json()) as T;
@@ -46,8 +52,8 @@ async function dashboard(userId: string): Promise<Json | null> {
   const iid = user.industryId;
   const [industries, jobs, comments, scores] = await Promise.all([
     iid ? get<{ industries: Array<{ name: string }> }>('industry', `/api/industries?ids=${iid}`) : { industries: [] },
-    iid ? get<{ jobs: Array<{ id: string; title: string }> }>('industry', `/api/jobs/recent?industryIds=${iid}&limit=5`) : { jobs: [] },
-    get<{ comments: Array<{ id: string; body: string }> }>('comment', `/api/comments?userIds=${userId}&limit=10`),
+    iid ? get<{ jobs: Array<{ id: string; title: string; postedAt: string }> }>('industry', `/api/jobs/recent?industryIds=${iid}&limit=5`) : { jobs: [] },
+    get<{ comments: Array<{ id: string; body: string; createdAt: string }> }>('comment', `/api/comments?userIds=${userId}&limit=10`),
     get<{ scores: Array<{ score: number }> }>('nps', `/api/nps/scores?userIds=${userId}`),
   ]);
   const industry = industries.industries[0];
@@ -55,8 +61,8 @@ async function dashboard(userId: string): Promise<Json | null> {
   return {
     user: { id: user.id, name: user.name, email: user.email },
     industry: industry ? { name: industry.name } : null,
-    recentJobs: jobs.jobs.map((j) => ({ id: j.id, title: j.title })),
-    comments: comments.comments.map((c) => ({ id: c.id, body: c.body })),
+    recentJobs: newestFirst(jobs.jobs).map((j) => ({ id: j.id, title: j.title })),
+    comments: newestFirst(comments.comments).map((c) => ({ id: c.id, body: c.body })),
     nps: score ? { score: score.score } : null,
     degraded: [],
   };
@@ -72,13 +78,13 @@ async function users(ids: string[]): Promise<Json[]> {
       ? get<{ industries: Array<{ id: string; name: string }> }>('industry', `/api/industries?ids=${industryIds.join(',')}`)
       : { industries: [] },
     get<{ scores: Array<{ userId: string; score: number }> }>('nps', `/api/nps/scores?userIds=${list}`),
-    get<{ comments: Array<{ id: string; userId: string }> }>('comment', `/api/comments?userIds=${list}&limit=3`),
+    get<{ comments: Array<{ id: string; userId: string; createdAt: string }> }>('comment', `/api/comments?userIds=${list}&limit=3`),
   ]);
   const byUser = new Map(found.map((u) => [u.id, u]));
   const industryName = new Map(industries.industries.map((i) => [i.id, i.name]));
   const score = new Map(scores.scores.map((s) => [s.userId, s.score]));
   const commentIds = new Map<string, Array<{ id: string }>>();
-  for (const c of comments.comments) {
+  for (const c of newestFirst(comments.comments)) {
     const mine = commentIds.get(c.userId);
     if (mine) mine.push({ id: c.id });
     else commentIds.set(c.userId, [{ id: c.id }]);

@@ -26,15 +26,12 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { SignJWT } from 'jose';
+import { DASHBOARD_QUERY, S3_IDS, USERS_QUERY } from './queries.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const RESULTS = join(ROOT, 'bench', 'results');
 const JWT_SECRET = 'bench-jwt-secret-that-is-long-enough-0123456789';
 const USER_COUNT = 500;
-const S3_IDS = 50;
-const DASHBOARD_QUERY =
-  'query($id: ID!) { userDashboard(userId: $id) { user { id name email } industry { name } recentJobs { id title } comments { id body } nps { score } degraded } }';
-const USERS_QUERY = 'query($ids: [ID!]!) { users(ids: $ids) { id name industry { name } nps { score } comments(limit: 3) { id } } }';
 
 const { values: flags } = parseArgs({
   options: {
