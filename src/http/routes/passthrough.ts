@@ -127,6 +127,7 @@ async function forward(req: FastifyRequest, reply: FastifyReply, services: Gatew
   const started = performance.now();
   let status: number | 'error' | 'timeout' | 'rejected' = 'error';
   let forwarded = false;
+  let clientFault: GatewayError | undefined;
 
   try {
     await client.breaker.fire(
@@ -148,11 +149,23 @@ async function forward(req: FastifyRequest, reply: FastifyReply, services: Gatew
               if (res.statusCode >= 500) reject(new UpstreamHttpError(client.name, res.statusCode, undefined));
               else resolve();
             },
-            onError: (_rep, { error }) => reject(error),
+            onError: (_rep, { error }) => {
+              // The client's own fault (an oversized chunked body) or its disconnect says nothing about the service.
+              clientFault = findGatewayError(error) ?? (reply.raw.destroyed ? new GatewayError('BAD_REQUEST', { message: 'The client went away.' }) : undefined);
+              if (clientFault) resolve();
+              else reject(error);
+            },
           });
         }),
     );
+    if (clientFault) {
+      status = 'error';
+      // The rest of the body is not wanted: do not keep the connection for it.
+      reply.header('connection', 'close');
+      throw clientFault;
+    }
   } catch (err) {
+    if (err === clientFault) throw err;
     if (forwarded) return reply;
     const mapped = toGatewayError(err, client, timeoutMs);
     status = mapped.code === 'UPSTREAM_TIMEOUT' ? 'timeout' : mapped.code === 'SERVICE_UNAVAILABLE' && isBreakerOpen(err) ? 'rejected' : 'error';
@@ -236,6 +249,16 @@ function toGatewayError(err: unknown, client: ServiceClient, timeoutMs: number):
     return new GatewayError('UPSTREAM_TIMEOUT', { service, message: `The ${service} service did not answer within ${timeoutMs} ms.`, cause: err });
   }
   return new GatewayError('UPSTREAM_ERROR', { service, message: `The ${service} service is unreachable.`, cause: err });
+}
+
+/** A coded error of the gateway's own somewhere in the cause chain (reply-from and undici wrap it). */
+function findGatewayError(err: unknown): GatewayError | undefined {
+  let e = err as { cause?: unknown } | undefined;
+  for (let depth = 0; e && depth < 4; depth++) {
+    if (e instanceof GatewayError) return e;
+    e = e.cause as typeof e;
+  }
+  return undefined;
 }
 
 function isBreakerOpen(err: unknown): boolean {
