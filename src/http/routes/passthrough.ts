@@ -73,7 +73,7 @@ export function registerPassthroughRoutes(app: FastifyInstance, { services }: Pa
 }
 
 async function forward(req: FastifyRequest, reply: FastifyReply, services: GatewayServices, client: ServiceClient, route: string, prefix: string): Promise<FastifyReply> {
-  const { config, metrics, tracing, logger } = services;
+  const { config, metrics, tracing } = services;
   const method = req.method.toUpperCase();
   const rawPath = req.url.split('?', 1)[0]!;
   if (!ANONYMOUS.has(`${method} ${rawPath}`)) requirePrincipal(req);
@@ -177,7 +177,7 @@ async function forward(req: FastifyRequest, reply: FastifyReply, services: Gatew
     if (status !== 'rejected') metrics?.recordUpstreamCall({ service: client.name, method, route, status, durationMs });
     endSpan(span, status);
     if (config.requestTracing) {
-      logger.debug({ upstream: { service: client.name, method, route, path: target.pathname, status, durationMs, requestId: req.id, passthrough: true } }, 'upstream call');
+      req.log.debug({ upstream: { service: client.name, method, route, path: target.pathname, status, durationMs, requestId: req.id, passthrough: true } }, 'upstream call');
     }
   }
   return reply;
