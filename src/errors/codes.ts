@@ -16,6 +16,7 @@ export const errorCodes = {
   HEADERS_TOO_LARGE: { status: 431, message: 'The request line and headers are larger than the limit.' },
   GRAPHQL_PARSE_FAILED: { status: 400, message: 'The GraphQL document is not valid syntax, or is over the token limit.' },
   GRAPHQL_VALIDATION_FAILED: { status: 400, message: 'The GraphQL operation is invalid for the schema, or over a depth, alias, directive or cost limit.' },
+  FEATURE_DISABLED: { status: 501, message: 'This feature is switched off on this gateway.' },
   INTERNAL_SERVER_ERROR: { status: 500, message: 'Unexpected error.' },
   UPSTREAM_ERROR: { status: 502, message: 'An upstream service answered with an error.' },
   SERVICE_UNAVAILABLE: { status: 503, message: 'A service is unavailable.' },

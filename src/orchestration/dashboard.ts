@@ -52,6 +52,9 @@ async function settle<T>(load: Promise<Fetched<T | null>>): Promise<Part<T>> {
  * the dashboard TTL, degraded ones never.
  */
 export async function loadDashboard(ctx: RequestContext, userId: string): Promise<Dashboard> {
+  if (!ctx.services.config.orchestration.enabled) {
+    throw new GatewayError('FEATURE_DISABLED', { message: 'Dashboard orchestration is switched off (FEATURE_ORCHESTRATION=false).' });
+  }
   assertCanReadUser(ctx.principal, userId);
   const { cache } = ctx.services.upstreams;
   const cached = await cache.get<Dashboard>(dashboardKey(ctx, userId));
