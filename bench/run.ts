@@ -12,7 +12,8 @@
  * the gateway from src/ through tsx instead of building), `--only S1,S3`,
  * `--connections N`, `--duration S`, `--rounds N`, `--warmup S`, `--soak-seconds S`,
  * `--update-readme` (replace the table between the bench markers in README.md),
- * `--no-build` (run the existing dist/ as it is), `--cpu-prof` (the gateway and the floor write V8 CPU profiles to bench/results/profiles/).
+ * `--yoga` (S1 and S2 also measure `bench/yoga-baseline.ts`, plain Yoga + DataLoader, as a
+ * third target in each round), `--no-build` (run the existing dist/ as it is), `--env KEY=VALUE` (extra gateway environment), `--cpu-prof` (the gateway and the floor write V8 CPU profiles to bench/results/profiles/).
  * Writes `bench/results/latest.json` and `bench/results/latest.md` (quick runs:
  * `quick.*`; runs with `--only`, `--cpu-prof` or changed durations: `partial.*`), so that only
  * a full default run replaces the recorded figures).
@@ -47,6 +48,8 @@ const { values: flags } = parseArgs({
     'update-readme': { type: 'boolean', default: false },
     'cpu-prof': { type: 'boolean', default: false },
     'no-build': { type: 'boolean', default: false },
+    env: { type: 'string', multiple: true },
+    yoga: { type: 'boolean', default: false },
   },
 });
 const quick = flags.quick ?? false;
@@ -363,8 +366,18 @@ function gatewayEnv(urls: Urls, port: number, cache: boolean): Record<string, st
     RATE_LIMIT_MAX: '100000000',
     MONITORING_PUBLIC: 'true',
     GRAPHIQL: 'false',
+    ...extraEnv,
   };
 }
+
+/** `--env KEY=VALUE` (repeatable): extra gateway environment, to measure one lever at a time. */
+const extraEnv: Record<string, string> = Object.fromEntries(
+  (flags.env ?? []).map((kv) => {
+    const eq = kv.indexOf('=');
+    if (eq <= 0) throw new Error(`--env wants KEY=VALUE, got "${kv}"`);
+    return [kv.slice(0, eq), kv.slice(eq + 1)];
+  }),
+);
 
 async function startGateway(urls: Urls, cache: boolean, runtime: 'dist' | 'tsx', exposeGc: boolean): Promise<{ proc: Proc; url: string }> {
   const port = await freePort();
@@ -397,6 +410,8 @@ interface ScenarioResult {
   cacheHitRate?: number | null;
   /** Backend requests the gateway made during its measured rounds (S4: 0 when every dashboard is a hit). */
   gatewayBackendCalls?: number;
+  /** `--yoga`: plain Yoga + DataLoader (bench/yoga-baseline.ts), measured in the same rounds. */
+  yogaBaseline?: Summary;
   targets: Array<{ name: string; value: number | null; target: string; met: boolean | null }>;
 }
 
@@ -435,6 +450,16 @@ async function main(): Promise<void> {
     NPS_SERVICE_URL: urls.nps,
   });
   const floorUrl = await floorProc.line('BENCH_FLOOR');
+  const yogaProc = flags.yoga
+    ? start('yoga baseline', ['--import', 'tsx', 'bench/yoga-baseline.ts'], {
+        PORT: '0',
+        AUTH_SERVICE_URL: urls.auth,
+        COMMENT_SERVICE_URL: urls.comment,
+        INDUSTRY_SERVICE_URL: urls.industry,
+        NPS_SERVICE_URL: urls.nps,
+      })
+    : null;
+  const yogaUrl = yogaProc ? await yogaProc.line('BENCH_YOGA') : null;
 
   const userTokens = await Promise.all(Array.from({ length: USER_COUNT }, (_, i) => token(`u${i + 1}`, 'user')));
   const adminToken = await token('bench-admin', 'admin');
@@ -461,6 +486,16 @@ async function main(): Promise<void> {
     },
     bad: dashboardBad,
   });
+  const yogaDashboard = (): LoadSpec | null =>
+    yogaUrl === null
+      ? null
+      : {
+          url: yogaUrl,
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          next: () => ({ path: '/graphql', body: JSON.stringify({ query: DASHBOARD_QUERY, variables: { id: `u${nextId()}` } }) }),
+          bad: dashboardBad,
+        };
   const floorUsers = (): LoadSpec => ({ url: floorUrl, method: 'GET', next: () => ({ path: `/users?ids=${nextIds().join(',')}` }) });
   const gatewayUsers = (url: string): LoadSpec => ({
     url,
@@ -480,7 +515,7 @@ async function main(): Promise<void> {
     floor: LoadSpec,
     gw: LoadSpec,
     gwPid: number,
-    opts: { countBackendCalls?: boolean } = {},
+    opts: { countBackendCalls?: boolean; yoga?: LoadSpec | null } = {},
   ): Promise<ScenarioResult> {
     const watchFloor = { floor: floorProc.pid, backends: backends.pid };
     const watchGw = { gateway: gwPid, backends: backends.pid };
@@ -489,13 +524,19 @@ async function main(): Promise<void> {
     await load(gw, { durationS: settings.warmupS, connections: settings.connections });
     const f: RoundResult[] = [];
     const g: RoundResult[] = [];
+    const y: RoundResult[] = [];
     let backendCalls = 0;
+    if (opts.yoga) await load(opts.yoga, { durationS: settings.warmupS, connections: settings.connections });
     for (let i = 0; i < settings.rounds; i++) {
       f.push(await load(floor, { durationS: settings.durationS, connections: settings.connections, watch: watchFloor }));
       if (opts.countBackendCalls) await backendRequests(urls, true);
       g.push(await load(gw, { durationS: settings.durationS, connections: settings.connections, watch: watchGw }));
       // The log keeps 10 000 entries per service: exact while calls are rare (S4), a floor otherwise.
       if (opts.countBackendCalls) backendCalls += await backendRequests(urls);
+      if (opts.yoga && yogaProc) {
+        y.push(await load(opts.yoga, { durationS: settings.durationS, connections: settings.connections, watch: { floor: yogaProc.pid, backends: backends.pid } }));
+        log(`${name} round ${i + 1}: yoga baseline ${y.at(-1)!.rps} rps p99 ${y.at(-1)!.p99} ms`);
+      }
       log(`${name} round ${i + 1}: floor ${f.at(-1)!.rps} rps p99 ${f.at(-1)!.p99} ms · gateway ${g.at(-1)!.rps} rps p99 ${g.at(-1)!.p99} ms`);
     }
     const floorS = summarize(f);
@@ -511,6 +552,7 @@ async function main(): Promise<void> {
       },
       targets: [],
       ...(opts.countBackendCalls ? { gatewayBackendCalls: backendCalls } : {}),
+      ...(y.length > 0 ? { yogaBaseline: summarize(y) } : {}),
     };
   }
 
@@ -520,7 +562,9 @@ async function main(): Promise<void> {
     try {
       if (only.has('S1')) {
         await setLatency(urls, 0);
-        const r = await compare('S1', 'userDashboard, rotating users, cache off, backends 0 ms', floorDashboard(), gatewayDashboard(gw.url), gw.proc.pid);
+        const r = await compare('S1', 'userDashboard, rotating users, cache off, backends 0 ms', floorDashboard(), gatewayDashboard(gw.url), gw.proc.pid, {
+          yoga: yogaDashboard(),
+        });
         peakRssS1 = procMemMB(gw.proc.pid, 'VmHWM');
         r.targets.push(
           { name: 'gateway RPS / floor RPS', value: r.ratio.rps, target: '≥ 0.55', met: r.ratio.rps >= 0.55 },
@@ -531,7 +575,7 @@ async function main(): Promise<void> {
       }
       if (only.has('S2')) {
         await setLatency(urls, 5);
-        const r = await compare('S2', 'S1 with 5 ms backend latency', floorDashboard(), gatewayDashboard(gw.url), gw.proc.pid);
+        const r = await compare('S2', 'S1 with 5 ms backend latency', floorDashboard(), gatewayDashboard(gw.url), gw.proc.pid, { yoga: yogaDashboard() });
         r.targets.push({ name: 'gateway RPS / floor RPS', value: r.ratio.rps, target: '≥ 0.6', met: r.ratio.rps >= 0.6 });
         results.S2 = r;
         await setLatency(urls, 0);
@@ -615,6 +659,7 @@ async function main(): Promise<void> {
   }
 
   await floorProc.stop();
+  await yogaProc?.stop();
   await backends.stop();
 
   const report = {
@@ -636,7 +681,7 @@ async function main(): Promise<void> {
     elapsedS: Math.round((Date.now() - started) / 1000),
   };
   // Only a full default run replaces the recorded figures.
-  const partial = flags.only !== undefined || flags['cpu-prof'] || flags['no-build'] || flags.connections !== undefined || flags.duration !== undefined || flags.rounds !== undefined || flags.warmup !== undefined;
+  const partial = flags.yoga || flags.only !== undefined || flags['cpu-prof'] || flags['no-build'] || flags.env !== undefined || flags.connections !== undefined || flags.duration !== undefined || flags.rounds !== undefined || flags.warmup !== undefined;
   const base = quick ? 'quick' : partial ? 'partial' : 'latest';
   writeFileSync(join(RESULTS, `${base}.json`), JSON.stringify(report, null, 2) + '\n');
   const md = markdown(report.machine, report.arrangement, results, soak);
@@ -702,6 +747,14 @@ function markdown(m: ReturnType<typeof machine>, a: Record<string, unknown>, res
   const loads = Object.values(results).flatMap((r) => [...r.floor.rounds, ...r.gateway.rounds].map((x) => x.loadavg1));
   if (loads.length > 0) {
     lines.push('', `Load average (1 min) at the end of the rounds: ${Math.min(...loads)}–${Math.max(...loads)} on ${m.nproc} cores${Math.max(...loads) > m.nproc + 0.5 ? ': other work shared the machine, so RPS is noisy; the per-CPU-second column is the steadier comparison' : ''}.`);
+  }
+  for (const [name, r] of Object.entries(results)) {
+    if (!r.yogaBaseline) continue;
+    const yb = r.yogaBaseline;
+    lines.push(
+      '',
+      `${name} plain Yoga + DataLoader baseline (\`--yoga\`): ${yb.median.rps} RPS = ${round2(yb.median.rps / r.floor.median.rps)} × floor, p50 / p99 ${yb.median.p50} / ${yb.median.p99} ms, ${yb.rpsPerCpuS ?? 'n/a'} req per CPU-s; the gateway does ${round2(r.gateway.median.rps / yb.median.rps)} × its RPS.`,
+    );
   }
   if (results.S3?.backendRequestsPerQuery) {
     lines.push('', `S3 backend requests per query: floor ${results.S3.backendRequestsPerQuery.floor}, gateway ${results.S3.backendRequestsPerQuery.gateway}.`);
