@@ -13,7 +13,8 @@
  * `--connections N`, `--duration S`, `--rounds N`, `--warmup S`, `--soak-seconds S`,
  * `--update-readme` (replace the table between the bench markers in README.md),
  * `--yoga` (S1 and S2 also measure `bench/yoga-baseline.ts`, plain Yoga + DataLoader, as a
- * third target in each round), `--no-build` (run the existing dist/ as it is), `--env KEY=VALUE` (extra gateway environment), `--cpu-prof` (the gateway and the floor write V8 CPU profiles to bench/results/profiles/).
+ * third target in each round), `--entry path/main.js` (another gateway build, for
+ * experiments; implies `--no-build`), `--no-build` (run the existing dist/ as it is), `--env KEY=VALUE` (extra gateway environment), `--cpu-prof` (the gateway and the floor write V8 CPU profiles to bench/results/profiles/).
  * Writes `bench/results/latest.json` and `bench/results/latest.md` (quick runs:
  * `quick.*`; runs with `--only`, `--cpu-prof` or changed durations: `partial.*`), so that only
  * a full default run replaces the recorded figures).
@@ -50,6 +51,7 @@ const { values: flags } = parseArgs({
     'no-build': { type: 'boolean', default: false },
     env: { type: 'string', multiple: true },
     yoga: { type: 'boolean', default: false },
+    entry: { type: 'string' },
   },
 });
 const quick = flags.quick ?? false;
@@ -381,7 +383,7 @@ const extraEnv: Record<string, string> = Object.fromEntries(
 
 async function startGateway(urls: Urls, cache: boolean, runtime: 'dist' | 'tsx', exposeGc: boolean): Promise<{ proc: Proc; url: string }> {
   const port = await freePort();
-  const entry = runtime === 'dist' ? ['dist/src/main.js'] : ['--import', 'tsx', 'src/main.ts'];
+  const entry = flags.entry ? [flags.entry] : runtime === 'dist' ? ['dist/src/main.js'] : ['--import', 'tsx', 'src/main.ts'];
   const gc = exposeGc ? ['--expose-gc', '--import', './bench/gc-probe.mjs'] : [];
   const prof = flags['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', join(RESULTS, 'profiles')] : [];
   const proc = start(`gateway (cache ${cache ? 'on' : 'off'})`, [...prof, ...gc, ...entry], gatewayEnv(urls, port, cache));
@@ -422,7 +424,7 @@ async function main(): Promise<void> {
 
   let runtime: 'dist' | 'tsx' = flags.tsx || quick ? 'tsx' : 'dist';
   let buildNote = runtime === 'tsx' ? 'gateway run from src/ through tsx' : 'gateway built with `npm run build`, run as `node dist/src/main.js`';
-  if (runtime === 'dist' && flags['no-build']) {
+  if (runtime === 'dist' && (flags['no-build'] || flags.entry)) {
     if (!existsSync(join(ROOT, 'dist/src/main.js'))) throw new Error('--no-build: dist/src/main.js does not exist; run npm run build');
     buildNote = 'gateway run from the existing dist/ (--no-build)';
   } else if (runtime === 'dist') {
@@ -664,7 +666,7 @@ async function main(): Promise<void> {
 
   const report = {
     date: new Date().toISOString(),
-    command: `npm run bench${quick ? ' -- --quick' : ''}${flags.soak ? ' -- --soak' : ''}`,
+    command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
     quick,
     machine: machine(),
     arrangement: {
@@ -681,7 +683,7 @@ async function main(): Promise<void> {
     elapsedS: Math.round((Date.now() - started) / 1000),
   };
   // Only a full default run replaces the recorded figures.
-  const partial = flags.yoga || flags.only !== undefined || flags['cpu-prof'] || flags['no-build'] || flags.env !== undefined || flags.connections !== undefined || flags.duration !== undefined || flags.rounds !== undefined || flags.warmup !== undefined;
+  const partial = flags.entry !== undefined || flags.only !== undefined || flags['cpu-prof'] || flags['no-build'] || flags.env !== undefined || flags.connections !== undefined || flags.duration !== undefined || flags.rounds !== undefined || flags.warmup !== undefined;
   const base = quick ? 'quick' : partial ? 'partial' : 'latest';
   writeFileSync(join(RESULTS, `${base}.json`), JSON.stringify(report, null, 2) + '\n');
   const md = markdown(report.machine, report.arrangement, results, soak);
