@@ -1,6 +1,6 @@
 import { styleText } from 'node:util';
 import { Agent, request } from 'undici';
-import type { SyncState } from '../sync/index.js';
+import type { ServiceSync, SyncState } from '../sync/index.js';
 
 /** Exit codes of `gateway.md` (`npm run sync:check`, `npm run sync:status`). */
 export const EXIT = { ok: 0, degraded: 1, unreachable: 2, usage: 3 } as const;
@@ -49,18 +49,12 @@ export interface GatewayReport {
   expectedVersion: string;
   checkedAt: string | null;
   message?: string;
-  services: Array<{
-    name: string;
-    version: string | null;
-    expectedVersion: string;
-    state: SyncState;
-    outOfSyncSince: string | null;
-    lastUpdated: string | null;
-    lastCheckedAt: string | null;
-    error: string | null;
-    healthy?: boolean | null;
-    history?: Array<{ at: string; from: string | null; state: string; version: string | null; error: string | null }>;
-  }>;
+  services: Array<
+    ServiceSync & {
+      healthy?: boolean | null;
+      history?: Array<{ at: string; from: string | null; state: string; version: string | null; error: string | null }>;
+    }
+  >;
   [key: string]: unknown;
 }
 

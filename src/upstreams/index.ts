@@ -6,4 +6,4 @@ export { ServiceClient, VERSION_HEADER, type UpstreamCallEvent } from './service
 export { ServiceVersions, type ObservedVersion } from './service-versions.js';
 export { signRequest, UNSIGNED_PAYLOAD, SIGNED_BODY_LIMIT } from './signing.js';
 export { Upstreams, type UpstreamsOptions } from './upstreams.js';
-export { UpstreamHttpError, isNetworkError, parseRetryAfter } from './upstream-errors.js';
+export { UpstreamHttpError, breakerOpenError, isBreakerOpen, isNetworkError, parseRetryAfter } from './upstream-errors.js';

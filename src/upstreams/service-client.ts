@@ -6,7 +6,7 @@ import { ServiceBreaker, withRetry, budgetSignal } from '../resilience/index.js'
 import type { CallContext } from './call-context.js';
 import type { ServiceVersions } from './service-versions.js';
 import { signRequest } from './signing.js';
-import { UpstreamHttpError, isNetworkError, parseRetryAfter } from './upstream-errors.js';
+import { UpstreamHttpError, breakerOpenError, isBreakerOpen, isNetworkError, parseRetryAfter } from './upstream-errors.js';
 
 export const VERSION_HEADER = 'x-shared-knowledge-version';
 
@@ -172,15 +172,7 @@ export class ServiceClient {
 
   #toGatewayError(err: unknown, timedOut: boolean): GatewayError {
     const service = this.name;
-    if ((err as { code?: string }).code === 'EOPENBREAKER') {
-      const retryAfterMs = (err as { retryAfterMs?: number }).retryAfterMs ?? 0;
-      return new GatewayError('SERVICE_UNAVAILABLE', {
-        service,
-        message: `The ${service} service is unavailable (circuit breaker open).`,
-        retryAfterSeconds: Math.max(1, Math.ceil(retryAfterMs / 1000)),
-        cause: err,
-      });
-    }
+    if (isBreakerOpen(err)) return breakerOpenError(service, err);
     if (timedOut) {
       return new GatewayError('UPSTREAM_TIMEOUT', { service, message: `The ${service} service did not answer within ${this.#opts.timeoutMs} ms.`, cause: err });
     }

@@ -1,3 +1,5 @@
+import { GatewayError } from '../errors/index.js';
+
 /** A non-2xx answer from an upstream service. 4xx never counts against its breaker. */
 export class UpstreamHttpError extends Error {
   readonly code = 'EUPSTREAMHTTP';
@@ -43,4 +45,20 @@ export function parseRetryAfter(value: string | string[] | undefined, now = Date
   if (/^\d+$/.test(v.trim())) return Number(v.trim()) * 1000;
   const at = Date.parse(v);
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/** Whether an error is the breaker refusing a call (opossum's `EOPENBREAKER`). */
+export function isBreakerOpen(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === 'EOPENBREAKER';
+}
+
+/** The client-facing refusal for a call an open breaker stopped, with a `Retry-After` until its probe. */
+export function breakerOpenError(service: string, err: unknown): GatewayError {
+  const retryAfterMs = (err as { retryAfterMs?: number }).retryAfterMs ?? 0;
+  return new GatewayError('SERVICE_UNAVAILABLE', {
+    service,
+    message: `The ${service} service is unavailable (circuit breaker open).`,
+    retryAfterSeconds: Math.max(1, Math.ceil(retryAfterMs / 1000)),
+    cause: err,
+  });
 }

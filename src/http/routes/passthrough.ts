@@ -7,7 +7,7 @@ import type { ServiceName } from '../../config/index.js';
 import type { GatewayServices } from '../../context/index.js';
 import { GatewayError } from '../../errors/index.js';
 import { traceContextOf } from '../../observability/tracing.js';
-import { SIGNED_BODY_LIMIT, UNSIGNED_PAYLOAD, UpstreamHttpError, type ServiceClient } from '../../upstreams/index.js';
+import { SIGNED_BODY_LIMIT, UNSIGNED_PAYLOAD, UpstreamHttpError, breakerOpenError, isBreakerOpen, type ServiceClient } from '../../upstreams/index.js';
 import { requirePrincipal } from '../guards.js';
 
 /** The route map of `gateway.md`: path prefix → service. */
@@ -232,15 +232,7 @@ function retryDelayFor(method: string, headers: IncomingHttpHeaders, err: unknow
 function toGatewayError(err: unknown, client: ServiceClient, timeoutMs: number): GatewayError {
   const service = client.name;
   if (err instanceof GatewayError) return err;
-  if (isBreakerOpen(err)) {
-    const retryAfterMs = (err as { retryAfterMs?: number }).retryAfterMs ?? 0;
-    return new GatewayError('SERVICE_UNAVAILABLE', {
-      service,
-      message: `The ${service} service is unavailable (circuit breaker open).`,
-      retryAfterSeconds: Math.max(1, Math.ceil(retryAfterMs / 1000)),
-      cause: err,
-    });
-  }
+  if (isBreakerOpen(err)) return breakerOpenError(service, err);
   if ((err as { statusCode?: number }).statusCode === 400) {
     return new GatewayError('BAD_REQUEST', { message: 'The request path is not allowed.', cause: err });
   }
@@ -259,10 +251,6 @@ function findGatewayError(err: unknown): GatewayError | undefined {
     e = e.cause as typeof e;
   }
   return undefined;
-}
-
-function isBreakerOpen(err: unknown): boolean {
-  return (err as { code?: unknown } | null)?.code === 'EOPENBREAKER';
 }
 
 /** The most specific code of an error and its causes (reply-from wraps undici's). */
