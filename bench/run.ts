@@ -686,7 +686,7 @@ async function main(): Promise<void> {
   const partial = flags.entry !== undefined || flags.only !== undefined || flags['cpu-prof'] || flags['no-build'] || flags.env !== undefined || flags.connections !== undefined || flags.duration !== undefined || flags.rounds !== undefined || flags.warmup !== undefined;
   const base = quick ? 'quick' : partial ? 'partial' : 'latest';
   writeFileSync(join(RESULTS, `${base}.json`), JSON.stringify(report, null, 2) + '\n');
-  const md = markdown(report.machine, report.arrangement, results, soak);
+  const md = markdown(report.machine, report.arrangement, results, soak, `${report.command} (${report.date.slice(0, 16).replace('T', ' ')} UTC, ${report.elapsedS} s; ${buildNote})`);
   writeFileSync(join(RESULTS, `${base}.md`), md);
   process.stdout.write(`\n${md}\n`);
   if (flags['update-readme'] && base === 'latest') updateReadme(md);
@@ -731,8 +731,16 @@ function machine() {
   };
 }
 
-function markdown(m: ReturnType<typeof machine>, a: Record<string, unknown>, results: Partial<Record<ScenarioName, ScenarioResult>>, soak: Record<string, unknown> | null): string {
+function markdown(
+  m: ReturnType<typeof machine>,
+  a: Record<string, unknown>,
+  results: Partial<Record<ScenarioName, ScenarioResult>>,
+  soak: Record<string, unknown> | null,
+  command: string,
+): string {
   const lines = [
+    `Command: \`${command.split(' (')[0]}\`${command.slice(command.indexOf(' ('))}.`,
+    '',
     `Machine: ${m.nproc} cores (${m.cpu}), ${m.memoryGB} GB, Node ${m.node}, ${m.os}. ` +
       `${a.connections} connections, ${a.rounds} rounds of ${a.durationS} s per target after a ${a.warmupS} s warm-up; medians, spread = (max − min) / median.`,
     '',
