@@ -75,7 +75,7 @@ async function main(): Promise<void> {
   Admin token  (u2, Grace Hopper, role admin — may read anyone and run admin mutations)
   Bearer ${adminToken}
 
-  Try:  curl -s -H "Authorization: Bearer ${userToken.slice(0, 12)}…" ${url}/api/orchestration/user/u1/dashboard
+  Try:  curl -s -H "Authorization: Bearer ${userToken}" ${url}/api/orchestration/user/u1/dashboard
   Backends: ${Object.entries(backends.urls).map(([n, u]) => `${n} ${u}`).join(', ')}
   Press Ctrl-C to stop.
 `);
