@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { dependsOn, formatCacheKey, type CacheKey } from './cache-key.js';
 import { MemoryStore } from './memory-store.js';
 import { RedisBackend, type RedisCacheOptions, type StoreWrite } from './redis-backend.js';
+import { plainJson } from './plain-json.js';
 
 /** What the cache holds for a key. Times are in ms of the cache's clock (`now`). */
 export interface CacheEntry<T> {
@@ -80,7 +81,7 @@ class MemoryBackend implements Backend {
 
   constructor(readonly store: MemoryStore) {
     // Keys reach the store as formatted: the store is private to this instance, no prefix needed.
-    this.#keyv = new Keyv({ store, useKeyPrefix: false, throwOnErrors: true });
+    this.#keyv = new Keyv({ store, useKeyPrefix: false, throwOnErrors: true, ...plainJson });
   }
 
   get(key: string): Promise<unknown> {

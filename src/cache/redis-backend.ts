@@ -1,6 +1,7 @@
 import KeyvRedis, { createClient } from '@keyv/redis';
 import { Keyv } from 'keyv';
 import { dependsOn, encodedService } from './cache-key.js';
+import { plainJson } from './plain-json.js';
 
 /** Connection settings of the Redis cache. */
 export interface RedisCacheOptions {
@@ -57,7 +58,7 @@ export class RedisBackend {
     this.#client.on('error', onError);
     const store = new KeyvRedis(this.#client, { namespace, throwOnErrors: true });
     this.#prefix = `${namespace}${store.keyPrefixSeparator}`;
-    this.#keyv = new Keyv({ store, namespace, useKeyPrefix: false, throwOnErrors: true });
+    this.#keyv = new Keyv({ store, namespace, useKeyPrefix: false, throwOnErrors: true, ...plainJson });
     // Connected here rather than lazily by @keyv/redis, whose getClient() re-adds its listeners
     // on each connect and waits without bound while Redis is down.
     this.#connected = this.#client.connect().then(() => undefined);

@@ -1,5 +1,22 @@
 import { randomBytes } from 'node:crypto';
 
+// Trace and span ids come from a pooled random buffer: two randomBytes() calls per request
+// cost ~8 µs in the benchmark's profile, a slice of a 4 KiB pool ~0.5 µs.
+const POOL_BYTES = 4096;
+let pool = Buffer.alloc(0);
+let poolOffset = 0;
+
+/** `bytes` random bytes as lower-case hex (crypto-strong, refilled from randomBytes). */
+export function randomHex(bytes: number): string {
+  if (poolOffset + bytes > pool.length) {
+    pool = randomBytes(POOL_BYTES);
+    poolOffset = 0;
+  }
+  const hex = pool.toString('hex', poolOffset, poolOffset + bytes);
+  poolOffset += bytes;
+  return hex;
+}
+
 const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 const ZERO_TRACE = '0'.repeat(32);
 const ZERO_SPAN = '0'.repeat(16);
@@ -22,9 +39,9 @@ export function continueTrace(incoming: string | string[] | undefined): TraceCon
   const header = Array.isArray(incoming) ? incoming[0] : incoming;
   const m = header ? TRACEPARENT.exec(header.trim().toLowerCase()) : null;
   const valid = m && m[1] !== 'ff' && m[2] !== ZERO_TRACE && m[3] !== ZERO_SPAN;
-  const traceId = valid ? m[2]! : randomBytes(16).toString('hex');
+  const traceId = valid ? m[2]! : randomHex(16);
   const flags = valid ? m[4]! : '01';
-  const spanId = randomBytes(8).toString('hex');
+  const spanId = randomHex(8);
   return { traceId, spanId, flags, traceparent: `00-${traceId}-${spanId}-${flags}` };
 }
 

@@ -1,6 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { GatewayYoga } from '../../graphql/yoga.js';
 
+/** Content types Yoga streams incrementally (subscriptions, @defer/@stream): passed on as streams. */
+const STREAMED = /^(text\/event-stream|multipart\/mixed)/;
+
 /** Hands `/graphql` to Yoga (its own fetch-style handler), copying its answer onto Fastify's reply. */
 export function registerGraphQLRoute(app: FastifyInstance, yoga: GatewayYoga): void {
   app.route({
@@ -12,7 +15,10 @@ export function registerGraphQLRoute(app: FastifyInstance, yoga: GatewayYoga): v
         reply.header(key, value);
       });
       reply.status(response.status);
-      return reply.send(response.body);
+      if (STREAMED.test(response.headers.get('content-type') ?? '')) return reply.send(response.body);
+      // A single result is sent as one string: one write with a Content-Length instead of a piped
+      // chunked stream, and @fastify/compress can apply its size threshold to it.
+      return reply.send(await response.text());
     },
   });
 }
