@@ -13,7 +13,8 @@
  * `--connections N`, `--duration S`, `--rounds N`, `--warmup S`, `--soak-seconds S`,
  * `--update-readme` (replace the table between the bench markers in README.md),
  * `--yoga` (S1 and S2 also measure `bench/yoga-baseline.ts`, plain Yoga + DataLoader, as a
- * third target in each round), `--entry path/main.js` (another gateway build, for
+ * third target in each round), `--compressed` (clients send `accept-encoding: gzip, deflate, br`
+ * as browsers do), `--entry path/main.js` (another gateway build, for
  * experiments; implies `--no-build`), `--no-build` (run the existing dist/ as it is), `--env KEY=VALUE` (extra gateway environment), `--cpu-prof` (the gateway and the floor write V8 CPU profiles to bench/results/profiles/).
  * Writes `bench/results/latest.json` and `bench/results/latest.md` (quick runs:
  * `quick.*`; runs with `--only`, `--cpu-prof` or changed durations: `partial.*`), so that only
@@ -52,6 +53,7 @@ const { values: flags } = parseArgs({
     env: { type: 'string', multiple: true },
     yoga: { type: 'boolean', default: false },
     entry: { type: 'string' },
+    compressed: { type: 'boolean', default: false },
   },
 });
 const quick = flags.quick ?? false;
@@ -235,7 +237,8 @@ async function load(spec: LoadSpec, opts: { durationS?: number; amount?: number;
       {
         setupRequest: (req: autocannon.Request) => {
           const n = spec.next();
-          return { ...req, method: spec.method, path: n.path, ...(n.body !== undefined ? { body: n.body } : {}), headers: { ...spec.headers, ...n.headers } };
+          const headers = { ...spec.headers, ...n.headers, ...(flags.compressed ? { 'accept-encoding': 'gzip, deflate, br' } : {}) };
+          return { ...req, method: spec.method, path: n.path, ...(n.body !== undefined ? { body: n.body } : {}), headers };
         },
         ...(spec.bad
           ? {
@@ -683,7 +686,7 @@ async function main(): Promise<void> {
     elapsedS: Math.round((Date.now() - started) / 1000),
   };
   // Only a full default run replaces the recorded figures.
-  const partial = flags.entry !== undefined || flags.only !== undefined || flags['cpu-prof'] || flags['no-build'] || flags.env !== undefined || flags.connections !== undefined || flags.duration !== undefined || flags.rounds !== undefined || flags.warmup !== undefined;
+  const partial = flags.compressed || flags.entry !== undefined || flags.only !== undefined || flags['cpu-prof'] || flags['no-build'] || flags.env !== undefined || flags.connections !== undefined || flags.duration !== undefined || flags.rounds !== undefined || flags.warmup !== undefined;
   const base = quick ? 'quick' : partial ? 'partial' : 'latest';
   writeFileSync(join(RESULTS, `${base}.json`), JSON.stringify(report, null, 2) + '\n');
   const md = markdown(report.machine, report.arrangement, results, soak, `${report.command} (${report.date.slice(0, 16).replace('T', ' ')} UTC, ${report.elapsedS} s; ${buildNote})`);
