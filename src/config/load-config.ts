@@ -57,6 +57,8 @@ export interface GatewayConfig {
     readonly maxDepth: number;
     readonly maxAliases: number;
     readonly maxBatch: number;
+    /** Execute through graphql-jit (`GRAPHQL_JIT`, default true). */
+    readonly jit: boolean;
     readonly bodyLimit: number;
     readonly maxTokens: number;
     readonly maxDirectives: number;
@@ -215,6 +217,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxDepth: e.GRAPHQL_MAX_DEPTH,
       maxAliases: e.GRAPHQL_MAX_ALIASES,
       maxBatch: e.GRAPHQL_MAX_BATCH,
+      jit: e.GRAPHQL_JIT,
       bodyLimit: e.GRAPHQL_BODY_LIMIT,
       maxTokens: e.GRAPHQL_MAX_TOKENS,
       maxDirectives: e.GRAPHQL_MAX_DIRECTIVES,

@@ -1,14 +1,11 @@
-import { GraphQLError } from 'graphql';
+import { GraphQLError, Source, type SourceLocation } from 'graphql';
 import type { Logger } from 'pino';
 import { GatewayError } from '../errors/index.js';
 
 /** The GraphQL form of a coded gateway error. Field errors carry no HTTP status: partial data stays a 200. */
 export function toGraphQLError(err: GatewayError, like?: GraphQLError): GraphQLError {
   return new GraphQLError(err.message, {
-    nodes: like?.nodes,
-    source: like?.source,
-    positions: like?.positions,
-    path: like?.path,
+    ...placeOf(like),
     extensions: {
       code: err.code,
       ...(err.service ? { service: err.service } : {}),
@@ -16,6 +13,31 @@ export function toGraphQLError(err: GatewayError, like?: GraphQLError): GraphQLE
       ...err.details,
     },
   });
+}
+
+/**
+ * graphql-jit reports a field error's place as `locations` with no AST nodes, and Yoga rebuilds
+ * every error from `nodes` or `source` + `positions` when it serializes, which would drop them.
+ * A blank source of the right shape turns the locations back into positions that give the same
+ * line and column, so clients see the same `locations` with or without the JIT.
+ */
+function placeOf(like: GraphQLError | undefined) {
+  const located = like && !like.nodes && like.locations?.length ? sourceAt(like.locations) : undefined;
+  return {
+    nodes: like?.nodes,
+    source: like?.source ?? located?.source,
+    positions: like?.positions ?? located?.positions,
+    path: like?.path,
+  };
+}
+
+function sourceAt(locations: readonly SourceLocation[]): { source: Source; positions: number[] } {
+  const width = Math.max(...locations.map((l) => l.column));
+  const lines = Math.max(...locations.map((l) => l.line));
+  return {
+    source: new Source(`${' '.repeat(width)}\n`.repeat(lines)),
+    positions: locations.map((l) => (l.line - 1) * (width + 1) + (l.column - 1)),
+  };
 }
 
 /**
@@ -31,8 +53,7 @@ export function createMaskError(logger: Logger) {
     if (graphQLError && isGraphQLError(original)) return graphQLError;
     logger.error({ err: original, path: graphQLError?.path }, 'unexpected error in GraphQL execution');
     return new GraphQLError('Unexpected error.', {
-      nodes: graphQLError?.nodes,
-      path: graphQLError?.path,
+      ...placeOf(graphQLError),
       extensions: { code: 'INTERNAL_SERVER_ERROR' },
     });
   };
