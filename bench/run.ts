@@ -36,26 +36,46 @@ const RESULTS = join(ROOT, 'bench', 'results');
 const JWT_SECRET = 'bench-jwt-secret-that-is-long-enough-0123456789';
 const USER_COUNT = 500;
 
-const { values: flags } = parseArgs({
-  options: {
-    quick: { type: 'boolean', default: false },
-    soak: { type: 'boolean', default: false },
-    tsx: { type: 'boolean', default: false },
-    only: { type: 'string' },
-    connections: { type: 'string' },
-    duration: { type: 'string' },
-    rounds: { type: 'string' },
-    warmup: { type: 'string' },
-    'soak-seconds': { type: 'string' },
-    'update-readme': { type: 'boolean', default: false },
-    'cpu-prof': { type: 'boolean', default: false },
-    'no-build': { type: 'boolean', default: false },
-    env: { type: 'string', multiple: true },
-    yoga: { type: 'boolean', default: false },
-    entry: { type: 'string' },
-    compressed: { type: 'boolean', default: false },
-  },
-});
+const BENCH_OPTIONS = {
+  quick: { type: 'boolean', default: false },
+  soak: { type: 'boolean', default: false },
+  tsx: { type: 'boolean', default: false },
+  only: { type: 'string' },
+  connections: { type: 'string' },
+  duration: { type: 'string' },
+  rounds: { type: 'string' },
+  warmup: { type: 'string' },
+  'soak-seconds': { type: 'string' },
+  'update-readme': { type: 'boolean', default: false },
+  'cpu-prof': { type: 'boolean', default: false },
+  'no-build': { type: 'boolean', default: false },
+  env: { type: 'string', multiple: true },
+  yoga: { type: 'boolean', default: false },
+  entry: { type: 'string' },
+  compressed: { type: 'boolean', default: false },
+  help: { type: 'boolean', default: false },
+} as const;
+
+const USAGE = `Usage: npm run bench -- [--quick] [--soak] [--only S1,S2,S3,S4] [--yoga] [--cpu-prof] [--compressed]
+       [--connections N] [--duration S] [--rounds N] [--warmup S] [--soak-seconds S]
+       [--env KEY=VALUE ...] [--entry path/to/main.js] [--no-build] [--tsx] [--update-readme]
+See the README's Benchmark section for what each scenario measures.`;
+
+const { values: flags } = parseBenchArgs();
+
+function parseBenchArgs() {
+  try {
+    const parsed = parseArgs({ options: BENCH_OPTIONS });
+    if (parsed.values.help) {
+      process.stdout.write(`${USAGE}\n`);
+      process.exit(0);
+    }
+    return parsed;
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
+    process.exit(2);
+  }
+}
 const quick = flags.quick ?? false;
 const settings = {
   connections: Number(flags.connections ?? 32),
@@ -64,6 +84,12 @@ const settings = {
   warmupS: Number(flags.warmup ?? (quick ? 1 : 5)),
   soakS: Number(flags['soak-seconds'] ?? 300),
 };
+for (const [name, value] of Object.entries(settings)) {
+  if (!Number.isFinite(value) || value <= 0) {
+    process.stderr.write(`${name} must be a positive number (got ${value}).\n${USAGE}\n`);
+    process.exit(2);
+  }
+}
 
 // ---------------------------------------------------------------------------------------
 // Child processes
