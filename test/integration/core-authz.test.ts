@@ -12,8 +12,7 @@ describe('core: read rules (issue 2)', () => {
   });
   afterAll(() => stack?.close());
   beforeEach(async () => {
-    stack.backends.resetAll();
-    await stack.app.services.upstreams.cache.clear();
+    await stack.reset();
   });
 
   it("a user reading another user's dashboard gets FORBIDDEN, and no backend is asked", async () => {

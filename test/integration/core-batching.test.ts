@@ -14,8 +14,7 @@ describe('core: batching and coalescing (issue 2)', () => {
   });
   afterAll(() => stack?.close());
   beforeEach(async () => {
-    stack.backends.resetAll();
-    await stack.app.services.upstreams.cache.clear();
+    await stack.reset();
   });
 
   /** Requests per service and path, as the backends counted them. */

@@ -14,8 +14,7 @@ describe('core: dashboard data equals the backends (issue 2)', () => {
   });
   afterAll(() => stack?.close());
   beforeEach(async () => {
-    stack.backends.resetAll();
-    await stack.app.services.upstreams.cache.clear();
+    await stack.reset();
   });
 
   const expectedUser = (id: string) => {

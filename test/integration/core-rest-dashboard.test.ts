@@ -12,9 +12,7 @@ describe('core: REST dashboard twin (issue 2)', () => {
   });
   afterAll(() => stack?.close());
   beforeEach(async () => {
-    stack.backends.resetAll();
-    await stack.app.services.upstreams.cache.clear();
-    for (const c of Object.values(stack.app.services.upstreams.clients)) c.breaker.reset();
+    await stack.reset();
   });
 
   async function get(userId: string, token?: string) {

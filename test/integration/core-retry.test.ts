@@ -15,9 +15,7 @@ describe('core: retries (issue 2)', () => {
   });
   afterAll(() => stack?.close());
   beforeEach(async () => {
-    stack.backends.resetAll();
-    await stack.app.services.upstreams.cache.clear();
-    for (const c of Object.values(stack.app.services.upstreams.clients)) c.breaker.reset();
+    await stack.reset();
   });
 
   it('a transient 500 is retried and succeeds', async () => {

@@ -14,9 +14,7 @@ describe('core: upstream timeout (issue 2)', () => {
   });
   afterAll(() => stack?.close());
   beforeEach(async () => {
-    stack.backends.resetAll();
-    await stack.app.services.upstreams.cache.clear();
-    for (const c of Object.values(stack.app.services.upstreams.clients)) c.breaker.reset();
+    await stack.reset();
   });
 
   it('a hanging service gives UPSTREAM_TIMEOUT within the timeout and the rest of the dashboard', async () => {

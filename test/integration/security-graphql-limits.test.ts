@@ -14,8 +14,7 @@ describe('security: GraphQL limits (issue 4)', () => {
   });
   afterAll(() => stack?.close());
   beforeEach(async () => {
-    stack.backends.resetAll();
-    await stack.app.services.upstreams.cache.clear();
+    await stack.reset();
   });
 
   const post = (body: unknown, headers: Record<string, string> = {}) =>

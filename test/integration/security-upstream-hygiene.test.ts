@@ -26,8 +26,7 @@ describe('security: clean, signed upstream traffic (issue 4)', () => {
   });
   afterAll(() => stack?.close());
   beforeEach(async () => {
-    stack.backends.resetAll();
-    await stack.app.services.upstreams.cache.clear();
+    await stack.reset();
   });
 
   const allRequests = () => stack.backends.all.flatMap((s) => s.requests.all());

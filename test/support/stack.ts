@@ -51,6 +51,8 @@ export interface Stack {
     variables?: V,
     opts?: { token?: string; headers?: Record<string, string> },
   ): Promise<{ status: number; body: { data?: R | null; errors?: Array<{ message: string; path?: Array<string | number>; extensions?: Record<string, unknown> }>; extensions?: Record<string, unknown> }; headers: Headers }>;
+  /** Between tests: backends back to their seed and default faults, caches emptied, breakers closed. */
+  reset(): Promise<void>;
   /** Total requests the backends received (optionally one service and path). */
   backendRequests(service?: keyof ReferenceBackends['urls'], path?: string): number;
   close(): Promise<void>;
@@ -102,6 +104,11 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         body: JSON.stringify({ query: typeof query === 'string' ? query : print(query), variables }),
       });
       return { status: res.status, body: (await res.json()) as never, headers: res.headers };
+    },
+    async reset() {
+      backends.resetAll();
+      await app.services.upstreams.cache.clear();
+      for (const client of Object.values(app.services.upstreams.clients)) client.breaker.reset();
     },
     backendRequests(service, path) {
       const services = service ? [backends[service]] : backends.all;
