@@ -1,4 +1,4 @@
-import { styleText } from 'node:util';
+import { parseArgs, styleText, type ParseArgsConfig } from 'node:util';
 import { Agent, request } from 'undici';
 import type { ServiceSync, SyncState } from '../sync/index.js';
 
@@ -7,6 +7,32 @@ export const EXIT = { ok: 0, degraded: 1, unreachable: 2, usage: 3 } as const;
 
 /** A usage or configuration problem: printed without a stack trace, exit code 3. */
 export class UsageError extends Error {}
+
+type FlagOptions = NonNullable<ParseArgsConfig['options']>;
+
+/**
+ * Parses the flags of a CLI command (no positionals, unknown flags refused) with `--help`/`-h`
+ * added; returns `null` after printing `usage` when help was asked for. Bad flags are a
+ * `UsageError` (exit code 3).
+ */
+export function parseCliFlags<O extends FlagOptions>(argv: string[], options: O, usage: string) {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: { ...options, help: { type: 'boolean', short: 'h', default: false } } as O & { help: { type: 'boolean'; short: 'h'; default: false } },
+      strict: true,
+      allowPositionals: false,
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  if ((parsed.values as { help?: boolean }).help) {
+    process.stdout.write(`${usage}\n`);
+    return null;
+  }
+  return parsed.values;
+}
 
 /** Budget of one HTTP request of the CLI. */
 export const CLI_TIMEOUT_MS = 5000;

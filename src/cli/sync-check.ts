@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 import { randomUUID } from 'node:crypto';
-import { parseArgs } from 'node:util';
 import semver from 'semver';
 import { request, type Agent } from 'undici';
 import { SERVICE_NAMES, type ServiceName } from '../config/index.js';
@@ -16,6 +15,7 @@ import {
   fetchGatewayReport,
   gatewayUrl,
   loadDotEnv,
+  parseCliFlags,
   paintState,
   table,
   type GatewayAnswer,
@@ -110,27 +110,17 @@ function gatewayState(answer: GatewayAnswer): SyncState | null {
 }
 
 async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        'gateway-only': { type: 'boolean', default: false },
-        'services-only': { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-        url: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return EXIT.ok;
-  }
+  const values = parseCliFlags(
+    argv,
+    {
+      'gateway-only': { type: 'boolean', default: false },
+      'services-only': { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      url: { type: 'string' },
+    },
+    USAGE,
+  );
+  if (!values) return EXIT.ok;
   if (values['gateway-only'] && values['services-only']) throw new UsageError('--gateway-only and --services-only exclude each other');
   const wantGateway = !values['services-only'];
   const wantServices = !values['gateway-only'];

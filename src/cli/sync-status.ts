@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-import { parseArgs } from 'node:util';
-import { EXIT, UsageError, createCliAgent, dash, fetchGatewayReport, gatewayUrl, loadDotEnv, paintState, table, type GatewayReport } from './cli-support.js';
+import { EXIT, UsageError, createCliAgent, parseCliFlags, dash, fetchGatewayReport, gatewayUrl, loadDotEnv, paintState, table, type GatewayReport } from './cli-support.js';
 
 const USAGE = `Usage: npm run sync:status -- [--json] [--url <gateway URL>]
 
@@ -38,21 +37,8 @@ function render(base: string, r: GatewayReport): string {
 }
 
 async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: { json: { type: 'boolean', default: false }, url: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return EXIT.ok;
-  }
+  const values = parseCliFlags(argv, { json: { type: 'boolean', default: false }, url: { type: 'string' } }, USAGE);
+  if (!values) return EXIT.ok;
   const base = gatewayUrl(values.url, env);
   const agent = createCliAgent();
   try {
