@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startBackends, type ReferenceBackends } from '../../reference-backends/index.js';
-import { TEST_JWT_SECRET, TEST_SIGNING_SECRET, signToken, startStack } from '../support/stack.js';
+import { TEST_JWT_SECRET, TEST_SIGNING_SECRET, gatewayEnv, signToken, startStack } from '../support/stack.js';
 
 /**
  * Issue 5, lifecycle: the real process edge (`src/main.ts`) in a subprocess. On SIGTERM the
@@ -39,12 +39,7 @@ describe('lifecycle: graceful shutdown (issue 5)', () => {
       env: {
         PATH: process.env.PATH ?? '',
         HOME: process.env.HOME ?? cwd,
-        JWT_SECRET: TEST_JWT_SECRET,
-        GATEWAY_SIGNING_SECRET: TEST_SIGNING_SECRET,
-        AUTH_SERVICE_URL: backends.urls.auth,
-        COMMENT_SERVICE_URL: backends.urls.comment,
-        INDUSTRY_SERVICE_URL: backends.urls.industry,
-        NPS_SERVICE_URL: backends.urls.nps,
+        ...gatewayEnv(backends.urls),
         FEATURE_SYNC_MONITORING: 'false',
         PASSTHROUGH_TIMEOUT: '10000',
         SHUTDOWN_GRACE_PERIOD: '10000',

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGatewayApp, type GatewayApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/index.js';
 import { DashboardDocument } from '../generated/graphql.js';
-import { signToken, startStack, TEST_JWT_SECRET, TEST_SIGNING_SECRET, type Stack } from '../support/stack.js';
+import { gatewayEnv, signToken, startStack, TEST_JWT_SECRET, type Stack } from '../support/stack.js';
 
 // Skipped where no Redis is configured; with REQUIRE_REDIS=1 it runs (default URL below) and an
 // unreachable Redis fails it instead of skipping.
@@ -28,13 +28,7 @@ suite(title, () => {
     a = await startStack({ env: { REDIS_URL: redisUrl! }, backends: { version } });
     const config = loadConfig(
       {
-        NODE_ENV: 'test',
-        JWT_SECRET: TEST_JWT_SECRET,
-        AUTH_SERVICE_URL: a.backends.urls.auth,
-        COMMENT_SERVICE_URL: a.backends.urls.comment,
-        INDUSTRY_SERVICE_URL: a.backends.urls.industry,
-        NPS_SERVICE_URL: a.backends.urls.nps,
-        GATEWAY_SIGNING_SECRET: TEST_SIGNING_SECRET,
+        ...gatewayEnv(a.backends.urls),
         FEATURE_SYNC_MONITORING: 'false',
         REDIS_URL: redisUrl!,
       },
@@ -110,13 +104,7 @@ suite(title, () => {
 
     const config = loadConfig(
       {
-        NODE_ENV: 'test',
-        JWT_SECRET: TEST_JWT_SECRET,
-        AUTH_SERVICE_URL: a.backends.urls.auth,
-        COMMENT_SERVICE_URL: a.backends.urls.comment,
-        INDUSTRY_SERVICE_URL: a.backends.urls.industry,
-        NPS_SERVICE_URL: a.backends.urls.nps,
-        GATEWAY_SIGNING_SECRET: TEST_SIGNING_SECRET,
+        ...gatewayEnv(a.backends.urls),
         SHARED_KNOWLEDGE_VERSION: version,
         REDIS_URL: redisUrl!,
       },

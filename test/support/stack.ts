@@ -62,19 +62,26 @@ export function signToken(secret: string, sub: string, role: string, expiresIn =
   return new SignJWT({ role }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuedAt().setExpirationTime(expiresIn).sign(new TextEncoder().encode(secret));
 }
 
+/** The environment that points a gateway at `urls`: test profile, test secrets, signed unless told otherwise. */
+export function gatewayEnv(urls: ReferenceBackends['urls'], signed = true): Record<string, string> {
+  return {
+    NODE_ENV: 'test',
+    JWT_SECRET: TEST_JWT_SECRET,
+    AUTH_SERVICE_URL: urls.auth,
+    COMMENT_SERVICE_URL: urls.comment,
+    INDUSTRY_SERVICE_URL: urls.industry,
+    NPS_SERVICE_URL: urls.nps,
+    ...(signed ? { GATEWAY_SIGNING_SECRET: TEST_SIGNING_SECRET } : {}),
+  };
+}
+
 /** The reference backends and a real gateway in front of them, on loopback ports. */
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const signed = opts.signed ?? true;
   const backends = await startBackends({ jwtSecret: TEST_JWT_SECRET, ...(signed ? { signingSecret: TEST_SIGNING_SECRET } : {}), ...opts.backends });
   const config = loadConfig(
     {
-      NODE_ENV: 'test',
-      JWT_SECRET: TEST_JWT_SECRET,
-      AUTH_SERVICE_URL: backends.urls.auth,
-      COMMENT_SERVICE_URL: backends.urls.comment,
-      INDUSTRY_SERVICE_URL: backends.urls.industry,
-      NPS_SERVICE_URL: backends.urls.nps,
-      ...(signed ? { GATEWAY_SIGNING_SECRET: TEST_SIGNING_SECRET } : {}),
+      ...gatewayEnv(backends.urls, signed),
       HOST: '127.0.0.1',
       PORT: '0',
       ORCHESTRATION_TIMEOUT: '2000',
