@@ -2,7 +2,7 @@ import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { Authenticator } from './auth/index.js';
-import { GatewayCache } from './cache/index.js';
+import { GatewayCache, ResponseCache } from './cache/index.js';
 import { SERVICE_NAMES, type GatewayConfig } from './config/index.js';
 import type { GatewayServices } from './context/index.js';
 import { createGatewayYoga, type GraphiQLDefaults } from './graphql/yoga.js';
@@ -92,7 +92,11 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
     signingSecret: config.signingSecret,
     ...options.sync,
   });
-  const services: GatewayServices = { config, logger, upstreams, authenticator, rateLimits, metrics, tracing, sync };
+  // Whole responses live in the same cache, keyed by every service's version (any new version retires them).
+  const responseCache = config.cache.response.enabled
+    ? new ResponseCache(cache, () => SERVICE_NAMES.map((service) => ({ service, version: versions.get(service) })), config.cache.response.maxBody)
+    : undefined;
+  const services: GatewayServices = { config, logger, upstreams, authenticator, rateLimits, metrics, tracing, sync, responseCache };
   metrics.watchSync(() => SERVICE_NAMES.flatMap((name) => {
     const state = sync.serviceSync(name)?.state;
     return state ? [{ name, state }] : [];

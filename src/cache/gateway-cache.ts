@@ -15,7 +15,7 @@ export interface CacheEntry<T> {
 
 /** What a lookup found: a fresh value, a stale one (usable only if the service fails), or nothing. */
 export type CacheLookup<T> =
-  | { status: 'fresh'; value: T }
+  | { status: 'fresh'; value: T; freshUntil: number }
   | { status: 'stale'; value: T; storedAt: number }
   | { status: 'miss' };
 
@@ -25,6 +25,8 @@ export interface CacheWrite<T> {
   value: T;
   /** How long it stays fresh; ≤ 0 means do not cache. */
   ttlMs: number;
+  /** `false`: drop it once it is no longer fresh (no stale fallback kept). Default true. */
+  keepStale?: boolean;
 }
 
 /** Options of {@link GatewayCache.create}. */
@@ -179,6 +181,11 @@ export class GatewayCache {
     return new GatewayCache(opts);
   }
 
+  /** The cache's clock (ms): what `freshUntil` is measured against. */
+  now(): number {
+    return this.#now();
+  }
+
   /** Looks a key up. Counts a hit only when fresh. */
   async get<T>(key: CacheKey): Promise<CacheLookup<T>> {
     if (!this.#usable()) return this.#count(MISS);
@@ -205,9 +212,9 @@ export class GatewayCache {
     return keys.map((_, i) => this.#count(this.#classify<T>(stored[i])));
   }
 
-  /** Stores `value`, fresh for `ttlMs` and then stale until `staleFactor` × `ttlMs`. */
-  async set<T>(key: CacheKey, value: T, ttlMs: number): Promise<void> {
-    await this.setMany([{ key, value, ttlMs }]);
+  /** Stores `value`, fresh for `ttlMs` and then (unless `keepStale` is false) stale until `staleFactor` × `ttlMs`. */
+  async set<T>(key: CacheKey, value: T, ttlMs: number, opts: { keepStale?: boolean } = {}): Promise<void> {
+    await this.setMany([{ key, value, ttlMs, keepStale: opts.keepStale }]);
   }
 
   /** Stores several entries (one round trip on Redis). */
@@ -217,7 +224,7 @@ export class GatewayCache {
     const writes = entries
       .filter((e) => Number.isFinite(e.ttlMs) && e.ttlMs > 0)
       .map((e) => {
-        const keepMs = e.ttlMs * this.#staleFactor;
+        const keepMs = e.keepStale === false ? e.ttlMs : e.ttlMs * this.#staleFactor;
         const entry: StoredEntry<T> = { value: e.value, storedAt: now, freshUntil: now + e.ttlMs, staleUntil: now + keepMs };
         return { key: formatCacheKey(e.key), value: entry, ttl: keepMs };
       });
@@ -284,7 +291,7 @@ export class GatewayCache {
   #classify<T>(stored: unknown): CacheLookup<T> {
     if (!isStoredEntry<T>(stored)) return MISS;
     const now = this.#now();
-    if (now < stored.freshUntil) return { status: 'fresh', value: stored.value };
+    if (now < stored.freshUntil) return { status: 'fresh', value: stored.value, freshUntil: stored.freshUntil };
     if (now < stored.staleUntil) return { status: 'stale', value: stored.value, storedAt: stored.storedAt };
     return MISS;
   }

@@ -1,4 +1,4 @@
-/** The cache of upstream reads (in process or Redis). Knows nothing of GraphQL or HTTP routing. */
+/** The cache of upstream reads and of whole responses (in process or Redis). Knows nothing of GraphQL or HTTP routing. */
 export {
   GatewayCache,
   type CacheEntry,
@@ -10,3 +10,4 @@ export {
 export { formatCacheKey, type CacheKey, type CacheDependency } from './cache-key.js';
 export { MemoryStore, type MemoryStoreOptions } from './memory-store.js';
 export type { RedisCacheOptions } from './redis-backend.js';
+export { CacheHint, ResponseCache, type CachedResponse, type ResponseCacheRequest } from './response-cache.js';

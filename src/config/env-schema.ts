@@ -149,6 +149,8 @@ export const envSchema = z.object({
     .default(10),
   CACHE_MAX_ENTRIES: int(100).default(50_000),
   CACHE_MAX_BYTES: int(1024 * 1024).default(64 * 1024 * 1024),
+  RESPONSE_CACHE_ENABLED: bool.default(true),
+  RESPONSE_CACHE_MAX_BODY: int(1024, 16 * 1024 * 1024).default(256 * 1024),
 
   MONITORING_PUBLIC: bool.optional(),
   GRAPHIQL: bool.default(true),

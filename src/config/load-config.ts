@@ -45,6 +45,11 @@ export interface GatewayConfig {
     readonly staleFactor: number;
     readonly maxEntries: number;
     readonly maxBytes: number;
+    /**
+     * Whole GraphQL responses of cacheable queries, per caller (`RESPONSE_CACHE_ENABLED`,
+     * default true; only with the cache on), up to `maxBody` bytes each (`RESPONSE_CACHE_MAX_BODY`).
+     */
+    readonly response: { readonly enabled: boolean; readonly maxBody: number };
   };
   readonly breaker: {
     readonly enabled: boolean;
@@ -205,6 +210,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       staleFactor: e.CACHE_STALE_FACTOR,
       maxEntries: e.CACHE_MAX_ENTRIES,
       maxBytes: e.CACHE_MAX_BYTES,
+      response: { enabled: e.ORCHESTRATION_CACHE_ENABLED && e.RESPONSE_CACHE_ENABLED, maxBody: e.RESPONSE_CACHE_MAX_BODY },
     },
     breaker: {
       enabled: e.CIRCUIT_BREAKER_ENABLED,

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { CacheHint, ResponseCache } from '../cache/index.js';
 import type { Authenticator, Principal } from '../auth/index.js';
 import type { GatewayConfig } from '../config/index.js';
 import type { RateLimits } from '../security/index.js';
@@ -21,6 +22,8 @@ export interface GatewayServices {
   readonly tracing?: GatewayTracing;
   /** The shared-knowledge sync monitor (idle when `FEATURE_SYNC_MONITORING=false`). */
   readonly sync: SyncMonitor;
+  /** Whole responses of cacheable queries; absent when the cache or `RESPONSE_CACHE_ENABLED` is off. */
+  readonly responseCache?: ResponseCache;
 }
 
 /** The per-request child logger (Fastify's, carrying the request id). */
@@ -43,6 +46,8 @@ export interface RequestContextInit {
   requestId: string;
   traceparent?: string;
   log?: RequestLogger;
+  /** Set when the response may be cached whole: collects the freshness of what is read. */
+  cacheHint?: CacheHint;
 }
 
 export function createRequestContext(services: GatewayServices, init: RequestContextInit): RequestContext {
@@ -50,6 +55,7 @@ export function createRequestContext(services: GatewayServices, init: RequestCon
     requestId: init.requestId,
     traceparent: init.traceparent,
     principal: init.principal,
+    cacheHint: init.cacheHint,
   };
   let loaders: Loaders | undefined;
   return {

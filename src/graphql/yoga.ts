@@ -8,6 +8,8 @@ import { getSchema } from '../schema/index.js';
 import { createMaskError } from './mask-error.js';
 import { useStaleExtensions } from './plugins/use-stale-extensions.js';
 import { useOperationTelemetry } from './plugins/use-operation-telemetry.js';
+import { useResponseCacheHint } from './plugins/use-response-cache-hint.js';
+import type { CacheHint } from '../cache/index.js';
 import { useAuditLog, useGraphQLHardening, useMutationRateLimit } from '../security/index.js';
 
 export const EXAMPLE_QUERY = `# The dashboard of one user, from all four services in one query.
@@ -33,6 +35,8 @@ export interface GraphiQLDefaults {
 export interface ServerContext {
   req: FastifyRequest;
   reply: FastifyReply;
+  /** Present when the HTTP layer may cache this response whole (see `ResponseCache`). */
+  cacheHint?: CacheHint;
 }
 
 export type GatewayYoga = YogaServerInstance<ServerContext, RequestContext>;
@@ -66,12 +70,13 @@ export function createGatewayYoga(services: GatewayServices, graphiql: GraphiQLD
         if (logger.isLevelEnabled('debug')) logger.debug(args.join(' '));
       },
     },
-    context: ({ req }) =>
+    context: ({ req, cacheHint }) =>
       createRequestContext(services, {
         principal: req.principal,
         requestId: req.id,
         traceparent: req.trace.traceparent,
         log: req.log,
+        cacheHint,
       }),
     // Hardening first: a refused query is never executed. Audit before the mutation limit, so a
     // rate-limited admin mutation is audited too.
@@ -80,6 +85,7 @@ export function createGatewayYoga(services: GatewayServices, graphiql: GraphiQLD
       useAuditLog(),
       useMutationRateLimit(services.rateLimits),
       useStaleExtensions(),
+      useResponseCacheHint((field) => services.rateLimits.fieldRules(field).length > 0),
       useOperationTelemetry(services.metrics, services.tracing),
       // Executes through graphql-jit: each operation is compiled once (cached per document),
       // then run without graphql-js's per-field resolution walk.

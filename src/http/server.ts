@@ -57,7 +57,7 @@ export function createHttpServer({ services, yoga, isReady }: HttpServerOptions)
   // service sent them, already compressed or not, and never inflates request bodies.
   void app.register(async (compressed) => {
     await compressed.register(fastifyCompress, { threshold: 1024, encodings: ['br', 'gzip'], global: true, globalDecompression: false });
-    registerGraphQLRoute(compressed, yoga);
+    registerGraphQLRoute(compressed, yoga, services.responseCache, services.metrics);
     registerDashboardRoute(compressed, services);
     registerInspectionRoutes(compressed, services);
     registerAdminRoutes(compressed, services);

@@ -23,6 +23,8 @@ export interface RequestStats {
   byStatus: Record<string, number>;
   dashboards: { whole: number; degraded: number };
   graphqlOperations: Record<string, number>;
+  /** GraphQL requests answered from the response cache (`hits`) or looked up there in vain. */
+  responseCache: { hits: number; misses: number };
 }
 
 export interface GatewayMetricsOptions {
@@ -46,7 +48,8 @@ export class GatewayMetrics {
   readonly #breakerTransitions: Counter<'service' | 'from' | 'to'>;
   readonly #breakerRejections: Counter<'service'>;
   readonly #dashboards: Counter<'result'>;
-  readonly #requestStats: RequestStats = { total: 0, byRoute: {}, byStatus: {}, dashboards: { whole: 0, degraded: 0 }, graphqlOperations: {} };
+  readonly #responseCache: Counter<'result'>;
+  readonly #requestStats: RequestStats = { total: 0, byRoute: {}, byStatus: {}, dashboards: { whole: 0, degraded: 0 }, graphqlOperations: {}, responseCache: { hits: 0, misses: 0 } };
   readonly #breakers = new Map<string, ServiceBreaker>();
   #cache: GatewayCache | undefined;
   #sync: SyncStateSource | undefined;
@@ -164,6 +167,12 @@ export class GatewayMetrics {
       labelNames: ['result'],
       registers,
     });
+    this.#responseCache = new Counter({
+      name: 'gateway_graphql_response_cache_total',
+      help: 'GraphQL requests looked up in the response cache: answered from it (hit) or not (miss).',
+      labelNames: ['result'],
+      registers,
+    });
   }
 
   /** Follows a breaker: its state gauge, transitions and rejections. */
@@ -215,6 +224,13 @@ export class GatewayMetrics {
     this.#dashboards.inc({ result: degraded ? 'degraded' : 'whole' });
     if (degraded) this.#requestStats.dashboards.degraded++;
     else this.#requestStats.dashboards.whole++;
+  }
+
+  /** A response-cache lookup of a GraphQL request. */
+  recordResponseCache(result: 'hit' | 'miss'): void {
+    this.#responseCache.inc({ result });
+    if (result === 'hit') this.#requestStats.responseCache.hits++;
+    else this.#requestStats.responseCache.misses++;
   }
 
   /** Seconds since this gateway was built. */

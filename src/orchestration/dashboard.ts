@@ -59,6 +59,7 @@ export async function loadDashboard(ctx: RequestContext, userId: string): Promis
   const { cache } = ctx.services.upstreams;
   const cached = await cache.get<Dashboard>(dashboardKey(ctx, userId));
   if (cached.status === 'fresh') {
+    ctx.call.cacheHint?.freshUntil(cached.freshUntil);
     ctx.services.metrics?.recordDashboard(false);
     return cached.value;
   }
@@ -97,7 +98,11 @@ export async function loadDashboard(ctx: RequestContext, userId: string): Promis
     generatedAt: new Date().toISOString(),
   };
   if (dashboard.degraded.length === 0) {
-    await cache.set(dashboardKey(ctx, userId), dashboard, ctx.services.config.cache.ttl.dashboard);
+    const ttl = ctx.services.config.cache.ttl.dashboard;
+    await cache.set(dashboardKey(ctx, userId), dashboard, ttl);
+    ctx.call.cacheHint?.freshUntil(cache.now() + ttl);
+  } else {
+    ctx.call.cacheHint?.uncacheable();
   }
   // Operators' view (`gateway_dashboards_total`, `/api/gateway/stats`): served whole or degraded.
   ctx.services.metrics?.recordDashboard(dashboard.degraded.length > 0);

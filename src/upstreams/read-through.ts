@@ -1,4 +1,4 @@
-import type { CacheKey, GatewayCache } from '../cache/index.js';
+import type { CacheHint, CacheKey, GatewayCache } from '../cache/index.js';
 import { GatewayError } from '../errors/index.js';
 
 /** A value read for one key: `stale` when the service failed and an expired entry stood in. */
@@ -20,6 +20,8 @@ export interface ReadThroughOptions<V> {
   cacheable?: (value: V | null) => boolean;
   /** Called once per failed fetch that stale entries stood in for (the breaker's `fallbacks` counter). */
   onStale?: () => void;
+  /** Told how long each value stays fresh, or that one must not be reused (stale, unknown, failed). */
+  hint?: CacheHint;
 }
 
 /**
@@ -28,13 +30,15 @@ export interface ReadThroughOptions<V> {
  * still inside its stale window get it (marked stale), the others get the error.
  */
 export async function readThrough<V>(opts: ReadThroughOptions<V>): Promise<Array<Fetched<V | null> | GatewayError>> {
-  const { cache, keys } = opts;
+  const { cache, keys, hint } = opts;
   const lookups = await cache.getMany<V>(keys.map(opts.cacheKey));
   const results: Array<Fetched<V | null> | GatewayError | undefined> = new Array(keys.length);
   const missing: string[] = [];
   lookups.forEach((lookup, i) => {
-    if (lookup.status === 'fresh') results[i] = { value: lookup.value, stale: false };
-    else missing.push(keys[i]!);
+    if (lookup.status === 'fresh') {
+      results[i] = { value: lookup.value, stale: false };
+      hint?.freshUntil(lookup.freshUntil);
+    } else missing.push(keys[i]!);
   });
   if (missing.length === 0) return results as Array<Fetched<V | null>>;
 
@@ -42,6 +46,7 @@ export async function readThrough<V>(opts: ReadThroughOptions<V>): Promise<Array
   try {
     fetched = await opts.fetch(missing);
   } catch (err) {
+    hint?.uncacheable();
     const error = err instanceof GatewayError ? err : new GatewayError('UPSTREAM_ERROR', { cause: err });
     let served = false;
     lookups.forEach((lookup, i) => {
@@ -60,7 +65,9 @@ export async function readThrough<V>(opts: ReadThroughOptions<V>): Promise<Array
     const value = fetched.get(key) ?? null;
     results[i] = { value, stale: false };
     if (cacheable(value)) writes.push(cache.set(opts.cacheKey(key), value, opts.ttlMs));
+    else hint?.uncacheable();
   });
+  hint?.freshUntil(cache.now() + opts.ttlMs);
   // Cache writes never fail a read (the cache logs and swallows its own errors).
   await Promise.all(writes);
   return results as Array<Fetched<V | null>>;

@@ -63,15 +63,15 @@ suite(title, () => {
 
   it('two instances share entries', async () => {
     await a.set(user('1'), { name: 'Ada' }, 60_000);
-    expect(await b.get(user('1'))).toEqual({ status: 'fresh', value: { name: 'Ada' } });
+    expect(await b.get(user('1'))).toEqual({ status: 'fresh', value: { name: 'Ada' }, freshUntil: expect.any(Number) });
     await b.setMany([
       { key: user('2'), value: 'u2', ttlMs: 60_000 },
       { key: user('3'), value: 'u3', ttlMs: 60_000 },
     ]);
     expect(await a.getMany([user('3'), user('404'), user('2')])).toEqual([
-      { status: 'fresh', value: 'u3' },
+      { status: 'fresh', value: 'u3', freshUntil: expect.any(Number) },
       { status: 'miss' },
-      { status: 'fresh', value: 'u2' },
+      { status: 'fresh', value: 'u2', freshUntil: expect.any(Number) },
     ]);
   });
 

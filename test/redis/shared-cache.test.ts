@@ -97,6 +97,25 @@ suite(title, () => {
     expect(a.backendRequests()).toBe(0);
   });
 
+  it('a response one instance kept is answered whole by the other, until either clears the cache', async () => {
+    const admin = await signToken(TEST_JWT_SECRET, 'u2', 'admin');
+    const first = await dashboardFrom(a.url, 'u7', admin);
+    expect(first.errors).toBeUndefined();
+    a.backends.all.forEach((s) => s.requests.clear());
+    const hits = b.services.metrics!.requests.responseCache.hits;
+    const second = await dashboardFrom(bUrl, 'u7', admin);
+    // The very response A sent, generatedAt included, from Redis.
+    expect(second).toEqual(first);
+    expect(b.services.metrics!.requests.responseCache.hits).toBe(hits + 1);
+    expect(a.backendRequests()).toBe(0);
+
+    const cleared = await fetch(`${bUrl}/api/gateway/cache`, { method: 'DELETE', headers: { authorization: `Bearer ${admin}` } });
+    expect(cleared.status).toBe(200);
+    const third = await dashboardFrom(a.url, 'u7', admin);
+    expect(third.data!.userDashboard.generatedAt).not.toBe(first.data!.userDashboard.generatedAt);
+    expect(a.backendRequests()).toBeGreaterThanOrEqual(4);
+  });
+
   it('a cold replica with sync monitoring (the default) learns the versions at start and reads what the first cached', async () => {
     const admin = await signToken(TEST_JWT_SECRET, 'u2', 'admin');
     const first = await dashboardFrom(a.url, 'u5', admin);

@@ -1,24 +1,53 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { CacheHint, type CacheKey, type ResponseCache } from '../../cache/index.js';
+import type { GatewayMetrics } from '../../observability/metrics.js';
 import type { GatewayYoga } from '../../graphql/yoga.js';
 
 /** Content types Yoga streams incrementally (subscriptions, @defer/@stream): passed on as streams. */
 const STREAMED = /^(text\/event-stream|multipart\/mixed)/;
 
-/** Hands `/graphql` to Yoga (its own fetch-style handler), copying its answer onto Fastify's reply. */
-export function registerGraphQLRoute(app: FastifyInstance, yoga: GatewayYoga): void {
+/**
+ * Hands `/graphql` to Yoga (its own fetch-style handler), copying its answer onto Fastify's
+ * reply. With a response cache, a query whose response was kept is answered before Yoga:
+ * authentication, rate limits and the HTTP hooks have run, and everything Yoga would check
+ * (CSRF, limits, validation) depends only on the body, which already passed them.
+ */
+export function registerGraphQLRoute(app: FastifyInstance, yoga: GatewayYoga, responseCache?: ResponseCache, metrics?: GatewayMetrics): void {
   app.route({
     url: yoga.graphqlEndpoint,
     method: ['GET', 'POST', 'OPTIONS'],
     handler: async (req, reply) => {
-      const response = await yoga.handleNodeRequestAndResponse(req, reply, { req, reply });
-      response.headers.forEach((value, key) => {
-        reply.header(key, value);
+      const key = responseCache ? cacheKeyOf(req, responseCache) : undefined;
+      if (key) {
+        const hit = await responseCache!.get(key);
+        metrics?.recordResponseCache(hit ? 'hit' : 'miss');
+        if (hit) return reply.status(200).header('content-type', hit.contentType).send(hit.body);
+      }
+      const cacheHint = key ? new CacheHint() : undefined;
+      const response = await yoga.handleNodeRequestAndResponse(req, reply, { req, reply, cacheHint });
+      response.headers.forEach((value, name) => {
+        reply.header(name, value);
       });
       reply.status(response.status);
-      if (STREAMED.test(response.headers.get('content-type') ?? '')) return reply.send(response.body);
+      const contentType = response.headers.get('content-type') ?? '';
+      if (STREAMED.test(contentType)) return reply.send(response.body);
       // A single result is sent as one string: one write with a Content-Length instead of a piped
       // chunked stream, and @fastify/compress can apply its size threshold to it.
-      return reply.send(await response.text());
+      const body = await response.text();
+      if (key && response.status === 200) await responseCache!.set(key, { contentType, body }, cacheHint!);
+      return reply.send(body);
     },
   });
+}
+
+/**
+ * The cache key of a request whose response may be kept: a JSON POST of one operation
+ * (batches, GETs and multipart uploads are never cached), keyed by its verified caller.
+ */
+function cacheKeyOf(req: FastifyRequest, cache: ResponseCache): CacheKey | undefined {
+  if (req.method !== 'POST' || !req.headers['content-type']?.startsWith('application/json')) return undefined;
+  const body = req.body as { query?: unknown } | null;
+  if (typeof body !== 'object' || body === null || Array.isArray(body) || typeof body.query !== 'string') return undefined;
+  const caller = req.principal ? `${req.principal.id}:${req.principal.role}` : '';
+  return cache.key({ caller, accept: req.headers.accept ?? '', body: JSON.stringify(body) });
 }

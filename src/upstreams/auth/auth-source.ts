@@ -17,6 +17,7 @@ export class AuthSource {
     const { client, cache, versions } = this.kit;
     return readThrough<User>({
       cache,
+      hint: ctx.cacheHint,
       onStale: () => client.breaker.recordFallback(),
       keys: ids,
       ttlMs: this.ttlMs,

@@ -16,6 +16,7 @@ export class CommentSource {
     const { client, cache, versions } = this.kit;
     return readThrough<Comment[]>({
       cache,
+      hint: ctx.cacheHint,
       onStale: () => client.breaker.recordFallback(),
       keys: userIds,
       ttlMs: this.ttlMs,

@@ -21,6 +21,7 @@ export class IndustrySource {
     const { client, cache, versions } = this.kit;
     return readThrough<Industry>({
       cache,
+      hint: ctx.cacheHint,
       onStale: () => client.breaker.recordFallback(),
       keys: ids,
       ttlMs: this.ttl.industries,
@@ -37,6 +38,7 @@ export class IndustrySource {
     const { client, cache, versions } = this.kit;
     const [result] = await readThrough<Industry[]>({
       cache,
+      hint: ctx.cacheHint,
       onStale: () => client.breaker.recordFallback(),
       keys: ['all'],
       ttlMs: this.ttl.industries,
@@ -54,6 +56,7 @@ export class IndustrySource {
     const { client, cache, versions } = this.kit;
     return readThrough<Job[]>({
       cache,
+      hint: ctx.cacheHint,
       onStale: () => client.breaker.recordFallback(),
       keys: industryIds,
       ttlMs: this.ttl.jobs,

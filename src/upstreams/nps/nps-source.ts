@@ -16,6 +16,7 @@ export class NpsSource {
     const { client, cache, versions } = this.kit;
     return readThrough<NpsScore>({
       cache,
+      hint: ctx.cacheHint,
       onStale: () => client.breaker.recordFallback(),
       keys: userIds,
       ttlMs: this.ttlMs,

@@ -32,13 +32,22 @@ describe('GatewayCache (in memory)', () => {
     const cache = make();
     await cache.set(user('1'), { name: 'Ada' }, 1000);
     const storedAt = clock;
-    expect(await cache.get(user('1'))).toEqual({ status: 'fresh', value: { name: 'Ada' } });
+    expect(await cache.get(user('1'))).toEqual({ status: 'fresh', value: { name: 'Ada' }, freshUntil: storedAt + 1000 });
     clock += 999;
     expect((await cache.get(user('1'))).status).toBe('fresh');
     clock += 1;
     expect(await cache.get(user('1'))).toEqual({ status: 'stale', value: { name: 'Ada' }, storedAt });
     clock = storedAt + 10 * 1000 - 1;
     expect((await cache.get(user('1'))).status).toBe('stale');
+    clock += 1;
+    expect(await cache.get(user('1'))).toEqual({ status: 'miss' });
+  });
+
+  it('keepStale: false drops an entry once it is no longer fresh', async () => {
+    const cache = make();
+    await cache.set(user('1'), { name: 'Ada' }, 1000, { keepStale: false });
+    clock += 999;
+    expect((await cache.get(user('1'))).status).toBe('fresh');
     clock += 1;
     expect(await cache.get(user('1'))).toEqual({ status: 'miss' });
   });
@@ -90,7 +99,7 @@ describe('GatewayCache (in memory)', () => {
       { key: user('3'), value: 'u3', ttlMs: 0 }, // not cached
     ]);
     const found = await cache.getMany<string>([user('2'), user('1'), user('3')]);
-    expect(found).toEqual([{ status: 'fresh', value: 'u2' }, { status: 'stale', value: 'u1', storedAt: clock - 1500 }, { status: 'miss' }]);
+    expect(found).toEqual([{ status: 'fresh', value: 'u2', freshUntil: expect.any(Number) }, { status: 'stale', value: 'u1', storedAt: clock - 1500 }, { status: 'miss' }]);
     expect(cache.stats).toMatchObject({ hits: 1, misses: 2 });
     expect(await cache.getMany([])).toEqual([]);
   });
