@@ -1,4 +1,3 @@
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -48,8 +47,9 @@ export function createGatewayYoga(services: GatewayServices, graphiql: GraphiQLD
     schema: getSchema(),
     graphqlEndpoint: '/graphql',
     landingPage: false,
-    // GraphiQL is served from the bundled assets, so it works without internet access.
-    renderGraphiQL,
+    // GraphiQL is served from the bundled assets, so it works without internet access. They are
+    // ~30 MB of heap once loaded, so they are imported on the first GraphiQL page, never when it is off.
+    renderGraphiQL: async (options) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(options),
     graphiql: config.graphql.graphiql
       ? {
           title: 'Gateway GraphiQL',
