@@ -60,6 +60,7 @@ const cases: Array<[string, Record<string, string | undefined>, string[]]> = [
   ['ORCHESTRATION_TIMEOUT not a number', { ORCHESTRATION_TIMEOUT: 'soon' }, ['ORCHESTRATION_TIMEOUT']],
   ['CIRCUIT_BREAKER_FAILURE_THRESHOLD zero', { CIRCUIT_BREAKER_FAILURE_THRESHOLD: '0' }, ['CIRCUIT_BREAKER_FAILURE_THRESHOLD']],
   ['a boolean that is not one', { ORCHESTRATION_CACHE_ENABLED: 'maybe' }, ['ORCHESTRATION_CACHE_ENABLED']],
+  ['RESPONSE_CACHE_MAX_BODY below 1 KiB', { RESPONSE_CACHE_MAX_BODY: '10' }, ['RESPONSE_CACHE_MAX_BODY']],
   ['LOG_LEVEL unknown', { LOG_LEVEL: 'loud' }, ['LOG_LEVEL']],
   ['NODE_ENV unknown', { NODE_ENV: 'staging' }, ['NODE_ENV']],
   ['REDIS_URL not a redis URL', { REDIS_URL: 'http://127.0.0.1:6379' }, ['REDIS_URL']],
