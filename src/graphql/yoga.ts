@@ -47,6 +47,9 @@ export function createGatewayYoga(services: GatewayServices, graphiql: GraphiQLD
     schema: getSchema(),
     graphqlEndpoint: '/graphql',
     landingPage: false,
+    // CORS is @fastify/cors's (CORS_ORIGINS) for every route. Yoga's own default echoes any
+    // Origin with credentials allowed, and its headers were copied onto /graphql answers.
+    cors: false,
     // GraphiQL is served from the bundled assets, so it works without internet access. They are
     // ~30 MB of heap once loaded, so they are imported on the first GraphiQL page, never when it is off.
     renderGraphiQL: async (options) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(options),

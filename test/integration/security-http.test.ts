@@ -96,11 +96,26 @@ describe('security: HTTP hardening (issue 4)', () => {
     expect(refused.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
   });
 
+  it('CORS on /graphql follows CORS_ORIGINS too (Yoga adds no CORS headers of its own)', async () => {
+    const post = (origin: string) =>
+      fetch(`${stack.url}/graphql`, { method: 'POST', headers: { origin, 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' });
+    const allowed = await post('https://app.example.com');
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+    const denied = await post('https://evil.example.com');
+    expect(denied.status).toBe(200);
+    expect(denied.headers.get('access-control-allow-origin')).toBeNull();
+    expect(denied.headers.get('access-control-allow-credentials')).toBeNull();
+    const preflight = await fetch(`${stack.url}/graphql`, { method: 'OPTIONS', headers: { origin: 'https://evil.example.com', 'access-control-request-method': 'POST' } });
+    expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
   it('without CORS_ORIGINS no origin is allowed', async () => {
     const plain = await startStack();
     try {
       const res = await fetch(`${plain.url}/health`, { headers: { origin: 'https://app.example.com' } });
       expect(res.headers.get('access-control-allow-origin')).toBeNull();
+      const graphql = await fetch(`${plain.url}/graphql`, { method: 'POST', headers: { origin: 'https://app.example.com', 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' });
+      expect(graphql.headers.get('access-control-allow-origin')).toBeNull();
     } finally {
       await plain.close();
     }
