@@ -15,7 +15,9 @@
  * `--yoga` (S1 and S2 also measure `bench/yoga-baseline.ts`, plain Yoga + DataLoader, as a
  * third target in each round), `--compressed` (clients send `accept-encoding: gzip, deflate, br`
  * as browsers do), `--entry path/main.js` (another gateway build, for
- * experiments; implies `--no-build`), `--no-build` (run the existing dist/ as it is), `--env KEY=VALUE` (extra gateway environment), `--cpu-prof` (the gateway and the floor write V8 CPU profiles to bench/results/profiles/).
+ * experiments; implies `--no-build`), `--compare path/main.js` (S1–S3 also measure that second
+ * gateway build, same environment, as another target in each round: A/B of one lever in one
+ * run), `--no-build` (run the existing dist/ as it is), `--env KEY=VALUE` (extra gateway environment), `--cpu-prof` (the gateway and the floor write V8 CPU profiles to bench/results/profiles/).
  * Writes `bench/results/latest.json` and `bench/results/latest.md` (quick runs:
  * `quick.*`; runs with `--only`, `--cpu-prof` or changed durations: `partial.*`), so that only
  * a full default run replaces the recorded figures).
@@ -52,13 +54,14 @@ const BENCH_OPTIONS = {
   env: { type: 'string', multiple: true },
   yoga: { type: 'boolean', default: false },
   entry: { type: 'string' },
+  compare: { type: 'string' },
   compressed: { type: 'boolean', default: false },
   help: { type: 'boolean', default: false },
 } as const;
 
 const USAGE = `Usage: npm run bench -- [--quick] [--soak] [--only S1,S2,S3,S4] [--yoga] [--cpu-prof] [--compressed]
        [--connections N] [--duration S] [--rounds N] [--warmup S] [--soak-seconds S]
-       [--env KEY=VALUE ...] [--entry path/to/main.js] [--no-build] [--tsx] [--update-readme]
+       [--env KEY=VALUE ...] [--entry path/to/main.js] [--compare path/to/other/main.js] [--no-build] [--tsx] [--update-readme]
 See the README's Benchmark section for what each scenario measures.`;
 
 const { values: flags } = parseBenchArgs();
@@ -410,9 +413,9 @@ const extraEnv: Record<string, string> = Object.fromEntries(
   }),
 );
 
-async function startGateway(urls: Urls, cache: boolean, runtime: 'dist' | 'tsx', exposeGc: boolean): Promise<{ proc: Proc; url: string }> {
+async function startGateway(urls: Urls, cache: boolean, runtime: 'dist' | 'tsx', exposeGc: boolean, entryPath = flags.entry): Promise<{ proc: Proc; url: string }> {
   const port = await freePort();
-  const entry = flags.entry ? [flags.entry] : runtime === 'dist' ? ['dist/src/main.js'] : ['--import', 'tsx', 'src/main.ts'];
+  const entry = entryPath ? [entryPath] : runtime === 'dist' ? ['dist/src/main.js'] : ['--import', 'tsx', 'src/main.ts'];
   const gc = exposeGc ? ['--expose-gc', '--import', './bench/gc-probe.mjs'] : [];
   const prof = flags['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', join(RESULTS, 'profiles')] : [];
   const proc = start(`gateway (cache ${cache ? 'on' : 'off'})`, [...prof, ...gc, ...entry], gatewayEnv(urls, port, cache));
@@ -443,6 +446,8 @@ interface ScenarioResult {
   gatewayBackendCalls?: number;
   /** `--yoga`: plain Yoga + DataLoader (bench/yoga-baseline.ts), measured in the same rounds. */
   yogaBaseline?: Summary;
+  /** `--compare`: the other gateway build, measured in the same rounds. */
+  compareBuild?: Summary;
   targets: Array<{ name: string; value: number | null; target: string; met: boolean | null }>;
 }
 
@@ -546,7 +551,7 @@ async function main(): Promise<void> {
     floor: LoadSpec,
     gw: LoadSpec,
     gwPid: number,
-    opts: { countBackendCalls?: boolean; yoga?: LoadSpec | null } = {},
+    opts: { countBackendCalls?: boolean; yoga?: LoadSpec | null; other?: { spec: LoadSpec; pid: number } | null } = {},
   ): Promise<ScenarioResult> {
     const watchFloor = { floor: floorProc.pid, backends: backends.pid };
     const watchGw = { gateway: gwPid, backends: backends.pid };
@@ -556,8 +561,10 @@ async function main(): Promise<void> {
     const f: RoundResult[] = [];
     const g: RoundResult[] = [];
     const y: RoundResult[] = [];
+    const o: RoundResult[] = [];
     let backendCalls = 0;
     if (opts.yoga) await load(opts.yoga, { durationS: settings.warmupS, connections: settings.connections });
+    if (opts.other) await load(opts.other.spec, { durationS: settings.warmupS, connections: settings.connections });
     for (let i = 0; i < settings.rounds; i++) {
       f.push(await load(floor, { durationS: settings.durationS, connections: settings.connections, watch: watchFloor }));
       if (opts.countBackendCalls) await backendRequests(urls, true);
@@ -567,6 +574,10 @@ async function main(): Promise<void> {
       if (opts.yoga && yogaProc) {
         y.push(await load(opts.yoga, { durationS: settings.durationS, connections: settings.connections, watch: { floor: yogaProc.pid, backends: backends.pid } }));
         log(`${name} round ${i + 1}: yoga baseline ${y.at(-1)!.rps} rps p99 ${y.at(-1)!.p99} ms`);
+      }
+      if (opts.other) {
+        o.push(await load(opts.other.spec, { durationS: settings.durationS, connections: settings.connections, watch: { gateway: opts.other.pid, backends: backends.pid } }));
+        log(`${name} round ${i + 1}: --compare build ${o.at(-1)!.rps} rps p99 ${o.at(-1)!.p99} ms`);
       }
       log(`${name} round ${i + 1}: floor ${f.at(-1)!.rps} rps p99 ${f.at(-1)!.p99} ms · gateway ${g.at(-1)!.rps} rps p99 ${g.at(-1)!.p99} ms`);
     }
@@ -584,17 +595,21 @@ async function main(): Promise<void> {
       targets: [],
       ...(opts.countBackendCalls ? { gatewayBackendCalls: backendCalls } : {}),
       ...(y.length > 0 ? { yogaBaseline: summarize(y) } : {}),
+      ...(o.length > 0 ? { compareBuild: summarize(o) } : {}),
     };
   }
 
   const needUncached = ['S1', 'S2', 'S3'].some((s) => only.has(s));
   if (needUncached) {
     const gw = await startGateway(urls, false, runtime, false);
+    const other = flags.compare ? await startGateway(urls, false, runtime, false, flags.compare) : null;
+    const otherOf = (spec: (url: string) => LoadSpec) => (other ? { spec: spec(other.url), pid: other.proc.pid } : null);
     try {
       if (only.has('S1')) {
         await setLatency(urls, 0);
         const r = await compare('S1', 'userDashboard, rotating users, cache off, backends 0 ms', floorDashboard(), gatewayDashboard(gw.url), gw.proc.pid, {
           yoga: yogaDashboard(),
+          other: otherOf(gatewayDashboard),
         });
         peakRssS1 = procMemMB(gw.proc.pid, 'VmHWM');
         r.targets.push(
@@ -606,14 +621,14 @@ async function main(): Promise<void> {
       }
       if (only.has('S2')) {
         await setLatency(urls, 5);
-        const r = await compare('S2', 'S1 with 5 ms backend latency', floorDashboard(), gatewayDashboard(gw.url), gw.proc.pid, { yoga: yogaDashboard() });
+        const r = await compare('S2', 'S1 with 5 ms backend latency', floorDashboard(), gatewayDashboard(gw.url), gw.proc.pid, { yoga: yogaDashboard(), other: otherOf(gatewayDashboard) });
         r.targets.push({ name: 'gateway RPS / floor RPS', value: r.ratio.rps, target: '≥ 0.6', met: r.ratio.rps >= 0.6 });
         results.S2 = r;
         await setLatency(urls, 0);
       }
       if (only.has('S3')) {
         await setLatency(urls, 0);
-        const r = await compare('S3', `users(ids: ${S3_IDS} ids), cache off, backends 0 ms`, floorUsers(), gatewayUsers(gw.url), gw.proc.pid);
+        const r = await compare('S3', `users(ids: ${S3_IDS} ids), cache off, backends 0 ms`, floorUsers(), gatewayUsers(gw.url), gw.proc.pid, { other: otherOf(gatewayUsers) });
         // Counted over a short window of its own (the backends' request log keeps 10 000
         // entries), one query at a time so that the count divides exactly.
         const amount = 40;
@@ -637,6 +652,7 @@ async function main(): Promise<void> {
       }
     } finally {
       await gw.proc.stop();
+      await other?.proc.stop();
     }
   }
 
@@ -712,7 +728,7 @@ async function main(): Promise<void> {
     elapsedS: Math.round((Date.now() - started) / 1000),
   };
   // Only a full default run replaces the recorded figures.
-  const partial = flags.compressed || flags.entry !== undefined || flags.only !== undefined || flags['cpu-prof'] || flags['no-build'] || flags.env !== undefined || flags.connections !== undefined || flags.duration !== undefined || flags.rounds !== undefined || flags.warmup !== undefined;
+  const partial = flags.compressed || flags.entry !== undefined || flags.compare !== undefined || flags.only !== undefined || flags['cpu-prof'] || flags['no-build'] || flags.env !== undefined || flags.connections !== undefined || flags.duration !== undefined || flags.rounds !== undefined || flags.warmup !== undefined;
   const base = quick ? 'quick' : partial ? 'partial' : 'latest';
   writeFileSync(join(RESULTS, `${base}.json`), JSON.stringify(report, null, 2) + '\n');
   const md = markdown(report.machine, report.arrangement, results, soak, `${report.command} (${report.date.slice(0, 16).replace('T', ' ')} UTC, ${report.elapsedS} s; ${buildNote})`);
@@ -793,6 +809,15 @@ function markdown(
     lines.push(
       '',
       `${name} plain Yoga + DataLoader baseline (\`--yoga\`): ${yb.median.rps} RPS = ${round2(yb.median.rps / r.floor.median.rps)} × floor, p50 / p99 ${yb.median.p50} / ${yb.median.p99} ms, ${yb.rpsPerCpuS ?? 'n/a'} req per CPU-s; the gateway does ${round2(r.gateway.median.rps / yb.median.rps)} × its RPS.`,
+    );
+  }
+  for (const [name, r] of Object.entries(results)) {
+    if (!r.compareBuild) continue;
+    const c = r.compareBuild;
+    const perCpu = c.rpsPerCpuS && r.gateway.rpsPerCpuS ? ` (${round2(c.rpsPerCpuS / r.gateway.rpsPerCpuS)} × this build's)` : '';
+    lines.push(
+      '',
+      `${name} \`--compare ${flags.compare}\`: ${c.median.rps} RPS = ${round2(c.median.rps / r.gateway.median.rps)} × this build's (${round2(c.median.rps / r.floor.median.rps)} × floor), p50 / p99 ${c.median.p50} / ${c.median.p99} ms, ${c.rpsPerCpuS ?? 'n/a'} req per CPU-s${perCpu}.`,
     );
   }
   if (results.S3?.backendRequestsPerQuery) {
