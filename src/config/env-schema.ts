@@ -159,6 +159,7 @@ export const envSchema = z.object({
   GRAPHQL_MAX_ALIASES: int(1, 1000).default(15),
   GRAPHQL_MAX_BATCH: int(1, 100).default(10),
   GRAPHQL_JIT: bool.default(true),
+  GRAPHQL_DIRECT_EXECUTION: bool.default(true),
   GRAPHQL_BODY_LIMIT: int(1024).default(1024 * 1024),
 
   REDIS_URL: z

@@ -64,6 +64,8 @@ export interface GatewayConfig {
     readonly maxBatch: number;
     /** Execute through graphql-jit (`GRAPHQL_JIT`, default true). */
     readonly jit: boolean;
+    /** JSON POST queries skip Yoga's fetch-API layer (`GRAPHQL_DIRECT_EXECUTION`, default true; see direct-execution.ts). */
+    readonly directExecution: boolean;
     readonly bodyLimit: number;
     readonly maxTokens: number;
     readonly maxDirectives: number;
@@ -224,6 +226,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxAliases: e.GRAPHQL_MAX_ALIASES,
       maxBatch: e.GRAPHQL_MAX_BATCH,
       jit: e.GRAPHQL_JIT,
+      directExecution: e.GRAPHQL_DIRECT_EXECUTION,
       bodyLimit: e.GRAPHQL_BODY_LIMIT,
       maxTokens: e.GRAPHQL_MAX_TOKENS,
       maxDirectives: e.GRAPHQL_MAX_DIRECTIVES,

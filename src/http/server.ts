@@ -14,6 +14,7 @@ import { registerInspectionRoutes } from './routes/inspection.js';
 import { registerPassthroughRoutes } from './routes/passthrough.js';
 import { registerSyncRoutes } from './routes/sync.js';
 import { registerGraphQLRoute } from './routes/graphql.js';
+import { createDirectExecution } from '../graphql/direct-execution.js';
 import { registerHealthRoutes } from './routes/health.js';
 
 export interface HttpServerOptions {
@@ -57,7 +58,11 @@ export function createHttpServer({ services, yoga, isReady }: HttpServerOptions)
   // service sent them, already compressed or not, and never inflates request bodies.
   void app.register(async (compressed) => {
     await compressed.register(fastifyCompress, { threshold: 1024, encodings: ['br', 'gzip'], global: true, globalDecompression: false });
-    registerGraphQLRoute(compressed, yoga, services.responseCache, services.metrics);
+    registerGraphQLRoute(compressed, yoga, {
+      responseCache: services.responseCache,
+      direct: services.config.graphql.directExecution ? createDirectExecution(yoga) : undefined,
+      metrics: services.metrics,
+    });
     registerDashboardRoute(compressed, services);
     registerInspectionRoutes(compressed, services);
     registerAdminRoutes(compressed, services);

@@ -1,7 +1,6 @@
 import { EnvelopArmor } from '@escape.tech/graphql-armor';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
-import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
-import { GraphQLError, type ValidationContext } from 'graphql';
+import { GraphQLError, NoSchemaIntrospectionCustomRule, type ValidationContext } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { GatewayConfig } from '../config/index.js';
 
@@ -29,9 +28,23 @@ export function useGraphQLHardening(config: GatewayConfig): Array<Plugin<Record<
     blockFieldSuggestion: { enabled: config.profile === 'production' },
   });
   const plugins: Array<Plugin<Record<string, unknown>>> = [useCodedCsrfPrevention(), useStrictGetParameters(), ...(armor.protect().plugins as Array<Plugin<Record<string, unknown>>>)];
-  if (!g.introspection) plugins.push(useDisableIntrospection() as Plugin<Record<string, unknown>>);
+  if (!g.introspection) plugins.push(useNoIntrospection());
   plugins.push(useCodedLimitErrors());
   return plugins;
+}
+
+/**
+ * Refuses introspection in validation, for every request. `@graphql-yoga/plugin-disable-introspection`
+ * decides per request in Yoga's `onRequestParse` hook, which the direct execution path
+ * (`graphql/direct-execution.ts`) does not run, so it let introspection through there; graphql-js's
+ * own rule added in `onValidate` holds on both paths.
+ */
+function useNoIntrospection(): Plugin<Record<string, unknown>> {
+  return {
+    onValidate({ addValidationRule }) {
+      addValidationRule(NoSchemaIntrospectionCustomRule);
+    },
+  };
 }
 
 /**

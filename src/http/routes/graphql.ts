@@ -1,18 +1,28 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { CacheHint, type CacheKey, type ResponseCache } from '../../cache/index.js';
 import type { GatewayMetrics } from '../../observability/metrics.js';
+import type { DirectExecution } from '../../graphql/direct-execution.js';
 import type { GatewayYoga } from '../../graphql/yoga.js';
 
 /** Content types Yoga streams incrementally (subscriptions, @defer/@stream): passed on as streams. */
 const STREAMED = /^(text\/event-stream|multipart\/mixed)/;
 
+export interface GraphQLRouteOptions {
+  responseCache?: ResponseCache;
+  /** Runs plain JSON queries through Yoga's envelop pipeline without its fetch layer. */
+  direct?: DirectExecution;
+  metrics?: GatewayMetrics;
+}
+
 /**
- * Hands `/graphql` to Yoga (its own fetch-style handler), copying its answer onto Fastify's
- * reply. With a response cache, a query whose response was kept is answered before Yoga:
- * authentication, rate limits and the HTTP hooks have run, and everything Yoga would check
- * (CSRF, limits, validation) depends only on the body, which already passed them.
+ * Hands `/graphql` to Yoga, copying its answer onto Fastify's reply: a plain JSON query
+ * through `direct` (Yoga's pipeline without its fetch layer), anything else through Yoga's
+ * own fetch-style handler. With a response cache, a query whose response was kept is
+ * answered before Yoga: authentication, rate limits and the HTTP hooks have run, and
+ * everything Yoga would check (CSRF, limits, validation) depends only on the body, which
+ * already passed them.
  */
-export function registerGraphQLRoute(app: FastifyInstance, yoga: GatewayYoga, responseCache?: ResponseCache, metrics?: GatewayMetrics): void {
+export function registerGraphQLRoute(app: FastifyInstance, yoga: GatewayYoga, { responseCache, direct, metrics }: GraphQLRouteOptions = {}): void {
   app.route({
     url: yoga.graphqlEndpoint,
     method: ['GET', 'POST', 'OPTIONS'],
@@ -24,7 +34,10 @@ export function registerGraphQLRoute(app: FastifyInstance, yoga: GatewayYoga, re
         if (hit) return reply.status(200).header('content-type', hit.contentType).send(hit.body);
       }
       const cacheHint = key ? new CacheHint() : undefined;
-      const response = await yoga.handleNodeRequestAndResponse(req, reply, { req, reply, cacheHint });
+      const serverContext = { req, reply, cacheHint };
+      const response =
+        (req.method === 'POST' ? await direct?.(req.body, req.headers.accept, serverContext) : undefined) ??
+        (await yoga.handleNodeRequestAndResponse(req, reply, serverContext));
       response.headers.forEach((value, name) => {
         reply.header(name, value);
       });

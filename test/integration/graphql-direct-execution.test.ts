@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { print } from 'graphql';
+import { createGatewayYoga } from '../../src/graphql/yoga.js';
+import { DashboardDocument, UsersDocument } from '../generated/graphql.js';
+import { startStack, type Stack } from '../support/stack.js';
+
+/**
+ * Issue 6: plain JSON queries skip Yoga's fetch layer (`graphql/direct-execution.ts`). Every
+ * answer must be Yoga's own: the same requests against a gateway with
+ * `GRAPHQL_DIRECT_EXECUTION=false` must get the same status, content type and body.
+ */
+describe('GraphQL direct execution answers exactly as Yoga does (issue 6)', () => {
+  let direct: Stack;
+  let viaYoga: Stack;
+  let admin: string;
+  let user: string;
+
+  beforeAll(async () => {
+    // Production: masked errors, introspection off, the hardening limits on.
+    const env = { NODE_ENV: 'production', ORCHESTRATION_CACHE_ENABLED: 'false', GRAPHQL_MAX_DEPTH: '4', RATE_LIMIT_RULES: 'Query.industries=1/60000' };
+    [direct, viaYoga] = await Promise.all([startStack({ env }), startStack({ env: { ...env, GRAPHQL_DIRECT_EXECUTION: 'false' } })]);
+    admin = await direct.token('u2', 'admin');
+    user = await direct.token('u1');
+  });
+  afterAll(async () => {
+    await Promise.all([direct?.close(), viaYoga?.close()]);
+  });
+
+  const post = async (stack: Stack, body: string, headers: Record<string, string>) => {
+    const res = await fetch(`${stack.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+    const text = await res.text();
+    return {
+      status: res.status,
+      contentType: res.headers.get('content-type'),
+      retryAfter: res.headers.get('retry-after'),
+      // Dashboards are built per request: their timestamps differ, nothing else may.
+      body: text.replace(/"generatedAt":"[^"]+"/g, '"generatedAt":"…"'),
+    };
+  };
+
+  const q = (query: string, variables?: Record<string, unknown>, extra: Record<string, unknown> = {}) => JSON.stringify({ query, ...(variables ? { variables } : {}), ...extra });
+  const cases: Array<[string, () => string, () => Record<string, string>]> = [
+    ['a dashboard', () => q(print(DashboardDocument), { userId: 'u1' }), () => ({ authorization: `Bearer ${user}` })],
+    ['users with an unknown and a forbidden id', () => q(print(UsersDocument), { ids: ['u1', 'nobody', 'u3'] }), () => ({ authorization: `Bearer ${user}` })],
+    ['another user’s dashboard (FORBIDDEN)', () => q(print(DashboardDocument), { userId: 'u3' }), () => ({ authorization: `Bearer ${user}` })],
+    ['no credentials (UNAUTHENTICATED)', () => q(print(DashboardDocument), { userId: 'u1' }), () => ({})],
+    ['a syntax error', () => q('query { user(id: "u1") { id '), () => ({ authorization: `Bearer ${admin}` })],
+    ['an unknown field', () => q('query { user(id: "u1") { nam } }'), () => ({ authorization: `Bearer ${admin}` })],
+    ['a variable of the wrong type', () => q('query ($id: ID!) { user(id: $id) { id } }', { id: { no: 1 } }), () => ({ authorization: `Bearer ${admin}` })],
+    ['too deep', () => q('query { user(id: "u1") { industry { recentJobs { industry { recentJobs { id } } } } } }'), () => ({ authorization: `Bearer ${admin}` })],
+    ['introspection in production', () => q('{ __schema { types { name } } }'), () => ({ authorization: `Bearer ${admin}` })],
+    ['two operations, the one named', () => q('query A { stats { uptimeSeconds } } query B { industries { id } }', undefined, { operationName: 'B' }), () => ({ authorization: `Bearer ${admin}` })],
+    ['two operations, none named', () => q('query A { industries { id } } query B { industries { name } }'), () => ({ authorization: `Bearer ${admin}` })],
+    ['a per-field rate limit (429 with Retry-After)', () => q('{ industries { id } }'), () => ({ authorization: `Bearer ${user}` })],
+    ['an unknown parameter', () => q('{ industries { id } }', undefined, { foo: 1 }), () => ({ authorization: `Bearer ${admin}` })],
+    ['Accept: */*', () => q(print(DashboardDocument), { userId: 'u1' }), () => ({ authorization: `Bearer ${user}`, accept: '*/*' })],
+    ['Accept: application/graphql-response+json', () => q('query { user(id: "u1") { nam } }'), () => ({ authorization: `Bearer ${admin}`, accept: 'application/graphql-response+json' })],
+  ];
+
+  it.each(cases)('%s', async (_name, body, headers) => {
+    const [a, b] = await Promise.all([post(direct, body(), headers()), post(viaYoga, body(), headers())]);
+    expect(a).toEqual(b);
+  });
+
+  it('a plain query really skips Yoga’s HTTP handling (which logs "Processing GraphQL Parameters")', async () => {
+    const marker = (s: Stack) => s.logs.find('Processing GraphQL Parameters').length;
+    const [before, beforeYoga] = [marker(direct), marker(viaYoga)];
+    await post(direct, q('{ industries { id } }'), { authorization: `Bearer ${admin}` });
+    await post(viaYoga, q('{ industries { id } }'), { authorization: `Bearer ${admin}` });
+    expect(marker(direct)).toBe(before);
+    expect(marker(viaYoga)).toBeGreaterThan(beforeYoga);
+    // A mutation always takes Yoga's whole path.
+    await post(direct, q('mutation { clearCache }'), { authorization: `Bearer ${admin}` });
+    expect(marker(direct)).toBe(before + 1);
+  });
+
+  it('no plugin has request-level Yoga hooks beyond the ones direct execution accounts for', () => {
+    // Direct execution runs the envelop hooks only. These counts are Yoga's built-ins plus the
+    // gateway's CSRF and GET-parameter checks (no-ops for a JSON POST). A plugin that changes them
+    // may decide something per request that direct execution would skip (as
+    // @graphql-yoga/plugin-disable-introspection did): check direct-execution.ts, then the counts.
+    const yoga = createGatewayYoga(direct.app.services) as unknown as { plugins: Array<object | false | null> };
+    const plugins = yoga.plugins.filter((p): p is object => typeof p === 'object' && p !== null);
+    const count = (hook: string) => plugins.filter((p) => hook in p).length;
+    expect({
+      onRequest: count('onRequest'),
+      onRequestParse: count('onRequestParse'),
+      onParams: count('onParams'),
+      onExecutionResult: count('onExecutionResult'),
+      onResultProcess: count('onResultProcess'),
+      onResponse: count('onResponse'),
+    }).toEqual({ onRequest: 3, onRequestParse: 10, onParams: 1, onExecutionResult: 0, onResultProcess: 1, onResponse: 0 });
+  });
+});
