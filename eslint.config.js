@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'node_modules/', 'test/generated/', 'bench/results/'] },
+  { ignores: ['dist/', 'coverage/', 'node_modules/', 'test/generated/', 'bench/results/', 'bench/builds/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

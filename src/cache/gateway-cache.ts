@@ -181,6 +181,11 @@ export class GatewayCache {
     return new GatewayCache(opts);
   }
 
+  /** False when it was built disabled (or is disposed): every get misses, every set is dropped. */
+  get enabled(): boolean {
+    return this.#usable();
+  }
+
   /** The cache's clock (ms): what `freshUntil` is measured against. */
   now(): number {
     return this.#now();

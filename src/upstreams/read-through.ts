@@ -31,6 +31,8 @@ export interface ReadThroughOptions<V> {
  */
 export async function readThrough<V>(opts: ReadThroughOptions<V>): Promise<Array<Fetched<V | null> | GatewayError>> {
   const { cache, keys, hint } = opts;
+  // No cache (ORCHESTRATION_CACHE_ENABLED=false): no keys to build, lookups or writes to await.
+  if (!cache.enabled) return fetchUncached(opts);
   const lookups = await cache.getMany<V>(keys.map(opts.cacheKey));
   const results: Array<Fetched<V | null> | GatewayError | undefined> = new Array(keys.length);
   const missing: string[] = [];
@@ -71,4 +73,15 @@ export async function readThrough<V>(opts: ReadThroughOptions<V>): Promise<Array
   // Cache writes never fail a read (the cache logs and swallows its own errors).
   await Promise.all(writes);
   return results as Array<Fetched<V | null>>;
+}
+
+async function fetchUncached<V>(opts: ReadThroughOptions<V>): Promise<Array<Fetched<V | null> | GatewayError>> {
+  let fetched: Map<string, V>;
+  try {
+    fetched = await opts.fetch([...opts.keys]);
+  } catch (err) {
+    const error = err instanceof GatewayError ? err : new GatewayError('UPSTREAM_ERROR', { cause: err });
+    return opts.keys.map(() => error);
+  }
+  return opts.keys.map((key) => ({ value: fetched.get(key) ?? null, stale: false }));
 }

@@ -59,6 +59,20 @@ describe('core: caching (issue 2)', () => {
     expect(stack.app.services.upstreams.cache.stats.hits).toBe(0);
   });
 
+  it('ORCHESTRATION_CACHE_ENABLED=false: a failing service still degrades only its part, an unknown user is NOT_FOUND', async () => {
+    const stack = await start({ ORCHESTRATION_CACHE_ENABLED: 'false', ORCHESTRATION_RETRY_ATTEMPTS: '0' });
+    const token = await stack.token('u1');
+    stack.backends.nps.faults.set({ failStatus: 503 });
+    const degraded = await stack.graphql(DashboardDocument, { userId: 'u1' }, { token });
+    expect(degraded.body.data!.userDashboard!.degraded).toEqual(['nps']);
+    expect(degraded.body.data!.userDashboard!.nps).toBeNull();
+    expect(degraded.body.data!.userDashboard!.comments!.length).toBeGreaterThan(0);
+    expect(degraded.body.errors?.map((e) => e.extensions?.code)).toEqual(['SERVICE_UNAVAILABLE']);
+    const admin = await stack.token('u2', 'admin');
+    const unknown = await stack.graphql(DashboardDocument, { userId: 'nobody' }, { token: admin });
+    expect(unknown.body.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+  });
+
   it('an entry past its TTL is fetched again', async () => {
     // 1 ms TTLs for every kind: nothing stays fresh past a short pause.
     const stack = await start({ CACHE_TTL_USER: '1', CACHE_TTL_DASHBOARD: '1', CACHE_TTL_INDUSTRIES: '1', CACHE_TTL_JOBS: '1', ORCHESTRATION_CACHE_EXPIRY: '1' });
