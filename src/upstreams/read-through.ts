@@ -49,7 +49,7 @@ export async function readThrough<V>(opts: ReadThroughOptions<V>): Promise<Array
     fetched = await opts.fetch(missing);
   } catch (err) {
     hint?.uncacheable();
-    const error = err instanceof GatewayError ? err : new GatewayError('UPSTREAM_ERROR', { cause: err });
+    const error = asGatewayError(err);
     let served = false;
     lookups.forEach((lookup, i) => {
       if (results[i]) return;
@@ -80,8 +80,13 @@ async function fetchUncached<V>(opts: ReadThroughOptions<V>): Promise<Array<Fetc
   try {
     fetched = await opts.fetch([...opts.keys]);
   } catch (err) {
-    const error = err instanceof GatewayError ? err : new GatewayError('UPSTREAM_ERROR', { cause: err });
+    const error = asGatewayError(err);
     return opts.keys.map(() => error);
   }
   return opts.keys.map((key) => ({ value: fetched.get(key) ?? null, stale: false }));
+}
+
+/** What a failed fetch reports: its own GatewayError, or the unexpected failure as UPSTREAM_ERROR. */
+function asGatewayError(err: unknown): GatewayError {
+  return err instanceof GatewayError ? err : new GatewayError('UPSTREAM_ERROR', { cause: err });
 }

@@ -7,7 +7,7 @@ import type { RequestContext } from '../../context/index.js';
  * reused until the first of those reads goes stale. The others (`services`, `stats`,
  * `syncStatus`) describe the gateway's live state and are never reused.
  */
-export const CACHEABLE_ROOT_FIELDS: ReadonlySet<string> = new Set(['userDashboard', 'user', 'users', 'industries', '__typename']);
+const CACHEABLE_ROOT_FIELDS: ReadonlySet<string> = new Set(['userDashboard', 'user', 'users', 'industries', '__typename']);
 
 /**
  * Decides, per operation, whether the HTTP layer may keep its response (see
