@@ -17,7 +17,12 @@
  * as browsers do), `--entry path/main.js` (another gateway build, for
  * experiments; implies `--no-build`), `--compare path/main.js` (S1–S3 also measure that second
  * gateway build, same environment, as another target in each round: A/B of one lever in one
- * run), `--no-build` (run the existing dist/ as it is), `--env KEY=VALUE` (extra gateway environment), `--cpu-prof` (the gateway and the floor write V8 CPU profiles to bench/results/profiles/).
+ * run), `--no-build` (run the existing dist/ as it is), `--env KEY=VALUE` (extra gateway environment), `--cpu-prof` (the gateway and the floor write V8 CPU profiles to bench/results/profiles/),
+ * `--node-args "…"` (Node/V8 flags of the gateway instead of those of `npm start`),
+ * `--compare-node-args "…"` (S1–S3 also measure the gateway with these flags instead: A/B of
+ * the runtime flags in one run; with `--compare`, of that build with them).
+ * The gateway runs with the Node/V8 flags of the `start` script in package.json, as `npm start`
+ * runs it in production.
  * Writes `bench/results/latest.json` and `bench/results/latest.md` (quick runs:
  * `quick.*`; runs with `--only`, `--cpu-prof` or changed durations: `partial.*`), so that only
  * a full default run replaces the recorded figures).
@@ -55,6 +60,8 @@ const BENCH_OPTIONS = {
   yoga: { type: 'boolean', default: false },
   entry: { type: 'string' },
   compare: { type: 'string' },
+  'node-args': { type: 'string' },
+  'compare-node-args': { type: 'string' },
   compressed: { type: 'boolean', default: false },
   help: { type: 'boolean', default: false },
 } as const;
@@ -62,6 +69,7 @@ const BENCH_OPTIONS = {
 const USAGE = `Usage: npm run bench -- [--quick] [--soak] [--only S1,S2,S3,S4] [--yoga] [--cpu-prof] [--compressed]
        [--connections N] [--duration S] [--rounds N] [--warmup S] [--soak-seconds S]
        [--env KEY=VALUE ...] [--entry path/to/main.js] [--compare path/to/other/main.js] [--no-build] [--tsx] [--update-readme]
+       [--node-args="--flag ..."] [--compare-node-args="--flag ..."]
 See the README's Benchmark section for what each scenario measures.`;
 
 const { values: flags } = parseBenchArgs();
@@ -413,12 +421,33 @@ const extraEnv: Record<string, string> = Object.fromEntries(
   }),
 );
 
-async function startGateway(urls: Urls, cache: boolean, runtime: 'dist' | 'tsx', exposeGc: boolean, entryPath = flags.entry): Promise<{ proc: Proc; url: string }> {
+/**
+ * The Node/V8 flags `npm start` gives the gateway (`node <flags> dist/src/main.js` in
+ * package.json), so the bench measures the production start and not a bare `node`.
+ */
+function startScriptNodeArgs(): string[] {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts?: { start?: string } };
+  const words = (pkg.scripts?.start ?? '').split(/\s+/).filter(Boolean);
+  if (words[0] !== 'node') throw new Error(`package.json "start" should run node, got "${pkg.scripts?.start}"`);
+  return words.slice(1).filter((w) => w.startsWith('--'));
+}
+
+const splitArgs = (text: string): string[] => text.split(/\s+/).filter(Boolean);
+const gatewayNodeArgs = flags['node-args'] !== undefined ? splitArgs(flags['node-args']) : startScriptNodeArgs();
+
+async function startGateway(
+  urls: Urls,
+  cache: boolean,
+  runtime: 'dist' | 'tsx',
+  exposeGc: boolean,
+  entryPath = flags.entry,
+  nodeArgs = gatewayNodeArgs,
+): Promise<{ proc: Proc; url: string }> {
   const port = await freePort();
   const entry = entryPath ? [entryPath] : runtime === 'dist' ? ['dist/src/main.js'] : ['--import', 'tsx', 'src/main.ts'];
   const gc = exposeGc ? ['--expose-gc', '--import', './bench/gc-probe.mjs'] : [];
   const prof = flags['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', join(RESULTS, 'profiles')] : [];
-  const proc = start(`gateway (cache ${cache ? 'on' : 'off'})`, [...prof, ...gc, ...entry], gatewayEnv(urls, port, cache));
+  const proc = start(`gateway (cache ${cache ? 'on' : 'off'})`, [...nodeArgs, ...prof, ...gc, ...entry], gatewayEnv(urls, port, cache));
   const url = `http://127.0.0.1:${port}`;
   await waitReady(url, proc);
   return { proc, url };
@@ -457,10 +486,10 @@ async function main(): Promise<void> {
   mkdirSync(RESULTS, { recursive: true });
 
   let runtime: 'dist' | 'tsx' = flags.tsx || quick ? 'tsx' : 'dist';
-  let buildNote = runtime === 'tsx' ? 'gateway run from src/ through tsx' : 'gateway built with `npm run build`, run as `node dist/src/main.js`';
+  let buildNote = runtime === 'tsx' ? 'gateway run from src/ through tsx' : `gateway built with \`npm run build\`, run as \`${['node', ...gatewayNodeArgs, 'dist/src/main.js'].join(' ')}\``;
   if (runtime === 'dist' && (flags['no-build'] || flags.entry)) {
     if (!existsSync(join(ROOT, 'dist/src/main.js'))) throw new Error('--no-build: dist/src/main.js does not exist; run npm run build');
-    buildNote = 'gateway run from the existing dist/ (--no-build)';
+    buildNote = `gateway run from the existing dist/ (--no-build)${gatewayNodeArgs.length > 0 ? ` with \`${gatewayNodeArgs.join(' ')}\`` : ''}`;
   } else if (runtime === 'dist') {
     log('building the gateway (npm run build)…');
     const build = start('build', [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {});
@@ -602,7 +631,11 @@ async function main(): Promise<void> {
   const needUncached = ['S1', 'S2', 'S3'].some((s) => only.has(s));
   if (needUncached) {
     const gw = await startGateway(urls, false, runtime, false);
-    const other = flags.compare ? await startGateway(urls, false, runtime, false, flags.compare) : null;
+    const compareArgs = flags['compare-node-args'];
+    const other =
+      flags.compare !== undefined || compareArgs !== undefined
+        ? await startGateway(urls, false, runtime, false, flags.compare ?? flags.entry, compareArgs !== undefined ? splitArgs(compareArgs) : gatewayNodeArgs)
+        : null;
     const otherOf = (spec: (url: string) => LoadSpec) => (other ? { spec: spec(other.url), pid: other.proc.pid } : null);
     try {
       if (only.has('S1')) {
@@ -728,7 +761,7 @@ async function main(): Promise<void> {
     elapsedS: Math.round((Date.now() - started) / 1000),
   };
   // Only a full default run replaces the recorded figures.
-  const partial = flags.compressed || flags.entry !== undefined || flags.compare !== undefined || flags.only !== undefined || flags['cpu-prof'] || flags['no-build'] || flags.env !== undefined || flags.connections !== undefined || flags.duration !== undefined || flags.rounds !== undefined || flags.warmup !== undefined;
+  const partial = flags.compressed || flags.entry !== undefined || flags.compare !== undefined || flags['node-args'] !== undefined || flags['compare-node-args'] !== undefined || flags.only !== undefined || flags['cpu-prof'] || flags['no-build'] || flags.env !== undefined || flags.connections !== undefined || flags.duration !== undefined || flags.rounds !== undefined || flags.warmup !== undefined;
   const base = quick ? 'quick' : partial ? 'partial' : 'latest';
   writeFileSync(join(RESULTS, `${base}.json`), JSON.stringify(report, null, 2) + '\n');
   const md = markdown(report.machine, report.arrangement, results, soak, `${report.command} (${report.date.slice(0, 16).replace('T', ' ')} UTC, ${report.elapsedS} s; ${buildNote})`);
@@ -776,6 +809,12 @@ function machine() {
   };
 }
 
+/** How the report names the `--compare` / `--compare-node-args` target. */
+function compareLabel(): string {
+  const parts = [flags.compare !== undefined ? `\`--compare ${flags.compare}\`` : '', flags['compare-node-args'] !== undefined ? `\`--compare-node-args "${flags['compare-node-args']}"\`` : ''];
+  return parts.filter(Boolean).join(' ');
+}
+
 function markdown(
   m: ReturnType<typeof machine>,
   a: Record<string, unknown>,
@@ -817,7 +856,7 @@ function markdown(
     const perCpu = c.rpsPerCpuS && r.gateway.rpsPerCpuS ? ` (${round2(c.rpsPerCpuS / r.gateway.rpsPerCpuS)} × this build's)` : '';
     lines.push(
       '',
-      `${name} \`--compare ${flags.compare}\`: ${c.median.rps} RPS = ${round2(c.median.rps / r.gateway.median.rps)} × this build's (${round2(c.median.rps / r.floor.median.rps)} × floor), p50 / p99 ${c.median.p50} / ${c.median.p99} ms, ${c.rpsPerCpuS ?? 'n/a'} req per CPU-s${perCpu}.`,
+      `${name} ${compareLabel()}: ${c.median.rps} RPS = ${round2(c.median.rps / r.gateway.median.rps)} × this build's (${round2(c.median.rps / r.floor.median.rps)} × floor), p50 / p99 ${c.median.p50} / ${c.median.p99} ms, ${c.rpsPerCpuS ?? 'n/a'} req per CPU-s${perCpu}.`,
     );
   }
   if (results.S3?.backendRequestsPerQuery) {
