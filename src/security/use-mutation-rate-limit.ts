@@ -33,11 +33,11 @@ function rootFields(op: OperationDefinitionNode): string[] {
  */
 export function useMutationRateLimit(limits: RateLimits): Plugin<LimitedContext> {
   return {
-    // Not `async`: an operation with nothing to count (every plain query) returns at once, so
-    // envelop keeps its synchronous hook path instead of awaiting one promise per request.
-    onExecute({ args, setResultAndStopExecution }) {
+    async onExecute({ args, setResultAndStopExecution }) {
       const op = getOperationAST(args.document, args.operationName);
       if (!op) return;
+      const ctx = args.contextValue as LimitedContext;
+      const key = rateLimitKey(ctx.principal ?? null, ctx.req?.ip ?? 'unknown');
       const checks: Array<{ limit: Limit; message: (d: RateLimitDecision) => string }> = [];
       if (op.operation === 'mutation') {
         checks.push({ limit: limits.mutation, message: (d) => `Rate limit of ${d.limit} mutations per ${windowText(limits.mutation.windowMs)} reached; retry later.` });
@@ -47,18 +47,13 @@ export function useMutationRateLimit(limits: RateLimits): Plugin<LimitedContext>
           checks.push({ limit, message: (d) => `Rate limit of ${d.limit} calls of ${field} per ${windowText(limit.windowMs)} reached; retry later.` });
         }
       }
-      if (checks.length === 0) return;
-      const ctx = args.contextValue as LimitedContext;
-      const key = rateLimitKey(ctx.principal ?? null, ctx.req?.ip ?? 'unknown');
-      return (async () => {
-        for (const { limit, message } of checks) {
-          const d = await limits.consume(limit, key);
-          if (!d.allowed) {
-            setResultAndStopExecution({ data: null, errors: [rateLimited(d, message(d))] });
-            return;
-          }
+      for (const { limit, message } of checks) {
+        const d = await limits.consume(limit, key);
+        if (!d.allowed) {
+          setResultAndStopExecution({ data: null, errors: [rateLimited(d, message(d))] });
+          return;
         }
-      })();
+      }
     },
   };
 }
