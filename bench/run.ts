@@ -18,8 +18,8 @@
  * experiments; implies `--no-build`), `--compare path/main.js` (S1–S3 also measure that second
  * gateway build, same environment, as another target in each round: A/B of one lever in one
  * run), `--no-build` (run the existing dist/ as it is), `--env KEY=VALUE` (extra gateway environment), `--cpu-prof` (the gateway and the floor write V8 CPU profiles to bench/results/profiles/),
- * `--node-args "…"` (Node/V8 flags of the gateway instead of those of `npm start`),
- * `--compare-node-args "…"` (S1–S3 also measure the gateway with these flags instead: A/B of
+ * `--node-args="…"` (Node/V8 flags of the gateway instead of those of `npm start`),
+ * `--compare-node-args="…"` (S1–S3 also measure the gateway with these flags instead: A/B of
  * the runtime flags in one run; with `--compare`, of that build with them).
  * The gateway runs with the Node/V8 flags of the `start` script in package.json, as `npm start`
  * runs it in production.
@@ -421,18 +421,18 @@ const extraEnv: Record<string, string> = Object.fromEntries(
   }),
 );
 
+const splitArgs = (text: string): string[] => text.split(/\s+/).filter(Boolean);
+
 /**
  * The Node/V8 flags `npm start` gives the gateway (`node <flags> dist/src/main.js` in
  * package.json), so the bench measures the production start and not a bare `node`.
  */
 function startScriptNodeArgs(): string[] {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts?: { start?: string } };
-  const words = (pkg.scripts?.start ?? '').split(/\s+/).filter(Boolean);
+  const words = splitArgs(pkg.scripts?.start ?? '');
   if (words[0] !== 'node') throw new Error(`package.json "start" should run node, got "${pkg.scripts?.start}"`);
   return words.slice(1).filter((w) => w.startsWith('--'));
 }
-
-const splitArgs = (text: string): string[] => text.split(/\s+/).filter(Boolean);
 const gatewayNodeArgs = flags['node-args'] !== undefined ? splitArgs(flags['node-args']) : startScriptNodeArgs();
 
 async function startGateway(
