@@ -477,6 +477,10 @@ interface ScenarioResult {
   yogaBaseline?: Summary;
   /** `--compare`: the other gateway build, measured in the same rounds. */
   compareBuild?: Summary;
+  /** `--compare`, S1: the other gateway's peak RSS (MB) after S1, like the gateway's own. */
+  comparePeakRssMB?: number | null;
+  /** `--yoga`, S1: the baseline's peak RSS (MB) after S1 (it runs without the heap flags). */
+  yogaPeakRssMB?: number | null;
   targets: Array<{ name: string; value: number | null; target: string; met: boolean | null }>;
 }
 
@@ -645,6 +649,8 @@ async function main(): Promise<void> {
           other: otherOf(gatewayDashboard),
         });
         peakRssS1 = procMemMB(gw.proc.pid, 'VmHWM');
+        if (other) r.comparePeakRssMB = procMemMB(other.proc.pid, 'VmHWM');
+        if (yogaProc?.pid !== undefined) r.yogaPeakRssMB = procMemMB(yogaProc.pid, 'VmHWM');
         r.targets.push(
           { name: 'gateway RPS / floor RPS', value: r.ratio.rps, target: '≥ 0.55', met: r.ratio.rps >= 0.55 },
           { name: 'gateway p99 / floor p99', value: r.ratio.p99, target: '≤ 2', met: r.ratio.p99 <= 2 },
@@ -847,16 +853,17 @@ function markdown(
     const yb = r.yogaBaseline;
     lines.push(
       '',
-      `${name} plain Yoga + DataLoader baseline (\`--yoga\`): ${yb.median.rps} RPS = ${round2(yb.median.rps / r.floor.median.rps)} × floor, p50 / p99 ${yb.median.p50} / ${yb.median.p99} ms, ${yb.rpsPerCpuS ?? 'n/a'} req per CPU-s; the gateway does ${round2(r.gateway.median.rps / yb.median.rps)} × its RPS.`,
+      `${name} plain Yoga + DataLoader baseline (\`--yoga\`): ${yb.median.rps} RPS = ${round2(yb.median.rps / r.floor.median.rps)} × floor, p50 / p99 ${yb.median.p50} / ${yb.median.p99} ms, ${yb.rpsPerCpuS ?? 'n/a'} req per CPU-s${r.yogaPeakRssMB != null ? `, peak RSS ${r.yogaPeakRssMB} MB` : ''}; the gateway does ${round2(r.gateway.median.rps / yb.median.rps)} × its RPS.`,
     );
   }
   for (const [name, r] of Object.entries(results)) {
     if (!r.compareBuild) continue;
     const c = r.compareBuild;
     const perCpu = c.rpsPerCpuS && r.gateway.rpsPerCpuS ? ` (${round2(c.rpsPerCpuS / r.gateway.rpsPerCpuS)} × this build's)` : '';
+    const rss = r.comparePeakRssMB != null ? `, peak RSS ${r.comparePeakRssMB} MB` : '';
     lines.push(
       '',
-      `${name} ${compareLabel()}: ${c.median.rps} RPS = ${round2(c.median.rps / r.gateway.median.rps)} × this build's (${round2(c.median.rps / r.floor.median.rps)} × floor), p50 / p99 ${c.median.p50} / ${c.median.p99} ms, ${c.rpsPerCpuS ?? 'n/a'} req per CPU-s${perCpu}.`,
+      `${name} ${compareLabel()}: ${c.median.rps} RPS = ${round2(c.median.rps / r.gateway.median.rps)} × this build's (${round2(c.median.rps / r.floor.median.rps)} × floor), p50 / p99 ${c.median.p50} / ${c.median.p99} ms, ${c.rpsPerCpuS ?? 'n/a'} req per CPU-s${perCpu}${rss}.`,
     );
   }
   if (results.S3?.backendRequestsPerQuery) {
