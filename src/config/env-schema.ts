@@ -161,6 +161,7 @@ export const envSchema = z.object({
   GRAPHQL_JIT: bool.default(true),
   GRAPHQL_DIRECT_EXECUTION: bool.default(true),
   GRAPHQL_BODY_LIMIT: int(1024).default(1024 * 1024),
+  GRAPHQL_MAX_IDS: int(1, 10_000).default(500),
 
   REDIS_URL: z
     .string()

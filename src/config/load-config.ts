@@ -70,6 +70,8 @@ export interface GatewayConfig {
     readonly maxTokens: number;
     readonly maxDirectives: number;
     readonly maxCost: number;
+    /** The most ids one `users(ids:)` accepts (`GRAPHQL_MAX_IDS`); they go upstream in calls of at most 100. */
+    readonly maxIds: number;
   };
   readonly monitoringPublic: boolean;
   readonly redisUrl?: string;
@@ -231,6 +233,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxTokens: e.GRAPHQL_MAX_TOKENS,
       maxDirectives: e.GRAPHQL_MAX_DIRECTIVES,
       maxCost: e.GRAPHQL_MAX_COST,
+      maxIds: e.GRAPHQL_MAX_IDS,
     },
     monitoringPublic: e.MONITORING_PUBLIC ?? p.monitoringPublic,
     redisUrl: e.REDIS_URL,

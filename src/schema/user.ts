@@ -8,8 +8,6 @@ import { DEFAULT_JOBS, IndustryRef, JobRef } from './industry.js';
 import { NpsScoreRef } from './nps.js';
 
 export const DEFAULT_COMMENTS = 10;
-/** `users(ids:)` answers at most this many ids in one query. */
-export const MAX_USER_IDS = 100;
 
 export const UserRef = builder.objectRef<User>('User').implement({
   description: 'A user (auth service), with what the other services know of them.',
@@ -68,13 +66,17 @@ builder.queryFields((t) => ({
   users: t.field({
     type: [UserRef],
     nullable: { list: false, items: true },
-    description: `Many users, in the order asked; null for an unknown id, and null with FORBIDDEN for one you may not read. At most ${MAX_USER_IDS} ids.`,
+    description:
+      'Many users, in the order asked; null for an unknown id, and null with FORBIDDEN for one you may not read. ' +
+      'At most GRAPHQL_MAX_IDS ids (default 500); the gateway asks the auth service for at most 100 per call.',
     authScopes: { authenticated: true },
     args: { ids: t.arg.idList({ required: true }) },
     resolve: async (_root, { ids }, ctx, info) => {
-      if (ids.length > MAX_USER_IDS) {
-        throw new GatewayError('BAD_USER_INPUT', { message: `At most ${MAX_USER_IDS} ids per query.`, details: { argument: 'ids' } });
+      const { maxIds } = ctx.services.config.graphql;
+      if (ids.length > maxIds) {
+        throw new GatewayError('BAD_USER_INPUT', { message: `At most ${maxIds} ids per query (${ids.length} given).`, details: { argument: 'ids' } });
       }
+      // The user loader splits the ids into backend calls of at most MAX_BATCH (backends.md's 100).
       // graphql-js turns an Error in a list slot into a null item with its own error.
       const items = await Promise.all(
         ids.map(async (raw): Promise<User | null | Error> => {

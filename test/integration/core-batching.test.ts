@@ -52,16 +52,44 @@ describe('core: batching and coalescing (issue 2)', () => {
     expect(usersCall!.query.ids!.split(',').sort()).toEqual([...ids].sort());
   });
 
-  it('100 ids still go out in one call per route; over 100 is BAD_USER_INPUT and reaches no backend', async () => {
+  it('100 ids still go out in one call per route', async () => {
     const ids = Array.from({ length: 100 }, (_, i) => `u${i + 1}`);
     const { body } = await stack.graphql('query ($ids: [ID!]!) { users(ids: $ids) { id } }', { ids }, { token: admin });
     expect(body.errors).toBeUndefined();
     expect(stack.backendRequests('auth', '/api/users')).toBe(1);
+  });
+
+  it('151 ids are split into backend calls of at most 100, in the order asked, unknown ids null', async () => {
+    // Reversed and sprinkled with unknown ids, so neither order nor position can come from the backend.
+    const ids = Array.from({ length: 151 }, (_, i) => (i % 50 === 7 ? `nobody-${i}` : `u${151 - i}`));
+    const { body } = await stack.graphql('query ($ids: [ID!]!) { users(ids: $ids) { id name } }', { ids }, { token: admin });
+    expect(body.errors).toBeUndefined();
+    expect(body.data!.users).toHaveLength(151);
+    ids.forEach((id, i) => {
+      const user = (body.data!.users as Array<{ id: string; name: string } | null>)[i];
+      if (id.startsWith('nobody')) expect(user, id).toBeNull();
+      else expect(user, id).toEqual({ id, name: seed.getUser(id)!.name });
+    });
+    const calls = stack.backends.auth.requests.all().filter((r) => r.path === '/api/users');
+    expect(calls).toHaveLength(2);
+    for (const call of calls) expect(call.query.ids!.split(',').length).toBeLessThanOrEqual(100);
+    expect(calls.flatMap((c) => c.query.ids!.split(',')).sort()).toEqual([...new Set(ids)].sort());
+  });
+
+  it('accepts GRAPHQL_MAX_IDS (500) ids with the contract\'s fields; 501 is BAD_USER_INPUT and reaches no backend', async () => {
+    const ids = Array.from({ length: 500 }, (_, i) => `u${i + 1}`);
+    const query = 'query ($ids: [ID!]!) { users(ids: $ids) { id name industry { name } nps { score } comments(limit: 3) { id } } }';
+    const { body } = await stack.graphql(query, { ids }, { token: admin });
+    expect(body.errors).toBeUndefined();
+    expect((body.data!.users as Array<{ id: string }>).map((u) => u.id)).toEqual(ids);
+    for (const call of stack.backends.auth.requests.all()) expect(call.query.ids!.split(',').length).toBeLessThanOrEqual(100);
+    expect(stack.backendRequests('auth', '/api/users')).toBe(5);
 
     stack.backends.resetAll();
-    const tooMany = Array.from({ length: 101 }, (_, i) => `u${i + 1}`);
+    const tooMany = Array.from({ length: 501 }, (_, i) => `u${i + 1}`);
     const refused = await stack.graphql('query ($ids: [ID!]!) { users(ids: $ids) { id } }', { ids: tooMany }, { token: admin });
     expect(refused.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(refused.body.errors?.[0]?.message).toMatch(/At most 500 ids/);
     expect(stack.backendRequests()).toBe(0);
   });
 
