@@ -11,7 +11,7 @@
  * no request failed), `--soak` (adds the 5-minute S1 soak with forced GCs), `--tsx` (run
  * the gateway from src/ through tsx instead of building), `--only S1,S3`,
  * `--connections N`, `--duration S`, `--rounds N`, `--warmup S`, `--soak-seconds S`,
- * `--update-readme` (replace the table between the bench markers in README.md),
+ * `--update-docs` (replace the table between the bench markers in docs/benchmark.md),
  * `--yoga` (S1 and S2 also measure `bench/yoga-baseline.ts`, plain Yoga + DataLoader, as a
  * third target in each round), `--compressed` (clients send `accept-encoding: gzip, deflate, br`
  * as browsers do), `--entry path/main.js` (another gateway build, for
@@ -53,7 +53,7 @@ const BENCH_OPTIONS = {
   rounds: { type: 'string' },
   warmup: { type: 'string' },
   'soak-seconds': { type: 'string' },
-  'update-readme': { type: 'boolean', default: false },
+  'update-docs': { type: 'boolean', default: false },
   'cpu-prof': { type: 'boolean', default: false },
   'no-build': { type: 'boolean', default: false },
   env: { type: 'string', multiple: true },
@@ -68,9 +68,9 @@ const BENCH_OPTIONS = {
 
 const USAGE = `Usage: npm run bench -- [--quick] [--soak] [--only S1,S2,S3,S4] [--yoga] [--cpu-prof] [--compressed]
        [--connections N] [--duration S] [--rounds N] [--warmup S] [--soak-seconds S]
-       [--env KEY=VALUE ...] [--entry path/to/main.js] [--compare path/to/other/main.js] [--no-build] [--tsx] [--update-readme]
+       [--env KEY=VALUE ...] [--entry path/to/main.js] [--compare path/to/other/main.js] [--no-build] [--tsx] [--update-docs]
        [--node-args="--flag ..."] [--compare-node-args="--flag ..."]
-See the README's Benchmark section for what each scenario measures.`;
+See docs/benchmark.md for what each scenario measures.`;
 
 const { values: flags } = parseBenchArgs();
 
@@ -773,7 +773,7 @@ async function main(): Promise<void> {
   const md = markdown(report.machine, report.arrangement, results, soak, `${report.command} (${report.date.slice(0, 16).replace('T', ' ')} UTC, ${report.elapsedS} s; ${buildNote})`);
   writeFileSync(join(RESULTS, `${base}.md`), md);
   process.stdout.write(`\n${md}\n`);
-  if (flags['update-readme'] && base === 'latest') updateReadme(md);
+  if (flags['update-docs'] && base === 'latest') updateBenchmarkDoc(md);
 
   const problems: string[] = [];
   for (const [name, r] of Object.entries(results)) {
@@ -879,19 +879,19 @@ function markdown(
   return lines.join('\n') + '\n';
 }
 
-function updateReadme(md: string): void {
-  const path = join(ROOT, 'README.md');
+function updateBenchmarkDoc(md: string): void {
+  const path = join(ROOT, 'docs', 'benchmark.md');
   const text = readFileSync(path, 'utf8');
   const startMark = '<!-- bench:start -->';
   const endMark = '<!-- bench:end -->';
   const s = text.indexOf(startMark);
   const e = text.indexOf(endMark);
   if (s === -1 || e === -1 || e < s) {
-    log('README.md has no bench markers: table not inserted');
+    log('docs/benchmark.md has no bench markers: table not inserted');
     return;
   }
   writeFileSync(path, `${text.slice(0, s + startMark.length)}\n${md}${text.slice(e)}`);
-  log('README.md table updated');
+  log('docs/benchmark.md table updated');
 }
 
 function log(msg: string): void {

@@ -17,7 +17,7 @@ async function main(): Promise<void> {
     config = loadConfig(process.env, readGatewayVersion());
   } catch (err) {
     if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\nSee .env.example and the README for every variable.\n`);
+      process.stderr.write(`${err.message}\nSee .env.example and docs/configuration.md for every variable.\n`);
       process.exit(1);
     }
     throw err;

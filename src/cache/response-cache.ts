@@ -51,7 +51,7 @@ export interface ResponseCacheRequest {
  * version each service last reported: a new version, `clearCache` (all, or any one
  * service), or the end of the shortest freshness among the response's ingredients retires
  * it. A hit skips Yoga altogether (parse, validate, execute, serialize), which is most of
- * what a cached dashboard costs; see the README's Benchmark section.
+ * what a cached dashboard costs; see docs/benchmark.md.
  *
  * Hand-written rather than `@graphql-yoga/plugin-response-cache`: that plugin answers from
  * inside Yoga (after its request parsing and with a serialization per hit), and keys its

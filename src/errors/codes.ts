@@ -2,7 +2,7 @@
  * The one registry of error codes a client can see (Fastify's `FST_ERR_*` idea): each code
  * has its HTTP status and a default message. GraphQL errors carry the code in
  * `extensions.code`; REST errors answer `{"error": code, "message": ...}`.
- * `test/unit/error-codes.test.ts` pins every code and checks the README lists it.
+ * `test/unit/error-codes.test.ts` pins every code and checks docs/errors.md lists it.
  */
 export const errorCodes = {
   BAD_REQUEST: { status: 400, message: 'The request is malformed.' },
