@@ -72,6 +72,8 @@ export interface GatewayConfig {
     readonly maxCost: number;
     /** The most ids one `users(ids:)` accepts (`GRAPHQL_MAX_IDS`); they go upstream in calls of at most 100. */
     readonly maxIds: number;
+    /** Serve the schema as an Apollo Federation v2 subgraph too (`GRAPHQL_FEDERATION`, default false). */
+    readonly federation: boolean;
   };
   readonly monitoringPublic: boolean;
   readonly redisUrl?: string;
@@ -234,6 +236,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxDirectives: e.GRAPHQL_MAX_DIRECTIVES,
       maxCost: e.GRAPHQL_MAX_COST,
       maxIds: e.GRAPHQL_MAX_IDS,
+      federation: e.GRAPHQL_FEDERATION,
     },
     monitoringPublic: e.MONITORING_PUBLIC ?? p.monitoringPublic,
     redisUrl: e.REDIS_URL,

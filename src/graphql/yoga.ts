@@ -3,7 +3,7 @@ import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { GatewayServices, RequestContext } from '../context/index.js';
 import { createRequestContext } from '../context/index.js';
-import { getSchema } from '../schema/index.js';
+import { getSchema, getSubgraphSchema } from '../schema/index.js';
 import { createMaskError } from './mask-error.js';
 import { useStaleExtensions } from './plugins/use-stale-extensions.js';
 import { useOperationTelemetry } from './plugins/use-operation-telemetry.js';
@@ -44,7 +44,7 @@ export type GatewayYoga = YogaServerInstance<ServerContext, RequestContext>;
 export function createGatewayYoga(services: GatewayServices, graphiql: GraphiQLDefaults = {}): GatewayYoga {
   const { config, logger } = services;
   return createYoga<ServerContext, RequestContext>({
-    schema: getSchema(),
+    schema: config.graphql.federation ? getSubgraphSchema() : getSchema(),
     graphqlEndpoint: '/graphql',
     landingPage: false,
     // CORS is @fastify/cors's (CORS_ORIGINS) for every route. Yoga's own default echoes any

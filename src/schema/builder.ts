@@ -1,4 +1,6 @@
 import SchemaBuilder from '@pothos/core';
+import DirectivesPlugin from '@pothos/plugin-directives';
+import FederationPlugin from '@pothos/plugin-federation';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import { canAdminister, canReadMonitoring } from '../auth/index.js';
 import type { RequestContext } from '../context/index.js';
@@ -17,7 +19,9 @@ export const builder = new SchemaBuilder<{
   };
   DefaultFieldNullability: false;
 }>({
-  plugins: [ScopeAuthPlugin],
+  // Federation after scope-auth (it must see the wrapped resolvers); it needs the directives
+  // plugin to put @key into the subgraph SDL. Neither changes what toSchema() prints.
+  plugins: [ScopeAuthPlugin, DirectivesPlugin, FederationPlugin],
   defaultFieldNullability: false,
   scopeAuth: {
     authScopes: (ctx) => ({
