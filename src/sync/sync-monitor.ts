@@ -12,8 +12,6 @@ import { classify, SYNC_DISABLED, worstState, type BaseSyncState, type ServiceSy
 
 /** State changes kept per service (oldest dropped first). */
 export const HISTORY_LIMIT = 50;
-/** Forced checks arriving this soon (real ms) after a forced round started share its result. */
-export const FORCE_SHARE_MS = 500;
 
 /** One entry of a service's state history. */
 export interface SyncHistoryEntry {
@@ -149,7 +147,8 @@ export class SyncMonitor extends EventEmitter<{ stateChange: [SyncStateChange]; 
   #started = false;
   #closed = false;
   #sequence = 0;
-  #lastForce: { startedAt: number; result: Promise<SyncDetailedReport> } | undefined;
+  /** The forced round new forces share (waiting for a round in flight, or running). */
+  #forced: Promise<SyncDetailedReport> | undefined;
   readonly #refusedVersions = new Set<string>();
   readonly #onVersionChange = (service: ServiceName, next: ObservedVersion) => this.#observeHeader(service, next);
 
@@ -217,18 +216,24 @@ export class SyncMonitor extends EventEmitter<{ stateChange: [SyncStateChange]; 
   }
 
   /**
-   * The admin's forced check (`POST /api/gateway/sync/force`, `forceSync`). Forces that arrive
-   * together share one round and all get its result: joining only the round in flight would
-   * not be enough, since a round over loopback can finish before the next request is even
-   * authenticated. So a force within {@link FORCE_SHARE_MS} of the last forced round's start
-   * gets that round's report.
+   * The admin's forced check (`POST /api/gateway/sync/force`, `forceSync`): the report of a
+   * round that began after this call. A round already in flight began before it (it may have
+   * probed before the change the admin is checking for), so the force waits it out — rounds
+   * never overlap — and then begins a new one. Forces arriving while that forced round waits
+   * or runs share it; once it is over, the next force begins another.
    */
   force(): Promise<SyncDetailedReport> {
-    const now = performance.now();
-    if (this.#lastForce && now - this.#lastForce.startedAt < FORCE_SHARE_MS) return this.#lastForce.result;
-    const result = this.check();
-    this.#lastForce = { startedAt: now, result };
-    return result;
+    if (!this.enabled || this.#closed) return Promise.resolve(this.detailedReport());
+    this.#forced ??= this.#forcedRound().finally(() => {
+      this.#forced = undefined;
+    });
+    return this.#forced;
+  }
+
+  async #forcedRound(): Promise<SyncDetailedReport> {
+    while (this.#round) await this.#round.catch(() => undefined);
+    if (!this.#closed) await this.#runRound();
+    return this.detailedReport();
   }
 
   /** Waits for webhook deliveries in progress (tests). */
