@@ -64,8 +64,12 @@ export interface SyncMonitorOptions {
   clients: Readonly<Record<ServiceName, ServiceClient>>;
   versions: ServiceVersions;
   logger: Logger;
-  /** Budget of one service's check; capped below the interval so rounds never overlap. */
-  probeTimeoutMs: number;
+  /**
+   * Budget of one service's check: that service's call budget, so a service its data calls
+   * find fast enough is never called unreachable by its check. Not capped by the interval
+   * (a round outlasting it delays the next one; rounds never overlap).
+   */
+  probeTimeoutMs: (service: ServiceName) => number;
   /** Signs webhook POSTs. */
   signingSecret?: string;
   /** Time and timers (tests pass a manual clock). Default: real, `unref()`ed timers. */
@@ -138,7 +142,6 @@ export class SyncMonitor extends EventEmitter<{ stateChange: [SyncStateChange]; 
   readonly #log: Logger;
   readonly #records = new Map<ServiceName, ServiceRecord>();
   readonly #webhook?: AlertWebhook;
-  readonly #probeTimeoutMs: number;
   #expected: string;
   #checkedAt: number | null = null;
   #round: Promise<void> | undefined;
@@ -159,8 +162,6 @@ export class SyncMonitor extends EventEmitter<{ stateChange: [SyncStateChange]; 
     this.#clock = opts.clock ?? systemClock;
     this.#log = opts.logger.child({ component: 'sync' });
     this.#expected = semver.valid(opts.config.expectedVersion) ?? opts.config.expectedVersion;
-    // Past 80% of the interval a check is given up, so a hanging service never delays the next round.
-    this.#probeTimeoutMs = Math.max(1, Math.min(opts.probeTimeoutMs, Math.floor(opts.config.checkIntervalMs * 0.8)));
     for (const name of Object.keys(opts.clients) as ServiceName[]) {
       this.#records.set(name, {
         name,
@@ -297,7 +298,8 @@ export class SyncMonitor extends EventEmitter<{ stateChange: [SyncStateChange]; 
     const getFor = this.#opts.probeGet ?? ((name: ServiceName, c: CallContext) => poolProbeGet(this.#opts.clients[name], c));
     await Promise.all(
       [...this.#records.keys()].map(async (name) => {
-        const result = await probeService(getFor(name, ctx), { timeoutMs: this.#probeTimeoutMs, clock: this.#clock, signal: abort.signal });
+        const timeoutMs = Math.max(1, this.#opts.probeTimeoutMs(name));
+        const result = await probeService(getFor(name, ctx), { timeoutMs, clock: this.#clock, signal: abort.signal });
         // Applied as each answer arrives: a slow service never holds back the others' states.
         if (!abort.signal.aborted) this.#applyProbe(name, result);
       }),

@@ -1,3 +1,5 @@
+import { createServer as createTcpServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startStack, type Stack } from '../support/stack.js';
 import { ManualClock } from '../unit/sync/manual-clock.js';
@@ -168,6 +170,55 @@ describe('sync monitor (issue 3)', () => {
     await vi.waitFor(() => expect(stack.backendRequests('auth', '/health')).toBe(before + 1));
     await clock.advance(2000);
     expect((await next).services.find((s) => s.name === 'industry')!.state).toBe('unreachable');
+  });
+
+  it('a check gets the service\'s whole call budget, not 80% of a shorter interval: just under it stays in_sync, past it is unreachable and "slow"', async () => {
+    // Budget 2000 ms, interval 1000 ms: the old cap gave up after 800 ms. The answer is held
+    // (healthHang) while the monitor's clock moves, then released: no real waiting.
+    const { stack, clock, sync, state } = await start({ ORCHESTRATION_TIMEOUT: '2000', SYNC_CHECK_INTERVAL: '1000' });
+    const probes = () => stack.backendRequests('industry', '/health');
+    const before = probes();
+    stack.backends.industry.faults.set({ healthHang: true });
+    const round = sync.check();
+    await vi.waitFor(() => expect(probes()).toBe(before + 1));
+    await clock.advance(1999);
+    stack.backends.industry.faults.set({ healthHang: false });
+    const report = await round;
+    expect(report.services.find((s) => s.name === 'industry')).toMatchObject({ state: 'in_sync', healthy: true, error: null, lastCheckedAt: new Date(clock.now()).toISOString() });
+    // The tick that fell due meanwhile joined that round: rounds never overlap.
+    expect(probes()).toBe(before + 1);
+
+    stack.backends.industry.faults.set({ healthHang: true });
+    const late = sync.check();
+    await vi.waitFor(() => expect(probes()).toBe(before + 2));
+    await clock.advance(2000);
+    expect((await late).services.find((s) => s.name === 'industry')).toMatchObject({
+      state: 'unreachable',
+      error: 'health check did not answer within 2000 ms (slow)',
+    });
+    expect(state('auth')).toBe('in_sync');
+  });
+
+  it('a stopped service is unreachable because the connection was refused; a reset connection says reset', async () => {
+    // A "service" that resets every connection as soon as it sends a request (TCP RST).
+    const resetter = createTcpServer((socket) => {
+      socket.on('error', () => undefined);
+      socket.once('data', () => socket.resetAndDestroy());
+    });
+    await new Promise<void>((resolve) => resetter.listen(0, '127.0.0.1', resolve));
+    const { port } = resetter.address() as AddressInfo;
+    try {
+      const { stack, sync } = await start({ COMMENT_SERVICE_URL: `http://127.0.0.1:${port}` });
+      await stack.backends.nps.close();
+      // The first round after the stop may still find the old keep-alive connection closing.
+      await sync.check();
+      const report = await sync.check();
+      expect(report.services.find((s) => s.name === 'nps')).toMatchObject({ state: 'unreachable', error: 'health check failed: connection refused (ECONNREFUSED)' });
+      expect(report.services.find((s) => s.name === 'comment')).toMatchObject({ state: 'unreachable', error: 'health check failed: connection reset (ECONNRESET)' });
+      expect(report.services.find((s) => s.name === 'auth')!.state).toBe('in_sync');
+    } finally {
+      await new Promise((resolve) => resetter.close(resolve));
+    }
   });
 
   it('health checks bypass an open breaker and are never counted by it', async () => {
