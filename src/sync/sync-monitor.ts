@@ -135,7 +135,7 @@ const LOG_LEVEL: Record<SyncState, 'info' | 'warn' | 'error'> = {
  * header carries (`ServiceVersions` `change`). Escalation to `warning`/`critical` is timed
  * from `outOfSyncSince`, so it happens exactly at the thresholds, not at the next poll.
  */
-export class SyncMonitor extends EventEmitter<{ stateChange: [SyncStateChange]; expectedVersionChange: [string, string] }> {
+export class SyncMonitor extends EventEmitter<{ stateChange: [SyncStateChange] }> {
   readonly enabled: boolean;
   readonly #opts: SyncMonitorOptions;
   readonly #clock: SyncClock;
@@ -152,7 +152,6 @@ export class SyncMonitor extends EventEmitter<{ stateChange: [SyncStateChange]; 
   #sequence = 0;
   /** The forced round new forces share (waiting for a round in flight, or running). */
   #forced: Promise<SyncDetailedReport> | undefined;
-  readonly #refusedVersions = new Set<string>();
   readonly #onVersionChange = (service: ServiceName, next: ObservedVersion) => this.#observeHeader(service, next);
 
   constructor(opts: SyncMonitorOptions) {
@@ -402,7 +401,12 @@ export class SyncMonitor extends EventEmitter<{ stateChange: [SyncStateChange]; 
     this.emit('stateChange', { service: rec.name, previousState: previous, state: next, sync });
   }
 
-  /** Auto-update: every reachable service agrees on one valid version newer than expected. Never downgrades. */
+  /**
+   * Auto-update: when every reachable service reports one valid version other than the
+   * expected one, that version becomes the expected one — down as well as up, so a rollback
+   * does not leave every service out of sync (and the gateway critical) until a restart.
+   * Each change is logged and sent to the webhook.
+   */
   #maybeAutoUpdate(): void {
     if (!this.#opts.config.autoUpdate) return;
     const reachable = [...this.#records.values()].filter((r) => r.base !== 'unreachable');
@@ -411,17 +415,15 @@ export class SyncMonitor extends EventEmitter<{ stateChange: [SyncStateChange]; 
     if (reported.size !== 1) return;
     const [agreed] = [...reported];
     if (!agreed || semver.eq(agreed, this.#expected)) return;
-    if (semver.lt(agreed, this.#expected)) {
-      if (!this.#refusedVersions.has(agreed)) {
-        this.#refusedVersions.add(agreed);
-        this.#log.warn({ reported: agreed, expectedVersion: this.#expected }, 'sync auto-update refused: every service reports an older version (never downgrades)');
-      }
-      return;
-    }
     const previous = this.#expected;
+    const direction = semver.valid(previous) !== null && semver.lt(agreed, previous) ? 'down' : 'up';
+    const agreeing = reachable.map((r) => r.name);
     this.#expected = agreed;
-    this.#log.info({ previousVersion: previous, expectedVersion: agreed, services: reachable.map((r) => r.name) }, 'sync auto-update: expected shared knowledge version updated');
-    this.emit('expectedVersionChange', agreed, previous);
+    this.#log[direction === 'down' ? 'warn' : 'info'](
+      { previousVersion: previous, expectedVersion: agreed, direction, services: agreeing },
+      'sync auto-update: expected shared knowledge version updated',
+    );
+    this.#webhook?.send({ type: 'sync.expected_version_changed', sequence: ++this.#sequence, from: previous, to: agreed, direction, services: agreeing, at: iso(this.#clock.now())! });
     for (const rec of this.#records.values()) {
       if (rec.pending || rec.base === 'unreachable') continue;
       const { state, error } = classify({ reachable: true, version: rec.version }, this.#expected);

@@ -253,7 +253,7 @@ describe('sync monitor (issue 3)', () => {
     expect(stack.logs.find('sync state changed').filter((l) => l.service === 'comment')).toHaveLength(1);
   });
 
-  it('auto-update adopts a newer version every service agrees on, and refuses a downgrade', async () => {
+  it('auto-update adopts the version every service agrees on, newer or older (a rollback), and logs each change', async () => {
     const { stack, sync, state } = await start({ SYNC_AUTO_UPDATE: 'true' });
     for (const b of stack.backends.all) b.faults.set({ version: '1.1.0' });
     const report = await sync.check();
@@ -261,14 +261,20 @@ describe('sync monitor (issue 3)', () => {
     expect(report.status).toBe('in_sync');
     const adopted = stack.logs.find('sync auto-update: expected shared knowledge version updated');
     expect(adopted).toHaveLength(1);
-    expect(adopted[0]).toMatchObject({ previousVersion: '1.0.0', expectedVersion: '1.1.0' });
+    expect(adopted[0]).toMatchObject({ level: 30, previousVersion: '1.0.0', expectedVersion: '1.1.0', direction: 'up' });
 
-    for (const b of stack.backends.all) b.faults.set({ version: '1.0.5' });
-    const after = await sync.check();
-    expect(after.expectedVersion).toBe('1.1.0');
-    expect(after.status).toBe('out_of_sync');
+    // Half rolled back: not agreed yet, those are out of sync.
+    for (const name of ['auth', 'comment'] as const) stack.backends[name].faults.set({ version: '1.0.5' });
+    expect((await sync.check()).expectedVersion).toBe('1.1.0');
     expect(state('auth')).toBe('out_of_sync');
-    expect(stack.logs.find(/auto-update refused/)).toHaveLength(1);
+    for (const name of ['industry', 'nps'] as const) stack.backends[name].faults.set({ version: '1.0.5' });
+    const after = await sync.check();
+    expect(after.expectedVersion).toBe('1.0.5');
+    expect(after.status).toBe('in_sync');
+    expect(state('auth')).toBe('in_sync');
+    const changes = stack.logs.find('sync auto-update: expected shared knowledge version updated');
+    expect(changes).toHaveLength(2);
+    expect(changes[1]).toMatchObject({ level: 40, previousVersion: '1.1.0', expectedVersion: '1.0.5', direction: 'down', services: ['auth', 'comment', 'industry', 'nps'] });
   });
 
   it('auto-update waits until every reachable service agrees', async () => {
