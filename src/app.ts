@@ -88,7 +88,7 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
     clients: upstreams.clients,
     versions,
     logger,
-    probeTimeoutMs: config.orchestration.timeoutMs,
+    probeTimeoutMs: () => config.orchestration.timeoutMs,
     signingSecret: config.signingSecret,
     ...options.sync,
   });

@@ -79,12 +79,50 @@ export function serviceView(services: GatewayServices, name: ServiceName, probed
   };
 }
 
-/** Checks `/health` of every service the sync monitor has no verdict on yet (in parallel, bounded). */
-export async function probeHealth(services: GatewayServices, requestId: string, timeoutMs = 2000): Promise<Partial<Record<ServiceName, boolean>>> {
+type HealthVerdicts = Partial<Record<ServiceName, boolean>>;
+
+/** The last live health check of one gateway, and the one in progress. */
+interface HealthSnapshot {
+  /** When the last check began (monotonic ms). */
+  startedAt: number;
+  verdicts: HealthVerdicts;
+  refreshing?: Promise<HealthVerdicts>;
+}
+
+// Per gateway (tests run several in one process); goes with it.
+const healthSnapshots = new WeakMap<GatewayServices, HealthSnapshot>();
+
+/**
+ * Health of every service the sync monitor has no verdict on (all of them when sync
+ * monitoring is off). `/health/services` is anonymous, so a request must not turn into calls
+ * to every backend: the answer is the last known state, checked again at most once per
+ * `SYNC_CHECK_INTERVAL`, and concurrent callers share that one check.
+ */
+export async function probeHealth(services: GatewayServices, requestId: string, timeoutMs = 2000): Promise<HealthVerdicts> {
   const monitor = syncMonitorOf(services);
-  const out: Partial<Record<ServiceName, boolean>> = {};
+  const unknown = SERVICE_NAMES.filter((name) => (monitor?.healthy(name) ?? null) === null);
+  if (unknown.length === 0) return {};
+  const snapshot = healthSnapshots.get(services);
+  if (snapshot?.refreshing) return snapshot.refreshing;
+  const now = performance.now();
+  if (snapshot && now - snapshot.startedAt < services.config.sync.checkIntervalMs && unknown.every((name) => name in snapshot.verdicts)) {
+    return snapshot.verdicts;
+  }
+  const next: HealthSnapshot = { startedAt: now, verdicts: snapshot?.verdicts ?? {} };
+  next.refreshing = checkHealth(services, unknown, requestId, timeoutMs).then((verdicts) => {
+    next.verdicts = verdicts;
+    next.refreshing = undefined;
+    return verdicts;
+  });
+  healthSnapshots.set(services, next);
+  return next.refreshing;
+}
+
+/** `GET /health` of each of `names`, in parallel, each bounded by `timeoutMs`; never rejects. */
+async function checkHealth(services: GatewayServices, names: ServiceName[], requestId: string, timeoutMs: number): Promise<HealthVerdicts> {
+  const out: HealthVerdicts = {};
   await Promise.all(
-    SERVICE_NAMES.filter((name) => (monitor?.healthy(name) ?? null) === null).map(async (name) => {
+    names.map(async (name) => {
       const client = services.upstreams.clients[name];
       try {
         const res = await client.pool.request({

@@ -4,8 +4,11 @@ import { request } from 'undici';
 import { signRequest } from '../upstreams/signing.js';
 import type { SyncState } from './sync-states.js';
 
-/** The JSON body POSTed to `SYNC_ALERT_WEBHOOK_URL` for every sync state change. */
-export interface SyncAlertEvent {
+/** The JSON body POSTed to `SYNC_ALERT_WEBHOOK_URL`: a sync state change, or an auto-updated expected version. */
+export type SyncAlertEvent = SyncStateChangedEvent | ExpectedVersionChangedEvent;
+
+/** One service's sync state changed. */
+export interface SyncStateChangedEvent {
   type: 'sync.state_changed';
   /** Increases by one per event of this gateway process: receivers can order what arrives out of order. */
   sequence: number;
@@ -17,6 +20,19 @@ export interface SyncAlertEvent {
   outOfSyncSince: string | null;
   error: string | null;
   /** When the change happened (ISO-8601 UTC). */
+  at: string;
+}
+
+/** Auto-update moved the expected version (up or down) to the one every service reports. */
+export interface ExpectedVersionChangedEvent {
+  type: 'sync.expected_version_changed';
+  sequence: number;
+  /** The expected version before and after. */
+  from: string;
+  to: string;
+  direction: 'up' | 'down';
+  /** The services that agreed on `to`. */
+  services: string[];
   at: string;
 }
 
@@ -34,6 +50,11 @@ export interface AlertWebhookOptions {
   attemptTimeoutMs?: number;
   /** Events in delivery at once; past it new events are dropped with a warning (default 100). */
   maxPending?: number;
+}
+
+/** The fields that name an event in the webhook's own log lines. */
+function describe(event: SyncAlertEvent): Record<string, unknown> {
+  return event.type === 'sync.state_changed' ? { service: event.service, state: event.state } : { type: event.type, from: event.from, to: event.to };
 }
 
 class WebhookHttpError extends Error {
@@ -62,14 +83,15 @@ export class AlertWebhook {
   send(event: SyncAlertEvent): void {
     if (this.#abort.signal.aborted) return;
     const log = this.#opts.logger;
+    const about = describe(event);
     if (this.#pending.size >= this.#opts.maxPending) {
-      log.warn({ service: event.service, state: event.state }, 'sync alert webhook backlog full: event dropped');
+      log.warn(about, 'sync alert webhook backlog full: event dropped');
       return;
     }
     const delivery = this.#deliver(event)
       .catch((err: unknown) => {
         if (this.#abort.signal.aborted) return;
-        log.error({ service: event.service, state: event.state, err: (err as Error).message }, 'sync alert webhook delivery failed');
+        log.error({ ...about, err: (err as Error).message }, 'sync alert webhook delivery failed');
       })
       .finally(() => this.#pending.delete(delivery));
     this.#pending.add(delivery);
@@ -110,7 +132,7 @@ export class AlertWebhook {
         factor: 2,
         signal: this.#abort.signal,
         onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
-          if (retriesLeft > 0) o.logger.debug({ service: event.service, attempt: attemptNumber, err: error.message }, 'sync alert webhook attempt failed; retrying');
+          if (retriesLeft > 0) o.logger.debug({ ...describe(event), attempt: attemptNumber, err: error.message }, 'sync alert webhook attempt failed; retrying');
         },
       },
     );

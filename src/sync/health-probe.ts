@@ -55,7 +55,8 @@ const NETWORK_ERRORS: Record<string, string> = {
 };
 
 function describeFailure(err: unknown, timedOut: boolean, timeoutMs: number): string {
-  if (timedOut) return `health check did not answer within ${timeoutMs} ms`;
+  // "slow": it may well be up, just slower than its budget (apart from refused or reset).
+  if (timedOut) return `health check did not answer within ${timeoutMs} ms (slow)`;
   const e = err as { code?: string; cause?: { code?: string }; message?: string };
   const code = e.code ?? e.cause?.code;
   if (code && NETWORK_ERRORS[code]) return `health check failed: ${NETWORK_ERRORS[code]} (${code})`;

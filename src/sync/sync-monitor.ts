@@ -12,8 +12,6 @@ import { classify, SYNC_DISABLED, worstState, type BaseSyncState, type ServiceSy
 
 /** State changes kept per service (oldest dropped first). */
 export const HISTORY_LIMIT = 50;
-/** Forced checks arriving this soon (real ms) after a forced round started share its result. */
-export const FORCE_SHARE_MS = 500;
 
 /** One entry of a service's state history. */
 export interface SyncHistoryEntry {
@@ -66,8 +64,12 @@ export interface SyncMonitorOptions {
   clients: Readonly<Record<ServiceName, ServiceClient>>;
   versions: ServiceVersions;
   logger: Logger;
-  /** Budget of one service's check; capped below the interval so rounds never overlap. */
-  probeTimeoutMs: number;
+  /**
+   * Budget of one service's check: that service's call budget, so a service its data calls
+   * find fast enough is never called unreachable by its check. Not capped by the interval
+   * (a round outlasting it delays the next one; rounds never overlap).
+   */
+  probeTimeoutMs: (service: ServiceName) => number;
   /** Signs webhook POSTs. */
   signingSecret?: string;
   /** Time and timers (tests pass a manual clock). Default: real, `unref()`ed timers. */
@@ -133,14 +135,13 @@ const LOG_LEVEL: Record<SyncState, 'info' | 'warn' | 'error'> = {
  * header carries (`ServiceVersions` `change`). Escalation to `warning`/`critical` is timed
  * from `outOfSyncSince`, so it happens exactly at the thresholds, not at the next poll.
  */
-export class SyncMonitor extends EventEmitter<{ stateChange: [SyncStateChange]; expectedVersionChange: [string, string] }> {
+export class SyncMonitor extends EventEmitter<{ stateChange: [SyncStateChange] }> {
   readonly enabled: boolean;
   readonly #opts: SyncMonitorOptions;
   readonly #clock: SyncClock;
   readonly #log: Logger;
   readonly #records = new Map<ServiceName, ServiceRecord>();
   readonly #webhook?: AlertWebhook;
-  readonly #probeTimeoutMs: number;
   #expected: string;
   #checkedAt: number | null = null;
   #round: Promise<void> | undefined;
@@ -149,8 +150,8 @@ export class SyncMonitor extends EventEmitter<{ stateChange: [SyncStateChange]; 
   #started = false;
   #closed = false;
   #sequence = 0;
-  #lastForce: { startedAt: number; result: Promise<SyncDetailedReport> } | undefined;
-  readonly #refusedVersions = new Set<string>();
+  /** The forced round new forces share (waiting for a round in flight, or running). */
+  #forced: Promise<SyncDetailedReport> | undefined;
   readonly #onVersionChange = (service: ServiceName, next: ObservedVersion) => this.#observeHeader(service, next);
 
   constructor(opts: SyncMonitorOptions) {
@@ -160,8 +161,6 @@ export class SyncMonitor extends EventEmitter<{ stateChange: [SyncStateChange]; 
     this.#clock = opts.clock ?? systemClock;
     this.#log = opts.logger.child({ component: 'sync' });
     this.#expected = semver.valid(opts.config.expectedVersion) ?? opts.config.expectedVersion;
-    // Past 80% of the interval a check is given up, so a hanging service never delays the next round.
-    this.#probeTimeoutMs = Math.max(1, Math.min(opts.probeTimeoutMs, Math.floor(opts.config.checkIntervalMs * 0.8)));
     for (const name of Object.keys(opts.clients) as ServiceName[]) {
       this.#records.set(name, {
         name,
@@ -217,18 +216,24 @@ export class SyncMonitor extends EventEmitter<{ stateChange: [SyncStateChange]; 
   }
 
   /**
-   * The admin's forced check (`POST /api/gateway/sync/force`, `forceSync`). Forces that arrive
-   * together share one round and all get its result: joining only the round in flight would
-   * not be enough, since a round over loopback can finish before the next request is even
-   * authenticated. So a force within {@link FORCE_SHARE_MS} of the last forced round's start
-   * gets that round's report.
+   * The admin's forced check (`POST /api/gateway/sync/force`, `forceSync`): the report of a
+   * round that began after this call. A round already in flight began before it (it may have
+   * probed before the change the admin is checking for), so the force waits it out — rounds
+   * never overlap — and then begins a new one. Forces arriving while that forced round waits
+   * or runs share it; once it is over, the next force begins another.
    */
   force(): Promise<SyncDetailedReport> {
-    const now = performance.now();
-    if (this.#lastForce && now - this.#lastForce.startedAt < FORCE_SHARE_MS) return this.#lastForce.result;
-    const result = this.check();
-    this.#lastForce = { startedAt: now, result };
-    return result;
+    if (!this.enabled || this.#closed) return Promise.resolve(this.detailedReport());
+    this.#forced ??= this.#forcedRound().finally(() => {
+      this.#forced = undefined;
+    });
+    return this.#forced;
+  }
+
+  async #forcedRound(): Promise<SyncDetailedReport> {
+    while (this.#round) await this.#round.catch(() => undefined);
+    if (!this.#closed) await this.#runRound();
+    return this.detailedReport();
   }
 
   /** Waits for webhook deliveries in progress (tests). */
@@ -292,7 +297,8 @@ export class SyncMonitor extends EventEmitter<{ stateChange: [SyncStateChange]; 
     const getFor = this.#opts.probeGet ?? ((name: ServiceName, c: CallContext) => poolProbeGet(this.#opts.clients[name], c));
     await Promise.all(
       [...this.#records.keys()].map(async (name) => {
-        const result = await probeService(getFor(name, ctx), { timeoutMs: this.#probeTimeoutMs, clock: this.#clock, signal: abort.signal });
+        const timeoutMs = Math.max(1, this.#opts.probeTimeoutMs(name));
+        const result = await probeService(getFor(name, ctx), { timeoutMs, clock: this.#clock, signal: abort.signal });
         // Applied as each answer arrives: a slow service never holds back the others' states.
         if (!abort.signal.aborted) this.#applyProbe(name, result);
       }),
@@ -395,7 +401,12 @@ export class SyncMonitor extends EventEmitter<{ stateChange: [SyncStateChange]; 
     this.emit('stateChange', { service: rec.name, previousState: previous, state: next, sync });
   }
 
-  /** Auto-update: every reachable service agrees on one valid version newer than expected. Never downgrades. */
+  /**
+   * Auto-update: when every reachable service reports one valid version other than the
+   * expected one, that version becomes the expected one — down as well as up, so a rollback
+   * does not leave every service out of sync (and the gateway critical) until a restart.
+   * Each change is logged and sent to the webhook.
+   */
   #maybeAutoUpdate(): void {
     if (!this.#opts.config.autoUpdate) return;
     const reachable = [...this.#records.values()].filter((r) => r.base !== 'unreachable');
@@ -404,17 +415,15 @@ export class SyncMonitor extends EventEmitter<{ stateChange: [SyncStateChange]; 
     if (reported.size !== 1) return;
     const [agreed] = [...reported];
     if (!agreed || semver.eq(agreed, this.#expected)) return;
-    if (semver.lt(agreed, this.#expected)) {
-      if (!this.#refusedVersions.has(agreed)) {
-        this.#refusedVersions.add(agreed);
-        this.#log.warn({ reported: agreed, expectedVersion: this.#expected }, 'sync auto-update refused: every service reports an older version (never downgrades)');
-      }
-      return;
-    }
     const previous = this.#expected;
+    const direction = semver.valid(previous) !== null && semver.lt(agreed, previous) ? 'down' : 'up';
+    const agreeing = reachable.map((r) => r.name);
     this.#expected = agreed;
-    this.#log.info({ previousVersion: previous, expectedVersion: agreed, services: reachable.map((r) => r.name) }, 'sync auto-update: expected shared knowledge version updated');
-    this.emit('expectedVersionChange', agreed, previous);
+    this.#log[direction === 'down' ? 'warn' : 'info'](
+      { previousVersion: previous, expectedVersion: agreed, direction, services: agreeing },
+      'sync auto-update: expected shared knowledge version updated',
+    );
+    this.#webhook?.send({ type: 'sync.expected_version_changed', sequence: ++this.#sequence, from: previous, to: agreed, direction, services: agreeing, at: iso(this.#clock.now())! });
     for (const rec of this.#records.values()) {
       if (rec.pending || rec.base === 'unreachable') continue;
       const { state, error } = classify({ reachable: true, version: rec.version }, this.#expected);

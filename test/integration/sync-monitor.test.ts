@@ -1,3 +1,5 @@
+import { createServer as createTcpServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startStack, type Stack } from '../support/stack.js';
 import { ManualClock } from '../unit/sync/manual-clock.js';
@@ -170,6 +172,55 @@ describe('sync monitor (issue 3)', () => {
     expect((await next).services.find((s) => s.name === 'industry')!.state).toBe('unreachable');
   });
 
+  it('a check gets the service\'s whole call budget, not 80% of a shorter interval: just under it stays in_sync, past it is unreachable and "slow"', async () => {
+    // Budget 2000 ms, interval 1000 ms: the old cap gave up after 800 ms. The answer is held
+    // (healthHang) while the monitor's clock moves, then released: no real waiting.
+    const { stack, clock, sync, state } = await start({ ORCHESTRATION_TIMEOUT: '2000', SYNC_CHECK_INTERVAL: '1000' });
+    const probes = () => stack.backendRequests('industry', '/health');
+    const before = probes();
+    stack.backends.industry.faults.set({ healthHang: true });
+    const round = sync.check();
+    await vi.waitFor(() => expect(probes()).toBe(before + 1));
+    await clock.advance(1999);
+    stack.backends.industry.faults.set({ healthHang: false });
+    const report = await round;
+    expect(report.services.find((s) => s.name === 'industry')).toMatchObject({ state: 'in_sync', healthy: true, error: null, lastCheckedAt: new Date(clock.now()).toISOString() });
+    // The tick that fell due meanwhile joined that round: rounds never overlap.
+    expect(probes()).toBe(before + 1);
+
+    stack.backends.industry.faults.set({ healthHang: true });
+    const late = sync.check();
+    await vi.waitFor(() => expect(probes()).toBe(before + 2));
+    await clock.advance(2000);
+    expect((await late).services.find((s) => s.name === 'industry')).toMatchObject({
+      state: 'unreachable',
+      error: 'health check did not answer within 2000 ms (slow)',
+    });
+    expect(state('auth')).toBe('in_sync');
+  });
+
+  it('a stopped service is unreachable because the connection was refused; a reset connection says reset', async () => {
+    // A "service" that resets every connection as soon as it sends a request (TCP RST).
+    const resetter = createTcpServer((socket) => {
+      socket.on('error', () => undefined);
+      socket.once('data', () => socket.resetAndDestroy());
+    });
+    await new Promise<void>((resolve) => resetter.listen(0, '127.0.0.1', resolve));
+    const { port } = resetter.address() as AddressInfo;
+    try {
+      const { stack, sync } = await start({ COMMENT_SERVICE_URL: `http://127.0.0.1:${port}` });
+      await stack.backends.nps.close();
+      // The first round after the stop may still find the old keep-alive connection closing.
+      await sync.check();
+      const report = await sync.check();
+      expect(report.services.find((s) => s.name === 'nps')).toMatchObject({ state: 'unreachable', error: 'health check failed: connection refused (ECONNREFUSED)' });
+      expect(report.services.find((s) => s.name === 'comment')).toMatchObject({ state: 'unreachable', error: 'health check failed: connection reset (ECONNRESET)' });
+      expect(report.services.find((s) => s.name === 'auth')!.state).toBe('in_sync');
+    } finally {
+      await new Promise((resolve) => resetter.close(resolve));
+    }
+  });
+
   it('health checks bypass an open breaker and are never counted by it', async () => {
     const { stack, sync, state } = await start({ CIRCUIT_BREAKER_FAILURE_THRESHOLD: '2', ORCHESTRATION_RETRY_ATTEMPTS: '0' });
     const breaker = stack.app.services.upstreams.clients.comment.breaker;
@@ -202,7 +253,7 @@ describe('sync monitor (issue 3)', () => {
     expect(stack.logs.find('sync state changed').filter((l) => l.service === 'comment')).toHaveLength(1);
   });
 
-  it('auto-update adopts a newer version every service agrees on, and refuses a downgrade', async () => {
+  it('auto-update adopts the version every service agrees on, newer or older (a rollback), and logs each change', async () => {
     const { stack, sync, state } = await start({ SYNC_AUTO_UPDATE: 'true' });
     for (const b of stack.backends.all) b.faults.set({ version: '1.1.0' });
     const report = await sync.check();
@@ -210,14 +261,20 @@ describe('sync monitor (issue 3)', () => {
     expect(report.status).toBe('in_sync');
     const adopted = stack.logs.find('sync auto-update: expected shared knowledge version updated');
     expect(adopted).toHaveLength(1);
-    expect(adopted[0]).toMatchObject({ previousVersion: '1.0.0', expectedVersion: '1.1.0' });
+    expect(adopted[0]).toMatchObject({ level: 30, previousVersion: '1.0.0', expectedVersion: '1.1.0', direction: 'up' });
 
-    for (const b of stack.backends.all) b.faults.set({ version: '1.0.5' });
-    const after = await sync.check();
-    expect(after.expectedVersion).toBe('1.1.0');
-    expect(after.status).toBe('out_of_sync');
+    // Half rolled back: not agreed yet, those are out of sync.
+    for (const name of ['auth', 'comment'] as const) stack.backends[name].faults.set({ version: '1.0.5' });
+    expect((await sync.check()).expectedVersion).toBe('1.1.0');
     expect(state('auth')).toBe('out_of_sync');
-    expect(stack.logs.find(/auto-update refused/)).toHaveLength(1);
+    for (const name of ['industry', 'nps'] as const) stack.backends[name].faults.set({ version: '1.0.5' });
+    const after = await sync.check();
+    expect(after.expectedVersion).toBe('1.0.5');
+    expect(after.status).toBe('in_sync');
+    expect(state('auth')).toBe('in_sync');
+    const changes = stack.logs.find('sync auto-update: expected shared knowledge version updated');
+    expect(changes).toHaveLength(2);
+    expect(changes[1]).toMatchObject({ level: 40, previousVersion: '1.1.0', expectedVersion: '1.0.5', direction: 'down', services: ['auth', 'comment', 'industry', 'nps'] });
   });
 
   it('auto-update waits until every reachable service agrees', async () => {

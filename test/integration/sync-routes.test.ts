@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startStack, type Stack } from '../support/stack.js';
 import { ManualClock } from '../unit/sync/manual-clock.js';
 
@@ -65,15 +65,85 @@ describe('sync routes (issue 3)', () => {
 
     const admin = await stack.token('u2', 'admin');
     stack.backends.nps.faults.set({ version: '1.3.0' });
+    // The forced round's checks are held (healthHang) until all ten forces have arrived, so
+    // they share it by the rule (arrived while it ran), not by how fast loopback is.
+    stack.backends.auth.faults.set({ healthHang: true });
+    const forces = vi.spyOn(stack.app.services.sync, 'force');
     const before = healthProbes(stack);
-    const answers = await Promise.all(
+    const pending = Promise.all(
       Array.from({ length: 10 }, () => fetch(`${stack.url}/api/gateway/sync/force`, { method: 'POST', headers: { authorization: `Bearer ${admin}` } })),
     );
+    await vi.waitFor(() => expect(forces).toHaveBeenCalledTimes(10), { timeout: 10_000 });
+    stack.backends.auth.faults.set({ healthHang: false });
+    const answers = await pending;
     expect(answers.map((r) => r.status)).toEqual(Array(10).fill(200));
     const bodies = (await Promise.all(answers.map((r) => r.json()))) as Array<{ status: string; checkedAt: string }>;
     expect(healthProbes(stack)).toEqual(before.map((n) => n + 1));
     expect(new Set(bodies.map((b) => `${b.status} ${b.checkedAt}`)).size).toBe(1);
     expect(bodies[0]!.status).toBe('out_of_sync');
+  });
+
+  const force = async (stack: Stack, token: string) => {
+    const res = await fetch(`${stack.url}/api/gateway/sync/force`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(200);
+    return (await res.json()) as { status: string; services: Array<{ name: string; version: string | null; state: string; healthy: boolean | null; error: string | null }> };
+  };
+  const control = (stack: Stack, service: 'auth' | 'comment' | 'industry' | 'nps', faults: Record<string, unknown>) =>
+    fetch(`${stack.backends.urls[service]}/__control/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(faults) }).then((r) => {
+      expect(r.status).toBe(200);
+    });
+
+  it('POST /api/gateway/sync/force: a force right after another sees a change made in between (each force gets a round that began after it)', async () => {
+    const stack = await start();
+    const admin = await stack.token('u2', 'admin');
+    const first = await force(stack, admin);
+    expect(first.services.find((s) => s.name === 'comment')).toMatchObject({ version: '1.0.0', state: 'in_sync' });
+
+    await control(stack, 'comment', { version: '1.4.0' });
+    const second = await force(stack, admin);
+    expect(second.services.find((s) => s.name === 'comment')).toMatchObject({ version: '1.4.0', state: 'out_of_sync' });
+    expect(second.status).toBe('out_of_sync');
+
+    // Health and an unknown version seen by one round show in that round's report.
+    await control(stack, 'auth', { unhealthy: true });
+    await control(stack, 'nps', { version: null });
+    const third = await force(stack, admin);
+    expect(third.services.find((s) => s.name === 'auth')).toMatchObject({ healthy: false, state: 'in_sync', version: '1.0.0' });
+    expect(third.services.find((s) => s.name === 'nps')).toMatchObject({ healthy: true, state: 'unknown', version: null, error: expect.stringMatching(/no shared knowledge version/) });
+    expect(third.status).toBe('out_of_sync');
+    const health = (await (await fetch(`${stack.url}/health/services`)).json()) as { services: Array<{ name: string; healthy: boolean }> };
+    expect(health.services.find((s) => s.name === 'auth')!.healthy).toBe(false);
+
+    const gql = await stack.graphql('mutation { forceSync { status services { name version state } } }', {}, { token: admin });
+    expect(gql.body.errors).toBeUndefined();
+    await control(stack, 'nps', { version: '1.0.0' });
+    await control(stack, 'comment', { version: '1.0.0' });
+    const gqlAfter = await stack.graphql('mutation { forceSync { status services { name version state } } }', {}, { token: admin });
+    expect(gqlAfter.body.data).toMatchObject({ forceSync: { status: 'in_sync' } });
+  });
+
+  it('POST /api/gateway/sync/force does not join a round that was already running when it arrived: it waits and checks again', async () => {
+    const stack = await start();
+    const sync = stack.app.services.sync;
+    const admin = await stack.token('u2', 'admin');
+    const commentProbes = () => stack.backendRequests('comment', '/health');
+    const before = commentProbes();
+    // A round (as a scheduled one would) starts and is held by one hanging service.
+    stack.backends.industry.faults.set({ healthHang: true });
+    const running = sync.check();
+    await vi.waitFor(() => expect(commentProbes()).toBe(before + 1));
+    // The change comes after that round checked comment.
+    await control(stack, 'comment', { version: '2.0.0' });
+    const forces = vi.spyOn(sync, 'force');
+    const forced = force(stack, admin);
+    await vi.waitFor(() => expect(forces).toHaveBeenCalledTimes(1));
+    expect(commentProbes()).toBe(before + 1);
+
+    stack.backends.industry.faults.set({ healthHang: false });
+    expect((await running).services.find((s) => s.name === 'comment')!.version).toBe('1.0.0');
+    const report = await forced;
+    expect(commentProbes()).toBe(before + 2);
+    expect(report.services.find((s) => s.name === 'comment')).toMatchObject({ version: '2.0.0', state: 'out_of_sync' });
   });
 
   it('GraphQL: syncStatus for monitoring readers; forceSync FORBIDDEN for a user, shared by concurrent admins', async () => {
@@ -90,8 +160,13 @@ describe('sync routes (issue 3)', () => {
 
     const admin = await stack.token('u2', 'admin');
     stack.backends.industry.faults.set({ version: null });
+    stack.backends.auth.faults.set({ healthHang: true });
+    const forces = vi.spyOn(stack.app.services.sync, 'force');
     const before = healthProbes(stack);
-    const forced = await Promise.all(Array.from({ length: 10 }, () => stack.graphql('mutation { forceSync { status services { name state error } } }', {}, { token: admin })));
+    const pending = Promise.all(Array.from({ length: 10 }, () => stack.graphql('mutation { forceSync { status services { name state error } } }', {}, { token: admin })));
+    await vi.waitFor(() => expect(forces).toHaveBeenCalledTimes(10), { timeout: 10_000 });
+    stack.backends.auth.faults.set({ healthHang: false });
+    const forced = await pending;
     expect(healthProbes(stack)).toEqual(before.map((n) => n + 1));
     for (const f of forced) {
       expect(f.body.errors).toBeUndefined();

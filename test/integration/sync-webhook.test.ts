@@ -78,6 +78,52 @@ describe('sync alert webhook (issue 3)', () => {
     expect(stack.logs.find('sync alert webhook delivery failed')).toHaveLength(0);
   });
 
+  it('a rollback with auto-update on (development): the expected version follows it down, /health/sync stays 200 past the critical threshold, the webhook hears each change', async () => {
+    const receiver = await startReceiver(0);
+    cleanups.push(() => receiver.close());
+    const clock = new ManualClock();
+    // The development profile: auto-update on by default, warning 5 min, critical 10 min.
+    const stack = await startStack({
+      // No scheduled round while the clock jumps (each would be cut off by its budget on the manual clock).
+      env: { NODE_ENV: 'development', FEATURE_SYNC_MONITORING: 'true', SYNC_CHECK_INTERVAL: String(24 * 3_600_000), SYNC_ALERT_WEBHOOK_URL: `${receiver.url}/hook` },
+      app: { sync: { clock } },
+    });
+    cleanups.push(() => stack.close());
+    const sync = stack.app.services.sync;
+    await sync.check();
+    expect(sync.detailedReport()).toMatchObject({ autoUpdate: true, criticalThresholdMs: 600_000 });
+    const healthSync = async () => {
+      const res = await fetch(`${stack.url}/health/sync`);
+      return { status: res.status, body: (await res.json()) as { status: string; expectedVersion: string } };
+    };
+
+    for (const b of stack.backends.all) b.faults.set({ version: '1.1.0' });
+    expect((await sync.check()).expectedVersion).toBe('1.1.0');
+    for (const b of stack.backends.all) b.faults.set({ version: '1.0.0' });
+    expect((await sync.check()).expectedVersion).toBe('1.0.0');
+    await clock.advance(11 * 60_000);
+    const res = await healthSync();
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ status: 'in_sync', expectedVersion: '1.0.0' });
+
+    await sync.flushAlerts();
+    const events = receiver.received.map((r) => JSON.parse(r.body) as Record<string, unknown>);
+    const versionEvents = events.filter((e) => e.type === 'sync.expected_version_changed');
+    expect(versionEvents).toEqual([
+      expect.objectContaining({ from: '1.0.0', to: '1.1.0', direction: 'up', services: ['auth', 'comment', 'industry', 'nps'], at: expect.any(String) }),
+      expect.objectContaining({ from: '1.1.0', to: '1.0.0', direction: 'down' }),
+    ]);
+    // Within a round, services answering before the others agree are out of sync for a moment; all end in sync.
+    const last = new Map(events.filter((e) => e.type === 'sync.state_changed').map((e) => [e.service, e.state]));
+    expect([...last.values()].every((state) => state === 'in_sync')).toBe(true);
+    expect(sync.report().services.map((s) => s.state)).toEqual(['in_sync', 'in_sync', 'in_sync', 'in_sync']);
+    const logged = stack.logs.find('sync auto-update: expected shared knowledge version updated');
+    expect(logged.map((l) => [l.previousVersion, l.expectedVersion])).toEqual([
+      ['1.0.0', '1.1.0'],
+      ['1.1.0', '1.0.0'],
+    ]);
+  });
+
   it('a dead webhook is given up with one error line and never crashes the monitor', async () => {
     const receiver = await startReceiver(0);
     const deadUrl = receiver.url;

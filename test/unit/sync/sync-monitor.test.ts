@@ -35,7 +35,7 @@ function setup(env: Record<string, string> = {}) {
     clients: { auth: {}, comment: {}, industry: {}, nps: {} } as never,
     versions,
     logger: pino({ level: 'silent' }),
-    probeTimeoutMs: 2000,
+    probeTimeoutMs: () => 2000,
     clock,
     probeGet,
   });
