@@ -89,7 +89,7 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
     versions,
     logger,
     probeTimeoutMs: config.orchestration.timeoutMs,
-    signingSecret: config.signingSecret,
+    signingSecret: config.sync.alertWebhookSecret,
     ...options.sync,
   });
   // Whole responses live in the same cache, keyed by every service's version (any new version retires them).
