@@ -1,5 +1,6 @@
+import { createRequire } from 'node:module';
 import { pino, type Logger, type LoggerOptions } from 'pino';
-import pinoPretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
 
 export interface LoggerConfig {
   level: string;
@@ -54,7 +55,12 @@ export function createLogger(config: LoggerConfig, destination?: pino.Destinatio
       },
     },
   };
-  if (destination) return pino(options, config.colors ? pinoPretty({ ...PRETTY_OPTIONS, destination, sync: true }) : destination);
+  if (destination) {
+    if (!config.colors) return pino(options, destination);
+    // Loaded only here: JSON logging (production) never pays for pino-pretty's import.
+    const pinoPretty = createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
+    return pino(options, pinoPretty({ ...PRETTY_OPTIONS, destination, sync: true }));
+  }
   if (config.colors) return pino({ ...options, transport: { target: 'pino-pretty', options: PRETTY_OPTIONS } });
   return pino(options);
 }
