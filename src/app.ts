@@ -88,8 +88,9 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
     clients: upstreams.clients,
     versions,
     logger,
-    probeTimeoutMs: () => config.orchestration.timeoutMs,
-    signingSecret: config.signingSecret,
+    // A health check gets the service's own call budget (AUTH_SERVICE_TIMEOUT …).
+    probeTimeoutMs: (service) => config.services[service].timeoutMs,
+    signingSecret: config.sync.alertWebhookSecret,
     ...options.sync,
   });
   // Whole responses live in the same cache, keyed by every service's version (any new version retires them).

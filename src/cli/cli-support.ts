@@ -34,6 +34,17 @@ export function parseCliFlags<O extends FlagOptions>(argv: string[], options: O,
   return parsed.values;
 }
 
+/**
+ * Boolean flags npm kept for itself: `npm run sync:check --services-only` (without `--`, as the
+ * product's documentation writes it) does not pass the flag on but sets
+ * `npm_config_services_only=true`. Only under that npm script (`script`); flags already in `argv` stay.
+ */
+export function npmForwardedFlags(argv: string[], env: NodeJS.ProcessEnv, script: string, flags: readonly string[]): string[] {
+  if (env.npm_lifecycle_event !== script) return argv;
+  const extra = flags.filter((flag) => env[`npm_config_${flag.replaceAll('-', '_')}`] === 'true' && !argv.includes(`--${flag}`)).map((flag) => `--${flag}`);
+  return extra.length > 0 ? [...argv, ...extra] : argv;
+}
+
 /** Budget of one HTTP request of the CLI. */
 export const CLI_TIMEOUT_MS = 5000;
 

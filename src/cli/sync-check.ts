@@ -15,6 +15,7 @@ import {
   fetchGatewayReport,
   gatewayUrl,
   loadDotEnv,
+  npmForwardedFlags,
   parseCliFlags,
   paintState,
   table,
@@ -199,7 +200,8 @@ function render(result: CheckResult, own: OwnAnswer[] | null, gateway: GatewayAn
 async function main(): Promise<void> {
   loadDotEnv();
   try {
-    process.exitCode = await run(process.argv.slice(2), process.env);
+    const argv = npmForwardedFlags(process.argv.slice(2), process.env, 'sync:check', ['gateway-only', 'services-only', 'json']);
+    process.exitCode = await run(argv, process.env);
   } catch (err) {
     if (err instanceof UsageError) {
       process.stderr.write(`sync-check: ${err.message}\n\n${USAGE}\n`);

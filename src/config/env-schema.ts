@@ -116,6 +116,11 @@ export const envSchema = z.object({
   COMMENT_SERVICE_URL: httpUrl.optional(),
   INDUSTRY_SERVICE_URL: httpUrl.optional(),
   NPS_SERVICE_URL: httpUrl.optional(),
+  // Per-service call budgets (ms); unset: ORCHESTRATION_TIMEOUT.
+  AUTH_SERVICE_TIMEOUT: int(1, 600_000).optional(),
+  COMMENT_SERVICE_TIMEOUT: int(1, 600_000).optional(),
+  INDUSTRY_SERVICE_TIMEOUT: int(1, 600_000).optional(),
+  NPS_SERVICE_TIMEOUT: int(1, 600_000).optional(),
 
   SHARED_KNOWLEDGE_VERSION: semver.default('1.0.0'),
   SYNC_CHECK_INTERVAL: int(1000).optional(),
@@ -123,6 +128,7 @@ export const envSchema = z.object({
   SYNC_CRITICAL_THRESHOLD: int(0).optional(),
   SYNC_AUTO_UPDATE: bool.optional(),
   SYNC_ALERT_WEBHOOK_URL: httpUrl.optional(),
+  SYNC_ALERT_WEBHOOK_SECRET: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
 
   FEATURE_SYNC_MONITORING: bool.default(true),
   FEATURE_ORCHESTRATION: bool.default(true),

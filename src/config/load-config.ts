@@ -15,7 +15,8 @@ export interface GatewayConfig {
   readonly port: number;
   readonly host: string;
   readonly version: string;
-  readonly services: Readonly<Record<ServiceName, { readonly url: string }>>;
+  /** Each service's URL and call budget (`<NAME>_SERVICE_TIMEOUT`, default `ORCHESTRATION_TIMEOUT`). */
+  readonly services: Readonly<Record<ServiceName, { readonly url: string; readonly timeoutMs: number }>>;
   readonly auth: {
     readonly jwtSecret: string;
     readonly issuer?: string;
@@ -32,6 +33,8 @@ export interface GatewayConfig {
     readonly criticalThresholdMs: number;
     readonly autoUpdate: boolean;
     readonly alertWebhookUrl?: string;
+    /** Signs the webhook's POSTs: `SYNC_ALERT_WEBHOOK_SECRET`, else `GATEWAY_SIGNING_SECRET`, else unsigned. */
+    readonly alertWebhookSecret?: string;
   };
   readonly orchestration: {
     readonly enabled: boolean;
@@ -102,7 +105,13 @@ export interface GatewayConfig {
   readonly otlpEndpoint?: string;
   /** REST passthrough: upstream timeout (to response headers, and longest silence in a body), per-prefix overrides, body limit. */
   readonly passthrough: {
+    /** `PASSTHROUGH_TIMEOUT`, else `ORCHESTRATION_TIMEOUT` (kept for callers that know no service). */
     readonly timeoutMs: number;
+    /**
+     * `PASSTHROUGH_TIMEOUT` when it is set: it then overrides every service's budget; unset, a
+     * passthrough call gets its service's budget (`services[name].timeoutMs`).
+     */
+    readonly timeoutOverrideMs?: number;
     readonly routeTimeouts: ReadonlyArray<{ readonly prefix: string; readonly timeoutMs: number }>;
     readonly bodyLimit: number;
   };
@@ -142,6 +151,13 @@ const SERVICE_URL_VARS: Record<ServiceName, keyof Env & `${string}_SERVICE_URL`>
   nps: 'NPS_SERVICE_URL',
 };
 
+const SERVICE_TIMEOUT_VARS: Record<ServiceName, keyof Env & `${string}_SERVICE_TIMEOUT`> = {
+  auth: 'AUTH_SERVICE_TIMEOUT',
+  comment: 'COMMENT_SERVICE_TIMEOUT',
+  industry: 'INDUSTRY_SERVICE_TIMEOUT',
+  nps: 'NPS_SERVICE_TIMEOUT',
+};
+
 /**
  * Validates `env` once, applies the profile and returns a frozen config. Every problem is
  * collected first, so one message names every bad variable.
@@ -169,6 +185,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (issues.length > 0) throw new ConfigError(dedupe(issues));
 
   const cacheExpiry = e.ORCHESTRATION_CACHE_EXPIRY ?? p.cacheExpiryMs;
+  const timeoutMs = e.ORCHESTRATION_TIMEOUT ?? p.timeoutMs;
+  const service = (name: ServiceName) => ({ url: e[SERVICE_URL_VARS[name]]!, timeoutMs: e[SERVICE_TIMEOUT_VARS[name]] ?? timeoutMs });
   const config: GatewayConfig = {
     env: e.NODE_ENV,
     profile: profileName,
@@ -176,10 +194,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: e.HOST,
     version,
     services: {
-      auth: { url: e.AUTH_SERVICE_URL! },
-      comment: { url: e.COMMENT_SERVICE_URL! },
-      industry: { url: e.INDUSTRY_SERVICE_URL! },
-      nps: { url: e.NPS_SERVICE_URL! },
+      auth: service('auth'),
+      comment: service('comment'),
+      industry: service('industry'),
+      nps: service('nps'),
     },
     auth: {
       jwtSecret: e.JWT_SECRET,
@@ -197,10 +215,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       criticalThresholdMs: critical,
       autoUpdate: e.SYNC_AUTO_UPDATE ?? p.syncAutoUpdate,
       alertWebhookUrl: e.SYNC_ALERT_WEBHOOK_URL,
+      alertWebhookSecret: e.SYNC_ALERT_WEBHOOK_SECRET ?? e.GATEWAY_SIGNING_SECRET,
     },
     orchestration: {
       enabled: e.FEATURE_ORCHESTRATION,
-      timeoutMs: e.ORCHESTRATION_TIMEOUT ?? p.timeoutMs,
+      timeoutMs,
       retryAttempts: e.ORCHESTRATION_RETRY_ATTEMPTS ?? p.retryAttempts,
     },
     cache: {
@@ -261,7 +280,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     requestTracing: e.FEATURE_REQUEST_TRACING,
     otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
     passthrough: {
-      timeoutMs: e.PASSTHROUGH_TIMEOUT ?? e.ORCHESTRATION_TIMEOUT ?? p.timeoutMs,
+      timeoutMs: e.PASSTHROUGH_TIMEOUT ?? timeoutMs,
+      timeoutOverrideMs: e.PASSTHROUGH_TIMEOUT,
       routeTimeouts: e.PASSTHROUGH_ROUTE_TIMEOUTS ?? [],
       bodyLimit: e.PASSTHROUGH_BODY_LIMIT,
     },

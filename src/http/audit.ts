@@ -13,9 +13,10 @@ export type AuditSource =
 export const ADMIN_ROUTES: Readonly<Record<string, string>> = {
   'POST /api/gateway/sync/force': 'forceSync',
   'POST /api/gateway/circuit-breaker/reset': 'resetBreaker',
+  'POST /api/gateway/circuit-breaker/open': 'openBreaker',
   'DELETE /api/gateway/cache': 'clearCache',
 };
-export const ADMIN_MUTATIONS: ReadonlySet<string> = new Set(['forceSync', 'resetBreaker', 'clearCache']);
+export const ADMIN_MUTATIONS: ReadonlySet<string> = new Set(['forceSync', 'resetBreaker', 'openBreaker', 'clearCache']);
 
 /**
  * Writes one audit line for an admin action: `{audit: true, actor, role, action, requestId,

@@ -108,6 +108,15 @@ export class GatewayMetrics {
         for (const [service, breaker] of breakers) this.set({ service }, BREAKER_STATE_VALUE[breaker.state]);
       },
     });
+    new Gauge({
+      name: 'gateway_circuit_breaker_forced',
+      help: 'Circuit breaker held open by an admin (openBreaker) until reset: 1 forced, 0 not.',
+      labelNames: ['service'],
+      registers,
+      collect() {
+        for (const [service, breaker] of breakers) this.set({ service }, breaker.forced ? 1 : 0);
+      },
+    });
     this.#breakerTransitions = new Counter({
       name: 'gateway_circuit_breaker_transitions_total',
       help: 'Circuit breaker state changes per service.',

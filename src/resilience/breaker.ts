@@ -27,6 +27,8 @@ export interface ServiceBreakerOptions {
 /** A snapshot of one breaker, for `/api/gateway/stats` and metrics. Counters are cumulative. */
 export interface BreakerStats {
   state: BreakerState;
+  /** Held OPEN by an admin (`openBreaker`) until a reset: no half-open trial call is made. */
+  forced: boolean;
   failures: number;
   /** Successful calls, including errors `isFailure` rejected (a 4xx). */
   successes: number;
@@ -66,6 +68,8 @@ export class BreakerOpenError extends Error {
     readonly service: string,
     /** Time until the breaker lets a probe through; 0 while a probe is already in flight. */
     readonly retryAfterMs: number,
+    /** Refused because an admin forced the breaker open (maintenance), not because the service failed. */
+    readonly forced = false,
   ) {
     super(`Circuit breaker for ${service} is open`);
     this.name = 'BreakerOpenError';
@@ -87,6 +91,9 @@ const EVENT_OF: Record<BreakerState, 'open' | 'halfOpen' | 'close'> = { OPEN: 'o
  *
  * A call that started before the breaker opened and settles while it is HALF_OPEN is taken as
  * the probe's verdict (opossum's rule): it is as fresh a sign of the service's health.
+ *
+ * {@link forceOpen} (admin maintenance) holds it OPEN until {@link reset}: calls are refused
+ * and no half-open probe is ever let through, whatever `resetTimeoutMs` says.
  */
 export class ServiceBreaker extends EventEmitter<ServiceBreakerEvents> {
   /** The service it guards. */
@@ -104,6 +111,7 @@ export class ServiceBreaker extends EventEmitter<ServiceBreakerEvents> {
   #rejects = 0;
   #timeouts = 0;
   #fallbacks = 0;
+  #forced = false;
   #disposed = false;
 
   constructor(opts: ServiceBreakerOptions) {
@@ -151,7 +159,12 @@ export class ServiceBreaker extends EventEmitter<ServiceBreakerEvents> {
     // opossum guards its own transitions (open() when already open emits nothing), so each of
     // these fires once per transition; #moveTo guards again so ours cannot drift from it.
     this.#cb.on('open', () => this.#moveTo('OPEN'));
-    this.#cb.on('halfOpen', () => this.#moveTo('HALF_OPEN'));
+    this.#cb.on('halfOpen', () => {
+      // opossum has no "held open": its reset timer still fires. While forced, go straight back
+      // to OPEN (re-arming that timer) before any call can see HALF_OPEN; ours never leaves OPEN.
+      if (this.#forced) this.#cb.open();
+      else this.#moveTo('HALF_OPEN');
+    });
     this.#cb.on('close', () => this.#moveTo('CLOSED'));
   }
 
@@ -160,10 +173,16 @@ export class ServiceBreaker extends EventEmitter<ServiceBreakerEvents> {
     return this.#state;
   }
 
+  /** Whether an admin holds it open ({@link forceOpen}) until the next {@link reset}. */
+  get forced(): boolean {
+    return this.#forced;
+  }
+
   /** A snapshot of the counters and latency. */
   get stats(): BreakerStats {
     return {
       state: this.#state,
+      forced: this.#forced,
       failures: this.#failures,
       successes: this.#successes,
       rejects: this.#rejects,
@@ -181,15 +200,12 @@ export class ServiceBreaker extends EventEmitter<ServiceBreakerEvents> {
    * as `fn` does, with `fn`'s own error.
    */
   async fire<T>(fn: () => Promise<T>): Promise<T> {
+    // Checked before opossum: a forced breaker must never let a call through, not even a probe.
+    if (this.#forced && !this.#disposed) throw this.#reject();
     try {
       return (await this.#cb.fire(fn)) as T;
     } catch (err) {
-      if (err instanceof Error && CircuitBreaker.isOurError(err) && (err as { code?: unknown }).code === 'EOPENBREAKER') {
-        const rejection = new BreakerOpenError(this.name, this.#retryAfterMs());
-        this.#rejects++;
-        this.emit('reject', rejection);
-        throw rejection;
-      }
+      if (err instanceof Error && CircuitBreaker.isOurError(err) && (err as { code?: unknown }).code === 'EOPENBREAKER') throw this.#reject();
       throw err;
     }
   }
@@ -204,11 +220,24 @@ export class ServiceBreaker extends EventEmitter<ServiceBreakerEvents> {
     this.#fallbacks++;
   }
 
-  /** Closes the breaker now (admin `resetBreaker`) and forgets the failure streak. */
+  /** Closes the breaker now (admin `resetBreaker`), ends a {@link forceOpen} and forgets the failure streak. */
   reset(): void {
     if (this.#disposed) return;
+    this.#forced = false;
     this.#consecutiveFailures = 0;
     this.#cb.close();
+  }
+
+  /**
+   * Opens the breaker now and holds it OPEN until {@link reset} (admin `openBreaker`, to take a
+   * service out of rotation): every call is refused with a {@link BreakerOpenError}, and no
+   * half-open trial call is made when `resetTimeoutMs` elapses. Works with `enabled: false` too.
+   */
+  forceOpen(): void {
+    if (this.#disposed) return;
+    this.#forced = true;
+    // From CLOSED or HALF_OPEN: one 'open' transition. Already OPEN: nothing to emit.
+    this.#cb.open();
   }
 
   /** Clears every timer (opossum's reset timer and stats interval); idempotent. */
@@ -230,7 +259,16 @@ export class ServiceBreaker extends EventEmitter<ServiceBreakerEvents> {
     this.emit(EVENT_OF[to], { service: this.name, from, to });
   }
 
+  #reject(): BreakerOpenError {
+    const rejection = new BreakerOpenError(this.name, this.#retryAfterMs(), this.#forced);
+    this.#rejects++;
+    this.emit('reject', rejection);
+    return rejection;
+  }
+
   #retryAfterMs(): number {
+    // Held open until an admin resets it: no known end, so hint one reset period.
+    if (this.#forced) return this.#resetTimeoutMs;
     if (this.#state !== 'OPEN' || this.#openedAt === null) return 0;
     return Math.max(0, this.#openedAt + this.#resetTimeoutMs - Date.now());
   }

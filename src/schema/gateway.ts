@@ -1,6 +1,6 @@
 import { SERVICE_NAMES } from '../config/index.js';
 import type { BreakerStats, LatencySummary } from '../resilience/index.js';
-import { assertServiceName, clearCache, gatewayStats, probeHealth, resetBreaker, serviceView, type GatewayStatsView, type ServiceView } from '../stats/gateway-stats.js';
+import { assertServiceName, clearCache, gatewayStats, openBreaker, probeHealth, resetBreaker, serviceView, type GatewayStatsView, type ServiceView } from '../stats/gateway-stats.js';
 import type { ServiceSync } from '../sync/index.js';
 import { builder } from './builder.js';
 import { ServiceSyncRef } from './sync.js';
@@ -24,6 +24,7 @@ BreakerRef.implement({
   description: 'The circuit breaker of one service; counters are cumulative since start.',
   fields: (t) => ({
     state: t.exposeString('state', { description: 'CLOSED, OPEN or HALF_OPEN.' }),
+    forced: t.exposeBoolean('forced', { description: 'Held OPEN by an admin (openBreaker) until resetBreaker: no half-open trial calls.' }),
     failures: t.exposeInt('failures'),
     successes: t.exposeInt('successes'),
     rejects: t.exposeInt('rejects', { description: 'Calls refused without reaching the service.' }),
@@ -97,6 +98,16 @@ builder.mutationField('resetBreaker', (t) =>
     authScopes: { admin: true },
     args: { service: t.arg.string({ required: true }) },
     resolve: (_root, { service }, ctx) => resetBreaker(ctx.services, assertServiceName(service, 'BAD_USER_INPUT')),
+  }),
+);
+
+builder.mutationField('openBreaker', (t) =>
+  t.field({
+    type: ServiceRef,
+    description: 'Admin: forces the breaker of one service open (maintenance) until resetBreaker: its calls fail fast with SERVICE_UNAVAILABLE, no half-open trial call is made; sync health probes go on.',
+    authScopes: { admin: true },
+    args: { service: t.arg.string({ required: true }) },
+    resolve: (_root, { service }, ctx) => openBreaker(ctx.services, assertServiceName(service, 'BAD_USER_INPUT')),
   }),
 );
 

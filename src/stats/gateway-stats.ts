@@ -164,6 +164,17 @@ export function resetBreaker(services: GatewayServices, name: ServiceName): Serv
   return serviceView(services, name);
 }
 
+/**
+ * Admin: forces one breaker open (maintenance) until `resetBreaker`: its calls fail fast with
+ * `SERVICE_UNAVAILABLE` and no half-open trial call is made; sync health probes go on.
+ */
+export function openBreaker(services: GatewayServices, name: ServiceName): ServiceView {
+  const client = services.upstreams.clients[name];
+  client.breaker.forceOpen();
+  services.logger.warn({ service: name }, 'circuit breaker forced open by an admin');
+  return serviceView(services, name);
+}
+
 /** Admin: empties the cache, or only what was cached from one service's answers. */
 export async function clearCache(services: GatewayServices, name?: ServiceName): Promise<number> {
   let removed: number;

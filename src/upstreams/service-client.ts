@@ -25,7 +25,7 @@ export interface UpstreamCallEvent {
 export interface ServiceClientOptions {
   name: ServiceName;
   baseUrl: string;
-  /** The whole budget of one call, retries included (`ORCHESTRATION_TIMEOUT`). */
+  /** The whole budget of one call, retries included (`<NAME>_SERVICE_TIMEOUT`, default `ORCHESTRATION_TIMEOUT`). */
   timeoutMs: number;
   /** Retries after the first try, for idempotent GETs only (`ORCHESTRATION_RETRY_ATTEMPTS`). */
   retries: number;
@@ -50,6 +50,8 @@ export class ServiceClient {
   readonly baseUrl: string;
   readonly pool: Pool;
   readonly breaker: ServiceBreaker;
+  /** This service's call budget in ms (data calls; passthrough's default unless `PASSTHROUGH_TIMEOUT` is set). */
+  readonly timeoutMs: number;
   readonly #opts: ServiceClientOptions;
   readonly #inFlight = new Map<string, Promise<unknown>>();
 
@@ -58,6 +60,7 @@ export class ServiceClient {
     this.name = opts.name;
     this.baseUrl = opts.baseUrl;
     this.breaker = opts.breaker;
+    this.timeoutMs = opts.timeoutMs;
     this.pool = new Pool(opts.baseUrl, {
       connections: opts.connections ?? 64,
       keepAliveTimeout: 30_000,

@@ -47,7 +47,7 @@ export class Upstreams {
       clients[name] = new ServiceClient({
         name,
         baseUrl: config.services[name].url,
-        timeoutMs: config.orchestration.timeoutMs,
+        timeoutMs: config.services[name].timeoutMs,
         retries: config.orchestration.retryAttempts,
         breaker,
         versions,

@@ -209,4 +209,24 @@ describe('sync CLI (issue 3)', { timeout: 180_000 }, () => {
     expect(bad.code).toBe(3);
     for (const r of [text, unreachable, missing, bad]) noStack(r);
   });
+
+  // Issue 12.10: product-notes.md writes `npm run sync:check --services-only` (no `--`); npm keeps
+  // such flags as npm_config_* variables, and the CLI takes them back.
+  it('npm run sync:check --services-only --json, as documented (without --), checks the services only', async () => {
+    const r = await slot(
+      () =>
+        new Promise<Run>((resolve) => {
+          execFile(
+            'npm',
+            ['run', '--silent', 'sync:check', '--services-only', '--json'],
+            { cwd: ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, timeout: 60_000 },
+            (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stdout, stderr }),
+          );
+        }),
+    );
+    expect(r.code).toBe(0);
+    const body = JSON.parse(r.stdout) as { status: string; gateway: unknown; services: unknown[] };
+    expect(body).toMatchObject({ status: 'in_sync', gateway: null });
+    expect(body.services).toHaveLength(4);
+  });
 });

@@ -3,12 +3,15 @@ import { startStack, type Stack } from '../support/stack.js';
 
 const ADMIN_ROUTES = [
   { action: 'forceSync', method: 'POST', path: '/api/gateway/sync/force' },
+  // Before resetBreaker, which closes the breaker it forces open again.
+  { action: 'openBreaker', method: 'POST', path: '/api/gateway/circuit-breaker/open', body: { service: 'comment' } },
   { action: 'resetBreaker', method: 'POST', path: '/api/gateway/circuit-breaker/reset', body: { service: 'comment' } },
   { action: 'clearCache', method: 'DELETE', path: '/api/gateway/cache?service=nps' },
 ] as const;
 
 const ADMIN_MUTATIONS = [
   { action: 'forceSync', query: 'mutation { forceSync { status } }' },
+  { action: 'openBreaker', query: 'mutation { openBreaker(service: "comment") { name } }' },
   { action: 'resetBreaker', query: 'mutation { resetBreaker(service: "comment") { name } }' },
   { action: 'clearCache', query: 'mutation { clearCache }' },
 ] as const;

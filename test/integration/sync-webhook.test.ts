@@ -5,6 +5,8 @@ import { verifySignature } from '../../reference-backends/index.js';
 import { startStack, TEST_SIGNING_SECRET, type Stack } from '../support/stack.js';
 import { ManualClock } from '../unit/sync/manual-clock.js';
 
+const WEBHOOK_SECRET = 'a-webhook-only-secret-0123456789';
+
 interface Received {
   url: string;
   headers: IncomingMessage['headers'];
@@ -34,10 +36,15 @@ describe('sync alert webhook (issue 3)', () => {
     for (const c of cleanups.splice(0).reverse()) await c();
   });
 
-  async function start(webhookUrl: string, webhook: { retries?: number; minTimeoutMs?: number; maxTimeoutMs?: number }): Promise<Stack> {
+  async function start(
+    webhookUrl: string,
+    webhook: { retries?: number; minTimeoutMs?: number; maxTimeoutMs?: number },
+    opts: { env?: Record<string, string>; signed?: boolean } = {},
+  ): Promise<Stack> {
     const stack = await startStack({
-      env: { FEATURE_SYNC_MONITORING: 'true', SYNC_CHECK_INTERVAL: String(24 * 3_600_000), SYNC_ALERT_WEBHOOK_URL: webhookUrl },
+      env: { FEATURE_SYNC_MONITORING: 'true', SYNC_CHECK_INTERVAL: String(24 * 3_600_000), SYNC_ALERT_WEBHOOK_URL: webhookUrl, ...opts.env },
       app: { sync: { clock: new ManualClock(), webhook } },
+      ...(opts.signed === undefined ? {} : { signed: opts.signed }),
     });
     cleanups.push(() => stack.close());
     await stack.app.services.sync.check();
@@ -122,6 +129,36 @@ describe('sync alert webhook (issue 3)', () => {
       ['1.0.0', '1.1.0'],
       ['1.1.0', '1.0.0'],
     ]);
+  });
+
+  // Issue 13.11: the webhook receiver need not hold the backends' key.
+  it('SYNC_ALERT_WEBHOOK_SECRET signs the webhook with its own key; backend calls keep GATEWAY_SIGNING_SECRET', async () => {
+    const receiver = await startReceiver(0);
+    cleanups.push(() => receiver.close());
+    const stack = await start(`${receiver.url}/hook`, { minTimeoutMs: 10, maxTimeoutMs: 10 }, { env: { SYNC_ALERT_WEBHOOK_SECRET: WEBHOOK_SECRET } });
+    stack.backends.nps.faults.set({ version: '2.0.0' });
+    await stack.app.services.sync.check();
+    await stack.app.services.sync.flushAlerts();
+    expect(receiver.received).toHaveLength(1);
+    const got = receiver.received[0]!;
+    expect(verifySignature({ secret: WEBHOOK_SECRET, method: 'POST', pathWithQuery: got.url, headers: got.headers })).toMatchObject({ ok: true });
+    expect(verifySignature({ secret: TEST_SIGNING_SECRET, method: 'POST', pathWithQuery: got.url, headers: got.headers })).toMatchObject({ ok: false });
+    // The backends (which verify GATEWAY_SIGNING_SECRET) still accept the gateway's data calls.
+    const token = await stack.token('u1');
+    const { body } = await stack.graphql('{ user(id: "u1") { id } }', {}, { token });
+    expect(body).toEqual({ data: { user: { id: 'u1' } } });
+  });
+
+  it('SYNC_ALERT_WEBHOOK_SECRET alone signs the webhook while backend calls stay unsigned', async () => {
+    const receiver = await startReceiver(0);
+    cleanups.push(() => receiver.close());
+    const stack = await start(`${receiver.url}/hook`, { minTimeoutMs: 10, maxTimeoutMs: 10 }, { env: { SYNC_ALERT_WEBHOOK_SECRET: WEBHOOK_SECRET }, signed: false });
+    stack.backends.nps.faults.set({ version: '2.0.0' });
+    await stack.app.services.sync.check();
+    await stack.app.services.sync.flushAlerts();
+    expect(receiver.received).toHaveLength(1);
+    const got = receiver.received[0]!;
+    expect(verifySignature({ secret: WEBHOOK_SECRET, method: 'POST', pathWithQuery: got.url, headers: got.headers })).toMatchObject({ ok: true });
   });
 
   it('a dead webhook is given up with one error line and never crashes the monitor', async () => {

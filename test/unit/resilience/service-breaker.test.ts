@@ -239,6 +239,100 @@ describe('ServiceBreaker', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  describe('forceOpen (admin openBreaker, issue 12.8)', () => {
+    it('opens a CLOSED breaker at once: one open event, calls refused without calling fn, stats say forced', async () => {
+      const b = make();
+      const seen = events(b);
+      const rejects: BreakerOpenError[] = [];
+      b.on('reject', (e) => rejects.push(e));
+      expect(b.stats.forced).toBe(false);
+      b.forceOpen();
+      expect(b.state).toBe('OPEN');
+      expect(b.forced).toBe(true);
+      expect(b.stats).toMatchObject({ state: 'OPEN', forced: true, openedAt: expect.any(String) });
+      expect(seen).toEqual(['open:CLOSED->OPEN']);
+      const fn = vi.fn(ok('x'));
+      const err = await b.fire(fn).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(BreakerOpenError);
+      expect(err).toMatchObject({ code: 'EOPENBREAKER', service: 'comment', forced: true, retryAfterMs: 1000 });
+      expect(fn).not.toHaveBeenCalled();
+      expect(rejects).toHaveLength(1);
+      expect(b.stats.rejects).toBe(1);
+    });
+
+    it('makes no half-open trial call however long resetTimeoutMs has elapsed', async () => {
+      const b = make();
+      const seen = events(b);
+      b.forceOpen();
+      const fn = vi.fn(ok('x'));
+      for (let i = 0; i < 5; i++) {
+        vi.advanceTimersByTime(1000);
+        expect(b.state).toBe('OPEN');
+        await expect(b.fire(fn)).rejects.toBeInstanceOf(BreakerOpenError);
+      }
+      vi.advanceTimersByTime(60_000);
+      await expect(b.fire(fn)).rejects.toBeInstanceOf(BreakerOpenError);
+      expect(fn).not.toHaveBeenCalled();
+      expect(b.state).toBe('OPEN');
+      expect(seen).toEqual(['open:CLOSED->OPEN']);
+    });
+
+    it('holds a breaker that was already OPEN (no second event), and one HALF_OPEN with a probe in flight', async () => {
+      const b = make();
+      const seen = events(b);
+      await failTimes(b, 3);
+      b.forceOpen();
+      expect(seen).toEqual(['open:CLOSED->OPEN']);
+      vi.advanceTimersByTime(5000);
+      expect(b.state).toBe('OPEN');
+
+      const c = make();
+      const seenC = events(c);
+      await failTimes(c, 3);
+      vi.advanceTimersByTime(1000);
+      expect(c.state).toBe('HALF_OPEN');
+      const probe = deferred<string>();
+      const inFlight = c.fire(() => probe.promise);
+      c.forceOpen();
+      expect(c.state).toBe('OPEN');
+      // The probe's success no longer closes it: it is held open.
+      probe.resolve('late');
+      await expect(inFlight).resolves.toBe('late');
+      expect(c.state).toBe('OPEN');
+      vi.advanceTimersByTime(5000);
+      expect(c.state).toBe('OPEN');
+      expect(seenC).toEqual(['open:CLOSED->OPEN', 'halfOpen:OPEN->HALF_OPEN', 'open:HALF_OPEN->OPEN']);
+    });
+
+    it('reset() ends it: CLOSED, calls go through, and the normal rules apply again', async () => {
+      const b = make();
+      const seen = events(b);
+      b.forceOpen();
+      vi.advanceTimersByTime(3000);
+      b.reset();
+      expect(b.state).toBe('CLOSED');
+      expect(b.stats.forced).toBe(false);
+      await expect(b.fire(ok('y'))).resolves.toBe('y');
+      await failTimes(b, 3);
+      expect(b.state).toBe('OPEN');
+      vi.advanceTimersByTime(1000);
+      expect(b.state).toBe('HALF_OPEN');
+      expect(seen).toEqual(['open:CLOSED->OPEN', 'close:OPEN->CLOSED', 'open:CLOSED->OPEN', 'halfOpen:OPEN->HALF_OPEN']);
+    });
+
+    it('works with enabled: false (the breaker that never opens by itself)', async () => {
+      const b = make({ enabled: false });
+      b.forceOpen();
+      const fn = vi.fn(ok('x'));
+      await expect(b.fire(fn)).rejects.toBeInstanceOf(BreakerOpenError);
+      vi.advanceTimersByTime(5000);
+      await expect(b.fire(fn)).rejects.toBeInstanceOf(BreakerOpenError);
+      expect(fn).not.toHaveBeenCalled();
+      b.reset();
+      await expect(b.fire(fn)).resolves.toBe('x');
+    });
+  });
+
   it('rejects invalid options', () => {
     expect(() => make({ failureThreshold: 0 })).toThrow(RangeError);
     expect(() => make({ resetTimeoutMs: -1 })).toThrow(RangeError);
