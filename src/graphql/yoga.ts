@@ -10,6 +10,9 @@ import { useOperationTelemetry } from './plugins/use-operation-telemetry.js';
 import { useResponseCacheHint } from './plugins/use-response-cache-hint.js';
 import type { CacheHint } from '../cache/index.js';
 import { useAuditLog, useGraphQLHardening, useMutationRateLimit } from '../security/index.js';
+import { useVariablesDepthLimit } from '../security/use-variables-depth-limit.js';
+import { useKnownOperationTypes } from './plugins/use-known-operation-types.js';
+import { useVariableCoercion } from './plugins/use-variable-coercion.js';
 
 export const EXAMPLE_QUERY = `# The dashboard of one user, from all four services in one query.
 query Dashboard($userId: ID! = "u1") {
@@ -40,10 +43,20 @@ export interface ServerContext {
 
 export type GatewayYoga = YogaServerInstance<ServerContext, RequestContext>;
 
+/** Each gateway Yoga's `maskError`, for direct execution to mask what it catches as Yoga would. */
+const maskErrors = new WeakMap<GatewayYoga, (error: unknown) => Error>();
+
+export function maskErrorOf(yoga: GatewayYoga): (error: unknown) => Error {
+  const maskError = maskErrors.get(yoga);
+  if (!maskError) throw new Error('Not a gateway Yoga (createGatewayYoga).');
+  return maskError;
+}
+
 /** graphql-yoga over the Pothos schema; the per-request context comes from the HTTP layer's verified principal. */
 export function createGatewayYoga(services: GatewayServices, graphiql: GraphiQLDefaults = {}): GatewayYoga {
   const { config, logger } = services;
-  return createYoga<ServerContext, RequestContext>({
+  const maskError = createMaskError(logger);
+  const yoga = createYoga<ServerContext, RequestContext>({
     schema: getSchema(),
     graphqlEndpoint: '/graphql',
     landingPage: false,
@@ -62,7 +75,7 @@ export function createGatewayYoga(services: GatewayServices, graphiql: GraphiQLD
         }
       : false,
     batching: { limit: config.graphql.maxBatch },
-    maskedErrors: { maskError: createMaskError(logger) },
+    maskedErrors: { maskError },
     logging: {
       debug: (...args) => logger.debug(args.join(' ')),
       info: (...args) => logger.info(args.join(' ')),
@@ -84,15 +97,22 @@ export function createGatewayYoga(services: GatewayServices, graphiql: GraphiQLD
     // Hardening first: a refused query is never executed. Audit before the mutation limit, so a
     // rate-limited admin mutation is audited too.
     plugins: [
+      useVariablesDepthLimit(),
       ...useGraphQLHardening(config),
+      useKnownOperationTypes(),
       useAuditLog(),
       useMutationRateLimit(services.rateLimits),
       useStaleExtensions(),
       useResponseCacheHint((field) => services.rateLimits.fieldRules(field).length > 0),
       useOperationTelemetry(services.metrics, services.tracing),
+      // Last before the engine, so every plugin above sees (and records) a refused operation.
+      useVariableCoercion({ handOverCoerced: config.graphql.jit }),
       // Executes through graphql-jit: each operation is compiled once (cached per document),
-      // then run without graphql-js's per-field resolution walk.
-      ...(config.graphql.jit ? [useGraphQlJit()] : []),
+      // then run without graphql-js's per-field resolution walk. A compile failure is answered
+      // as its errors; logged here instead of the plugin's default console.error.
+      ...(config.graphql.jit ? [useGraphQlJit({}, { onError: (result) => logger.warn({ errors: result.errors }, 'graphql-jit could not compile an operation') })] : []),
     ],
   });
+  maskErrors.set(yoga, maskError);
+  return yoga;
 }
