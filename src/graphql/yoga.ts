@@ -1,4 +1,3 @@
-import { useGraphQlJit } from '@envelop/graphql-jit';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { GatewayServices, RequestContext } from '../context/index.js';
@@ -12,7 +11,7 @@ import type { CacheHint } from '../cache/index.js';
 import { useAuditLog, useGraphQLHardening, useMutationRateLimit } from '../security/index.js';
 import { useVariablesDepthLimit } from '../security/use-variables-depth-limit.js';
 import { useKnownOperationTypes } from './plugins/use-known-operation-types.js';
-import { useVariableCoercion } from './plugins/use-variable-coercion.js';
+import { useExecutionEngine } from './plugins/use-execution-engine.js';
 
 export const EXAMPLE_QUERY = `# The dashboard of one user, from all four services in one query.
 query Dashboard($userId: ID! = "u1") {
@@ -105,12 +104,9 @@ export function createGatewayYoga(services: GatewayServices, graphiql: GraphiQLD
       useStaleExtensions(),
       useResponseCacheHint((field) => services.rateLimits.fieldRules(field).length > 0),
       useOperationTelemetry(services.metrics, services.tracing),
-      // Last before the engine, so every plugin above sees (and records) a refused operation.
-      useVariableCoercion({ handOverCoerced: config.graphql.jit }),
-      // Executes through graphql-jit: each operation is compiled once (cached per document),
-      // then run without graphql-js's per-field resolution walk. A compile failure is answered
-      // as its errors; logged here instead of the plugin's default console.error.
-      ...(config.graphql.jit ? [useGraphQlJit({}, { onError: (result) => logger.warn({ errors: result.errors }, 'graphql-jit could not compile an operation') })] : []),
+      // Last: every plugin above sees (and records) an operation refused for its variables.
+      // graphql-jit (GRAPHQL_JIT) or graphql-js, with graphql-js's variable coercion either way.
+      ...useExecutionEngine({ jit: config.graphql.jit, logger }),
     ],
   });
   maskErrors.set(yoga, maskError);
