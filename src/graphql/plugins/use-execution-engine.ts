@@ -59,9 +59,14 @@ export function useExecutionEngine({ jit, logger }: { jit: boolean; logger: Logg
   ];
 }
 
-/** graphql-js's own error for a bad argument value at execution ("Argument "id" of non-null type "ID!" must not be null."). */
+/**
+ * graphql-js's own error for a bad argument value at execution ("Argument "id" of non-null type
+ * "ID!" must not be null."), as the executor located it (wrapping the original, itself a
+ * GraphQLError of no cause); not a resolver's error that happens to read alike.
+ */
 function isArgumentError(error: GraphQLError): boolean {
-  return !error.extensions.code && !error.originalError && error.message.startsWith('Argument "');
+  const original = error.originalError ?? error;
+  return !error.extensions.code && original.name === 'GraphQLError' && !(original as GraphQLError).originalError && error.message.startsWith('Argument "');
 }
 
 /** The same error, coded; without its `originalError`, which a scalar may have thrown as a plain Error. */
