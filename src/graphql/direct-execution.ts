@@ -48,9 +48,9 @@ export type DirectExecution = (body: unknown, accept: string | undefined, server
  * - batches, unusual parameters or Accept headers;
  * - a parse or validation error, or an operation that is not a query (mutations keep Yoga's
  *   whole path);
- * - a streamed result.
- * Once execution has started it never declines: Yoga would run the operation again, and its
- * upstream calls with it. What execution throws is answered as Yoga answers it (masked).
+ * - a streamed result (none for a query: the schema has no @defer/@stream).
+ * Otherwise, once execution has started, it never declines: Yoga would run the query again,
+ * and its upstream calls with it. What execution throws is answered as Yoga answers it (masked).
  * `GRAPHQL_DIRECT_EXECUTION=false` switches it off.
  */
 export function createDirectExecution(yoga: GatewayYoga): DirectExecution {
