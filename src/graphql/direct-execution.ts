@@ -1,6 +1,6 @@
 import { getOperationAST, type DocumentNode, type ExecutionResult } from 'graphql';
 import { isAsyncIterable, processRegularResult } from 'graphql-yoga';
-import type { GatewayYoga, ServerContext } from './yoga.js';
+import { maskErrorOf, type GatewayYoga, type ServerContext } from './yoga.js';
 
 /** The GraphQL-over-HTTP parameters of one operation, as Yoga accepts them in a JSON body. */
 interface GraphQLParams {
@@ -47,11 +47,14 @@ export type DirectExecution = (body: unknown, accept: string | undefined, server
  * hands the request to Yoga) whenever its answer could differ from Yoga's:
  * - batches, unusual parameters or Accept headers;
  * - a parse or validation error, or an operation that is not a query (mutations keep Yoga's
- *   whole path, so nothing with a side effect can run twice);
- * - an execution that throws, or a streamed result.
+ *   whole path);
+ * - a streamed result (none for a query: the schema has no @defer/@stream).
+ * Otherwise, once execution has started, it never declines: Yoga would run the query again,
+ * and its upstream calls with it. What execution throws is answered as Yoga answers it (masked).
  * `GRAPHQL_DIRECT_EXECUTION=false` switches it off.
  */
 export function createDirectExecution(yoga: GatewayYoga): DirectExecution {
+  const maskError = maskErrorOf(yoga);
   return async (body, accept, serverContext) => {
     if (!wantsJson(accept) || !isPlainParams(body)) return undefined;
     const enveloped = yoga.getEnveloped({ ...serverContext, params: body } as Parameters<GatewayYoga['getEnveloped']>[0]);
@@ -73,9 +76,10 @@ export function createDirectExecution(yoga: GatewayYoga): DirectExecution {
         variableValues: body.variables,
         operationName: body.operationName,
       });
-    } catch {
-      // Yoga answers what threw, masked as it masks it; a query has no side effect to repeat.
-      return undefined;
+    } catch (error) {
+      // As Yoga's own handling of an execution that throws: each error masked (which logs the unexpected).
+      const errors = error instanceof AggregateError ? error.errors : [error];
+      result = { errors: errors.map((e) => maskError(e)) };
     }
     if (isAsyncIterable(result)) return undefined;
     return processRegularResult(result as ExecutionResult, yoga.fetchAPI, 'application/json');

@@ -1,4 +1,3 @@
-import { useGraphQlJit } from '@envelop/graphql-jit';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { GatewayServices, RequestContext } from '../context/index.js';
@@ -10,6 +9,9 @@ import { useOperationTelemetry } from './plugins/use-operation-telemetry.js';
 import { useResponseCacheHint } from './plugins/use-response-cache-hint.js';
 import type { CacheHint } from '../cache/index.js';
 import { useAuditLog, useGraphQLHardening, useMutationRateLimit } from '../security/index.js';
+import { useVariablesDepthLimit } from '../security/use-variables-depth-limit.js';
+import { useKnownOperationTypes } from './plugins/use-known-operation-types.js';
+import { useExecutionEngine } from './plugins/use-execution-engine.js';
 
 export const EXAMPLE_QUERY = `# The dashboard of one user, from all four services in one query.
 query Dashboard($userId: ID! = "u1") {
@@ -40,10 +42,20 @@ export interface ServerContext {
 
 export type GatewayYoga = YogaServerInstance<ServerContext, RequestContext>;
 
+/** Each gateway Yoga's `maskError`, for direct execution to mask what it catches as Yoga would. */
+const maskErrors = new WeakMap<GatewayYoga, (error: unknown) => Error>();
+
+export function maskErrorOf(yoga: GatewayYoga): (error: unknown) => Error {
+  const maskError = maskErrors.get(yoga);
+  if (!maskError) throw new Error('Not a gateway Yoga (createGatewayYoga).');
+  return maskError;
+}
+
 /** graphql-yoga over the Pothos schema; the per-request context comes from the HTTP layer's verified principal. */
 export function createGatewayYoga(services: GatewayServices, graphiql: GraphiQLDefaults = {}): GatewayYoga {
   const { config, logger } = services;
-  return createYoga<ServerContext, RequestContext>({
+  const maskError = createMaskError(logger);
+  const yoga = createYoga<ServerContext, RequestContext>({
     schema: config.graphql.federation ? getSubgraphSchema() : getSchema(),
     graphqlEndpoint: '/graphql',
     landingPage: false,
@@ -62,7 +74,7 @@ export function createGatewayYoga(services: GatewayServices, graphiql: GraphiQLD
         }
       : false,
     batching: { limit: config.graphql.maxBatch },
-    maskedErrors: { maskError: createMaskError(logger) },
+    maskedErrors: { maskError },
     logging: {
       debug: (...args) => logger.debug(args.join(' ')),
       info: (...args) => logger.info(args.join(' ')),
@@ -84,15 +96,19 @@ export function createGatewayYoga(services: GatewayServices, graphiql: GraphiQLD
     // Hardening first: a refused query is never executed. Audit before the mutation limit, so a
     // rate-limited admin mutation is audited too.
     plugins: [
+      useVariablesDepthLimit(),
       ...useGraphQLHardening(config),
+      useKnownOperationTypes(),
       useAuditLog(),
       useMutationRateLimit(services.rateLimits),
       useStaleExtensions(),
       useResponseCacheHint((field) => services.rateLimits.fieldRules(field).length > 0),
       useOperationTelemetry(services.metrics, services.tracing),
-      // Executes through graphql-jit: each operation is compiled once (cached per document),
-      // then run without graphql-js's per-field resolution walk.
-      ...(config.graphql.jit ? [useGraphQlJit()] : []),
+      // Last: every plugin above sees (and records) an operation refused for its variables.
+      // graphql-jit (GRAPHQL_JIT) or graphql-js, with graphql-js's variable coercion either way.
+      ...useExecutionEngine({ jit: config.graphql.jit, logger }),
     ],
   });
+  maskErrors.set(yoga, maskError);
+  return yoga;
 }

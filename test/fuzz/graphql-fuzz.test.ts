@@ -11,10 +11,25 @@ const TOKENS = [
 ];
 
 const doc = fc.array(fc.constantFrom(...TOKENS), { maxLength: 60 }).map((t) => t.join(' '));
+/** Well-formed operations of every operation type (random token soup rarely forms one). */
+const OPERATIONS = [
+  '{ __typename }',
+  'query { industries { id } }',
+  'query Q($v: Boolean! = true) { user(id: "u1") { id name @include(if: $v) } }',
+  'query ($ids: [ID!]!) { users(ids: $ids) { id } }',
+  'mutation { clearCache }',
+  'mutation M { resetBreaker(service: "comment") { name } }',
+  'mutation { forceSync { status } }',
+  'subscription { syncStatus { status } }',
+  'subscription S { services { name } }',
+  'subscription ($v: ID!) { user(id: $v) { id } }',
+  'query A { __typename } subscription B { syncStatus { status } }',
+];
+const wellFormed = fc.constantFrom(...OPERATIONS);
 const scalar = fc.oneof(fc.string({ maxLength: 20 }), fc.integer(), fc.double(), fc.boolean(), fc.constant(null));
 const operation = fc.record(
   {
-    query: fc.oneof(doc, doc, scalar, fc.jsonValue({ maxDepth: 2 })),
+    query: fc.oneof(doc, doc, wellFormed, scalar, fc.jsonValue({ maxDepth: 2 })),
     variables: fc.oneof(fc.dictionary(fc.constantFrom('v', 'ids', 'userId', 'limit', '__proto__', 'constructor'), fc.jsonValue({ maxDepth: 3 })), scalar, fc.jsonValue({ maxDepth: 2 })),
     operationName: fc.oneof(fc.string({ maxLength: 10 }), scalar),
     extensions: fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.constant({ persistedQuery: { version: 1, sha256Hash: 'abc' } })),
@@ -65,12 +80,58 @@ describe('fuzz: random GraphQL requests (issue 4)', () => {
         const text = await res.text();
         expect(res.status, `${m} ${b.slice(0, 300)} → ${text.slice(0, 300)}`).toBeLessThan(500);
         expect(text).not.toMatch(/at .+\.(js|ts):\d+/); // no stack trace
+        expect(text).not.toContain('INTERNAL_SERVER_ERROR');
       }),
       { numRuns: Number(process.env.FUZZ_RUNS ?? 400) },
     );
     expect((await fetch(`${stack.url}/health`)).status).toBe(200);
     expect(stack.logs.lines.filter((l) => l.msg === 'unexpected error' || l.msg === 'unexpected error in GraphQL execution')).toEqual([]);
   }, 120_000);
+});
+
+/**
+ * Issue 2: every operation type, over every way in, is a coded client answer. An operation type
+ * the schema has no root type for (a subscription, while there is no Subscription type) is
+ * GRAPHQL_VALIDATION_FAILED; graphql-jit threw on it, which was INTERNAL_SERVER_ERROR and an error log.
+ */
+describe('fuzz: every operation type (issue 2)', () => {
+  let stack: Stack;
+  let admin: string;
+  let user: string;
+
+  beforeAll(async () => {
+    stack = await startStack({ env: { RATE_LIMIT_MAX: '100000', RATE_LIMIT_MUTATION_MAX: '100000' }, logLevel: 'warn' });
+    admin = await stack.token('u2', 'admin');
+    user = await stack.token('u1');
+  });
+  afterAll(() => stack?.close());
+
+  it('no operation of any type answers INTERNAL_SERVER_ERROR, whoever sends it and however', async () => {
+    const sends = (query: string, token: string) => [
+      fetch(`${stack.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables: { v: 'u1', ids: ['u1'] } }) }),
+      fetch(`${stack.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify([{ query }, { query: '{ __typename }' }]) }),
+      fetch(`${stack.url}/graphql?${new URLSearchParams({ query }).toString()}`, { headers: { authorization: `Bearer ${token}`, 'x-graphql-csrf': '1', accept: 'application/json' } }),
+      fetch(`${stack.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query }) }),
+    ];
+    for (const query of OPERATIONS) {
+      for (const token of [admin, user]) {
+        for (const res of await Promise.all(sends(query, token))) {
+          const text = await res.text();
+          expect(res.status, `${query} → ${text}`).toBeLessThan(500);
+          expect(text, query).not.toContain('INTERNAL_SERVER_ERROR');
+        }
+      }
+    }
+    expect(stack.logs.lines.filter((l) => Number(l.level) >= 50)).toEqual([]);
+  });
+
+  it('a subscription is GRAPHQL_VALIDATION_FAILED (the schema has no Subscription type)', async () => {
+    const res = await stack.graphql('subscription { syncStatus { status } }', undefined, { token: admin });
+    expect(res.body.errors).toEqual([
+      { message: 'The subscription operation is not supported by the schema.', locations: [{ line: 1, column: 1 }], extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } },
+    ]);
+    expect(res.body.data).toBeUndefined();
+  });
 });
 
 function safeParams(body: string): Record<string, string> {

@@ -74,9 +74,41 @@ describe('GraphQL direct execution answers exactly as Yoga does (issue 6)', () =
     expect(marker(direct)).toBe(before + 1);
   });
 
+  it('a query whose execution throws runs once: its upstream calls are not repeated (issue 4)', async () => {
+    // Something after the resolvers throws (here the operation metrics, as a bug there would).
+    // Direct execution used to hand the request to Yoga then, which ran the query again.
+    const body = q(print(DashboardDocument), { userId: 'u1' });
+    const headers = { authorization: `Bearer ${user}` };
+    const answers = [];
+    for (const stack of [direct, viaYoga]) {
+      const before = stack.backendRequests();
+      expect((await post(stack, body, headers)).status).toBe(200);
+      const once = stack.backendRequests() - before; // the upstream calls of one dashboard (no cache in this suite)
+      expect(once).toBeGreaterThanOrEqual(4);
+
+      const metrics = stack.app.services.metrics!;
+      const record = metrics.recordGraphQLOperation.bind(metrics);
+      metrics.recordGraphQLOperation = () => {
+        throw new Error('metrics broke');
+      };
+      try {
+        const start = stack.backendRequests();
+        answers.push(await post(stack, body, headers));
+        expect(stack.backendRequests() - start).toBe(once);
+      } finally {
+        metrics.recordGraphQLOperation = record;
+      }
+      expect(stack.logs.find('unexpected error in GraphQL execution').at(-1)?.err).toMatchObject({ message: 'metrics broke' });
+    }
+    // Answered as Yoga answers it: masked, nothing internal leaks.
+    expect(answers[0]).toEqual(answers[1]);
+    expect(JSON.parse(answers[0]!.body)).toEqual({ errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+  });
+
   it('no plugin has request-level Yoga hooks beyond the ones direct execution accounts for', () => {
     // Direct execution runs the envelop hooks only. These counts are Yoga's built-ins plus the
-    // gateway's CSRF and GET-parameter checks (no-ops for a JSON POST). A plugin that changes them
+    // gateway's CSRF and GET-parameter checks (no-ops for a JSON POST), and the variables depth
+    // limit's onParams (the route checks a POST body itself, before direct execution). A plugin that changes them
     // may decide something per request that direct execution would skip (as
     // @graphql-yoga/plugin-disable-introspection did): check direct-execution.ts, then the counts.
     const yoga = createGatewayYoga(direct.app.services) as unknown as { plugins: Array<object | false | null> };
@@ -89,6 +121,6 @@ describe('GraphQL direct execution answers exactly as Yoga does (issue 6)', () =
       onExecutionResult: count('onExecutionResult'),
       onResultProcess: count('onResultProcess'),
       onResponse: count('onResponse'),
-    }).toEqual({ onRequest: 3, onRequestParse: 10, onParams: 1, onExecutionResult: 0, onResultProcess: 1, onResponse: 0 });
+    }).toEqual({ onRequest: 3, onRequestParse: 10, onParams: 2, onExecutionResult: 0, onResultProcess: 1, onResponse: 0 });
   });
 });

@@ -1,5 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { CacheHint, type CacheKey, type ResponseCache } from '../../cache/index.js';
+import { GatewayError } from '../../errors/index.js';
+import { paramsDepthError } from '../../security/use-variables-depth-limit.js';
 import type { GatewayMetrics } from '../../observability/metrics.js';
 import type { DirectExecution } from '../../graphql/direct-execution.js';
 import type { GatewayYoga } from '../../graphql/yoga.js';
@@ -27,6 +29,9 @@ export function registerGraphQLRoute(app: FastifyInstance, yoga: GatewayYoga, { 
     url: yoga.graphqlEndpoint,
     method: ['GET', 'POST', 'OPTIONS'],
     handler: async (req, reply) => {
+      // Before anything walks the body (the cache key stringifies it): refusals thrown here are
+      // answered by the error handler as coded GraphQL errors.
+      if (req.method === 'POST' && isJson(req)) refuseMalformedBody(req.body);
       const key = responseCache ? cacheKeyOf(req, responseCache) : undefined;
       if (key) {
         const hit = await responseCache!.get(key);
@@ -52,6 +57,35 @@ export function registerGraphQLRoute(app: FastifyInstance, yoga: GatewayYoga, { 
     },
   });
 }
+
+function isJson(req: FastifyRequest): boolean {
+  return /^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '');
+}
+
+/**
+ * A JSON body Yoga would misreport: Fastify has parsed it already, and Yoga's Node adapter
+ * takes an empty parsed body (`{}`, `[]`, `null`) or a non-object one as "not parsed", reads
+ * the consumed stream and answered "POST body sent invalid JSON" with the parser's message.
+ * Also bounds the nesting of each operation's parameters (`paramsDepthError`).
+ */
+function refuseMalformedBody(body: unknown): void {
+  const shape = 'a JSON object such as {"query": "{ __typename }"}, or a non-empty array of them (a batch)';
+  if (Array.isArray(body)) {
+    if (body.length === 0) throw new GatewayError('BAD_REQUEST', { message: `The batch is empty: send ${shape}.` });
+    for (const op of body) if (!isObject(op)) throw new GatewayError('BAD_REQUEST', { message: `Each operation of a batch must be a JSON object: send ${shape}.` });
+  } else if (!isObject(body)) {
+    throw new GatewayError('BAD_REQUEST', { message: `The request body must be ${shape}.` });
+  }
+  for (const op of Array.isArray(body) ? (body as Array<Record<string, unknown>>) : [body]) {
+    if (op.query == null && !isObject(isObject(op.extensions) ? op.extensions.persistedQuery : undefined)) {
+      throw new GatewayError('BAD_REQUEST', { message: 'The request has no GraphQL query: send {"query": "…"}.' });
+    }
+    const refusal = paramsDepthError(op);
+    if (refusal) throw refusal;
+  }
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * The cache key of a request whose response may be kept: a JSON POST of one operation

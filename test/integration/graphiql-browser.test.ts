@@ -1,0 +1,80 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signToken, startStack, TEST_JWT_SECRET, type Stack } from '../support/stack.js';
+
+/** Debian's chromium (`.ci/run` installs it when missing). */
+const CHROMIUM = '/usr/bin/chromium';
+const SCREENSHOT_DIR = 'test-results';
+
+/**
+ * Issue 1, as a person meets it: `npm run demo` opens GraphiQL with the example dashboard
+ * query (`query Dashboard($userId: ID! = "u1")`) and the user token in the headers editor.
+ * Pressing ▶ with nothing typed (GraphiQL then sends no variables) must show Ada Lovelace's
+ * dashboard. The gateway is started as `scripts/demo.ts` starts it: in-process, in front of the
+ * reference backends, with the demo's GraphiQL headers. A real headless Chromium loads the page
+ * (the bundled GraphiQL, under the gateway's Content-Security-Policy) and presses the button.
+ */
+describe('GraphiQL in a browser: the example query runs as it opens (issue 1)', () => {
+  let stack: Stack;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)`).toBe(true);
+    const userToken = await signToken(TEST_JWT_SECRET, 'u1', 'user');
+    [stack, browser] = await Promise.all([
+      startStack({ app: { graphiql: { headers: { Authorization: `Bearer ${userToken}` } } }, logLevel: 'warn' }),
+      chromium.launch({
+        executablePath: CHROMIUM,
+        args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      }),
+    ]);
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.close();
+  });
+
+  it('pressing ▶ with nothing typed shows Ada Lovelace’s dashboard', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const pageErrors: string[] = [];
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    const graphqlPosts: Array<Record<string, unknown>> = [];
+    page.on('request', (req) => {
+      if (req.method() === 'POST' && req.url().endsWith('/graphql')) graphqlPosts.push(req.postDataJSON() as Record<string, unknown>);
+    });
+
+    // A browser's navigation asks for text/html: GraphiQL, not a GraphQL answer.
+    const res = await page.goto(`${stack.url}/graphql`, { waitUntil: 'load', timeout: 60_000 });
+    expect(res?.status()).toBe(200);
+    expect(res?.headers()['content-type']).toMatch(/^text\/html/);
+
+    const run = page.locator('.graphiql-execute-button');
+    await run.waitFor({ state: 'visible', timeout: 60_000 });
+    // The editor holds the example query when it is ready to run.
+    await expect.poll(() => page.locator('.graphiql-query-editor').innerText(), { timeout: 60_000, interval: 250 }).toContain('userDashboard');
+    const answer = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith('/graphql'), { timeout: 60_000 });
+    await run.click();
+
+    const response = page.locator('.graphiql-response');
+    let text = '';
+    try {
+      // Monaco (GraphiQL's editor) renders spaces as no-break spaces.
+      await expect.poll(async () => (text = (await response.innerText()).replace(/\u00a0/g, ' ')), { timeout: 60_000, interval: 250 }).toContain('Ada Lovelace');
+    } finally {
+      mkdirSync(SCREENSHOT_DIR, { recursive: true });
+      await page.screenshot({ path: `${SCREENSHOT_DIR}/graphiql-example-query.png`, fullPage: true });
+    }
+    expect(text).toContain('"userDashboard"');
+    // The whole answer (the pane shows only the lines in view): the dashboard, no errors.
+    const body = (await (await answer).json()) as { data?: { userDashboard?: { user?: { name?: string }; degraded?: string[] } }; errors?: unknown };
+    expect(body.errors).toBeUndefined();
+    expect(body.data?.userDashboard?.user?.name).toBe('Ada Lovelace');
+    expect(body.data?.userDashboard?.degraded).toEqual([]);
+    // What GraphiQL sent: the example operation, with no variables of its own.
+    const sent = graphqlPosts.find((b) => String(b.query).includes('query Dashboard'));
+    expect(sent).toBeDefined();
+    expect(sent?.variables ?? {}).toEqual({});
+    expect(pageErrors).toEqual([]);
+  }, 180_000);
+});
