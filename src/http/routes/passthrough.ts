@@ -7,8 +7,10 @@ import type { ServiceName } from '../../config/index.js';
 import type { GatewayServices } from '../../context/index.js';
 import { GatewayError } from '../../errors/index.js';
 import { traceContextOf } from '../../observability/tracing.js';
-import { SIGNED_BODY_LIMIT, UNSIGNED_PAYLOAD, UpstreamHttpError, breakerOpenError, isBreakerOpen, type ServiceClient } from '../../upstreams/index.js';
+import { SIGNED_BODY_LIMIT, UNSIGNED_PAYLOAD, breakerOpenError, isBreakerOpen, type ServiceClient } from '../../upstreams/index.js';
+import { assertCanPassthrough } from '../../auth/policy.js';
 import { requirePrincipal } from '../guards.js';
+import { routeConfig } from '../route-config.js';
 
 /** The route map of `gateway.md`: path prefix → service. */
 export const PASSTHROUGH_PREFIXES: ReadonlyArray<readonly [prefix: string, service: ServiceName]> = [
@@ -20,8 +22,12 @@ export const PASSTHROUGH_PREFIXES: ReadonlyArray<readonly [prefix: string, servi
   ['/api/nps', 'nps'],
 ];
 
-/** The one passthrough route a client may use without credentials (it is how they get some). */
-const ANONYMOUS = new Set(['POST /api/auth/login']);
+/**
+ * The one passthrough route a client may use without credentials (it is how they get some),
+ * declared as its own route so the anonymous decision and the login limit hang on it
+ * (route config), never on a URL string. With a trailing slash too: a service may route both.
+ */
+const LOGIN_ROUTES = ['/api/auth/login', '/api/auth/login/'];
 
 /** RFC 9110 §7.6.1 hop-by-hop headers, plus `expect` (undici refuses it; Node already answered the 100-continue). */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'expect']);
@@ -58,6 +64,16 @@ export function registerPassthroughRoutes(app: FastifyInstance, { services }: Pa
       // One reply-from per service (it decorates the reply, hence one encapsulated scope each).
       await scope.register(async (serviceScope) => {
         await serviceScope.register(replyFrom, { base: client.baseUrl, undici: client.pool, disableRequestLogging: true });
+        if (name === 'auth') {
+          for (const url of LOGIN_ROUTES) {
+            serviceScope.route({
+              method: 'POST',
+              url,
+              config: { allowAnonymous: true, rateLimit: 'login' },
+              handler: (req, reply) => forward(req, reply, services, client, url, '/api/auth'),
+            });
+          }
+        }
         for (const prefix of prefixes) {
           for (const url of [prefix, `${prefix}/*`]) {
             serviceScope.route({
@@ -76,7 +92,7 @@ async function forward(req: FastifyRequest, reply: FastifyReply, services: Gatew
   const { config, metrics, tracing } = services;
   const method = req.method.toUpperCase();
   const rawPath = req.url.split('?', 1)[0]!;
-  if (!ANONYMOUS.has(`${method} ${rawPath}`)) requirePrincipal(req);
+  if (routeConfig(req).allowAnonymous !== true) requirePrincipal(req);
 
   // The exact target sent upstream, as reply-from will build it: what gets signed.
   let target: URL;
@@ -90,6 +106,8 @@ async function forward(req: FastifyRequest, reply: FastifyReply, services: Gatew
     throw new GatewayError('BAD_REQUEST', { message: 'The request path leaves its route prefix.' });
   }
   const pathWithQuery = target.pathname + target.search;
+  // The data rule of GraphQL and the REST dashboard, on the target exactly as it will be sent.
+  assertCanPassthrough(req.principal, target);
 
   // Body: small bodies of known length are read and hashed (signed); bigger or chunked ones stream unsigned.
   const stream = req.body instanceof Readable ? req.body : undefined;
@@ -145,9 +163,10 @@ async function forward(req: FastifyRequest, reply: FastifyReply, services: Gatew
               status = res.statusCode;
               client.observeVersion((res as unknown as { headers: Record<string, string | string[] | undefined> }).headers);
               void rep.send(res.stream);
-              // A 5xx still reaches the client unchanged; it counts against the service all the same.
-              if (res.statusCode >= 500) reject(new UpstreamHttpError(client.name, res.statusCode, undefined));
-              else resolve();
+              // Any status, 5xx included, is relayed to this caller and not counted against the
+              // service: one client's requests must not open the breaker for everyone (gateway.md).
+              // Network errors and timeouts (onError) still count.
+              resolve();
             },
             onError: (_rep, { error }) => {
               // The client's own fault (an oversized chunked body) or its disconnect says nothing about the service.
@@ -195,19 +214,27 @@ function endSpan(span: Span | undefined, status: number | string): void {
 function requestHeaders(req: FastifyRequest, headers: IncomingHttpHeaders, outbound: Record<string, string>): IncomingHttpHeaders {
   const out: IncomingHttpHeaders = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || HOP_BY_HOP.has(name) || isForgeable(name)) continue;
+    if (value === undefined || HOP_BY_HOP.has(name) || isForgeable(name) || isForwarding(name)) continue;
     out[name] = value;
   }
   // The client's Accept wins over the JSON default of data calls.
   const { accept, ...gatewayHeaders } = outbound;
   if (out.accept === undefined && accept) out.accept = accept;
   Object.assign(out, gatewayHeaders);
-  const remote = req.socket.remoteAddress ?? req.ip;
-  const prior = req.headers['x-forwarded-for'];
-  out['x-forwarded-for'] = prior ? `${Array.isArray(prior) ? prior.join(', ') : prior}, ${remote}` : remote;
+  // Forwarding headers are the gateway's own view (gateway.md): the client's `x-forwarded-*`,
+  // `forwarded` and `x-real-ip` were dropped above (isForwarding); what Fastify's `trustProxy`
+  // (TRUST_PROXY) accepted of them is in req.ips / req.protocol / req.host.
+  // req.ips: the socket peer, then each trusted hop's claim back to the first untrusted one.
+  out['x-forwarded-for'] = [...(req.ips ?? [req.ip])].reverse().join(', ');
   out['x-forwarded-proto'] = req.protocol;
-  if (req.headers.host) out['x-forwarded-host'] = req.headers.host;
+  if (req.host) out['x-forwarded-host'] = req.host;
+  out['x-real-ip'] = req.ip;
   return out;
+}
+
+/** Forwarding headers only the gateway sets (a client's would let it pose as someone else). */
+function isForwarding(name: string): boolean {
+  return name === 'forwarded' || name === 'x-real-ip' || name.startsWith('x-forwarded-');
 }
 
 function responseHeaders(headers: IncomingHttpHeaders): IncomingHttpHeaders {
