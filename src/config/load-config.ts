@@ -101,6 +101,8 @@ export interface GatewayConfig {
     readonly timeoutMs: number;
     readonly routeTimeouts: ReadonlyArray<{ readonly prefix: string; readonly timeoutMs: number }>;
     readonly bodyLimit: number;
+    /** Passthrough requests one principal (or anonymous client IP) may have in flight at once. */
+    readonly maxConcurrentPerPrincipal: number;
   };
   /** On SIGTERM/SIGINT: how long in-flight requests may run before their connections are cut. */
   readonly shutdownGraceMs: number;
@@ -258,6 +260,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       timeoutMs: e.PASSTHROUGH_TIMEOUT ?? e.ORCHESTRATION_TIMEOUT ?? p.timeoutMs,
       routeTimeouts: e.PASSTHROUGH_ROUTE_TIMEOUTS ?? [],
       bodyLimit: e.PASSTHROUGH_BODY_LIMIT,
+      maxConcurrentPerPrincipal: e.PASSTHROUGH_MAX_CONCURRENT_PER_PRINCIPAL,
     },
     shutdownGraceMs: e.SHUTDOWN_GRACE_PERIOD,
   };

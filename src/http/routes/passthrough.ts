@@ -2,7 +2,9 @@ import replyFrom from '@fastify/reply-from';
 import { SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingHttpHeaders } from 'node:http';
-import { Readable, Transform, type TransformCallback } from 'node:stream';
+import type { ServerResponse } from 'node:http';
+import { Readable, Transform, pipeline, type TransformCallback } from 'node:stream';
+import { Pool } from 'undici';
 import type { ServiceName } from '../../config/index.js';
 import type { GatewayServices } from '../../context/index.js';
 import { GatewayError } from '../../errors/index.js';
@@ -46,6 +48,33 @@ export interface PassthroughRouteOptions {
   services: GatewayServices;
 }
 
+/** Connections of each service's passthrough pool (its data calls keep their own pool). */
+export const PASSTHROUGH_CONNECTIONS = 64;
+
+/**
+ * Passthrough requests in flight per principal (or anonymous client IP), in this process: one
+ * caller cannot hold every passthrough connection of a service. Per replica on purpose: an
+ * in-flight count kept in Redis would leak whenever a replica died mid-request.
+ */
+class InFlight {
+  readonly #counts = new Map<string, number>();
+  constructor(readonly max: number) {}
+
+  /** Takes a slot for `key` until `release` is called; false when it has none left. */
+  acquire(key: string): boolean {
+    const n = this.#counts.get(key) ?? 0;
+    if (n >= this.max) return false;
+    this.#counts.set(key, n + 1);
+    return true;
+  }
+
+  release(key: string): void {
+    const n = (this.#counts.get(key) ?? 1) - 1;
+    if (n <= 0) this.#counts.delete(key);
+    else this.#counts.set(key, n);
+  }
+}
+
 /**
  * The REST passthrough for legacy clients (`gateway.md` route map), on `@fastify/reply-from`
  * over each service's own undici pool: same method, path, query, body, status and headers;
@@ -59,18 +88,25 @@ export function registerPassthroughRoutes(app: FastifyInstance, { services }: Pa
   void app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
+    const inFlight = new InFlight(services.config.passthrough.maxConcurrentPerPrincipal);
     for (const [name, client] of Object.entries(services.upstreams.clients) as Array<[ServiceName, ServiceClient]>) {
       const prefixes = PASSTHROUGH_PREFIXES.filter(([, s]) => s === name).map(([p]) => p);
+      // Passthrough has a pool of its own: however many connections its callers hold (a
+      // download nobody reads), the data calls of GraphQL and the dashboard keep theirs.
+      // reply-from destroys it when the server closes.
+      const pool = new Pool(client.baseUrl, { connections: PASSTHROUGH_CONNECTIONS, keepAliveTimeout: 30_000 });
+      const forward = (req: FastifyRequest, reply: FastifyReply, route: string, prefix: string): Promise<FastifyReply> =>
+        forwardBounded(req, reply, services, client, inFlight, route, prefix);
       // One reply-from per service (it decorates the reply, hence one encapsulated scope each).
       await scope.register(async (serviceScope) => {
-        await serviceScope.register(replyFrom, { base: client.baseUrl, undici: client.pool, disableRequestLogging: true });
+        await serviceScope.register(replyFrom, { base: client.baseUrl, undici: pool, disableRequestLogging: true });
         if (name === 'auth') {
           for (const url of LOGIN_ROUTES) {
             serviceScope.route({
               method: 'POST',
               url,
               config: { allowAnonymous: true, rateLimit: 'login' },
-              handler: (req, reply) => forward(req, reply, services, client, url, '/api/auth'),
+              handler: (req, reply) => forward(req, reply, url, '/api/auth'),
             });
           }
         }
@@ -79,7 +115,7 @@ export function registerPassthroughRoutes(app: FastifyInstance, { services }: Pa
             serviceScope.route({
               method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
               url,
-              handler: (req, reply) => forward(req, reply, services, client, url, prefix),
+              handler: (req, reply) => forward(req, reply, url, prefix),
             });
           }
         }
@@ -88,11 +124,22 @@ export function registerPassthroughRoutes(app: FastifyInstance, { services }: Pa
   });
 }
 
+/** {@link forward} within the caller's share of concurrent passthrough requests (429 beyond it). */
+async function forwardBounded(req: FastifyRequest, reply: FastifyReply, services: GatewayServices, client: ServiceClient, inFlight: InFlight, route: string, prefix: string): Promise<FastifyReply> {
+  if (routeConfig(req).allowAnonymous !== true) requirePrincipal(req);
+  const key = req.principal ? `p:${req.principal.id}` : `ip:${req.ip}`;
+  if (!inFlight.acquire(key)) {
+    throw new GatewayError('RATE_LIMITED', { message: `At most ${inFlight.max} passthrough requests at once per caller; retry when one has finished.`, retryAfterSeconds: 1 });
+  }
+  // Held until the answer is sent or the connection goes away, whichever comes first.
+  reply.raw.once('close', () => inFlight.release(key));
+  return forward(req, reply, services, client, route, prefix);
+}
+
 async function forward(req: FastifyRequest, reply: FastifyReply, services: GatewayServices, client: ServiceClient, route: string, prefix: string): Promise<FastifyReply> {
   const { config, metrics, tracing } = services;
   const method = req.method.toUpperCase();
   const rawPath = req.url.split('?', 1)[0]!;
-  if (routeConfig(req).allowAnonymous !== true) requirePrincipal(req);
 
   // The exact target sent upstream, as reply-from will build it: what gets signed.
   let target: URL;
@@ -162,7 +209,9 @@ async function forward(req: FastifyRequest, reply: FastifyReply, services: Gatew
               forwarded = true;
               status = res.statusCode;
               client.observeVersion((res as unknown as { headers: Record<string, string | string[] | undefined> }).headers);
-              void rep.send(res.stream);
+              void rep.send(cutOffWhenStalled(res.stream as Readable, reply.raw, timeoutMs, () => {
+                req.log.info({ service: client.name, route, silenceMs: timeoutMs }, 'passthrough answer stalled (the client stopped reading or the service went silent); connection cut');
+              }));
               // Any status, 5xx included, is relayed to this caller and not counted against the
               // service: one client's requests must not open the breaker for everyone (gateway.md).
               // Network errors and timeouts (onError) still count.
@@ -335,4 +384,42 @@ function byteLimit(limit: number): Transform {
       else done(null, chunk);
     },
   });
+}
+
+/**
+ * The answer's body on its way to the client, cut off after `silenceMs` in which no byte
+ * moved (gateway.md: "a client that stops reading is cut off after PASSTHROUGH_TIMEOUT of
+ * silence"). A client that stops reading stalls the socket's writes, the pipe's backpressure
+ * stops pulling from here, and the timer runs out: then both the upstream body (its
+ * connection goes back to the pool) and the client's connection are destroyed.
+ */
+function cutOffWhenStalled(body: Readable, raw: ServerResponse, silenceMs: number, onCut: () => void): Readable {
+  let timer: NodeJS.Timeout | undefined;
+  const arm = (): void => {
+    clearTimeout(timer);
+    timer = setTimeout(cut, silenceMs);
+    timer.unref();
+  };
+  const watched = new Transform({
+    transform(chunk: Buffer, _enc, done: TransformCallback) {
+      arm();
+      done(null, chunk);
+    },
+    flush(done: TransformCallback) {
+      clearTimeout(timer);
+      done();
+    },
+  });
+  function cut(): void {
+    onCut();
+    body.destroy();
+    watched.destroy();
+    raw.destroy();
+  }
+  arm();
+  watched.once('close', () => clearTimeout(timer));
+  raw.once('close', () => clearTimeout(timer));
+  // pipeline: an upstream error ends the client's answer, and a client gone destroys the upstream body.
+  pipeline(body, watched, () => clearTimeout(timer));
+  return watched;
 }
