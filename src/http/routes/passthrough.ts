@@ -1,8 +1,7 @@
 import replyFrom from '@fastify/reply-from';
 import { SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { IncomingHttpHeaders } from 'node:http';
-import type { ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { Readable, Transform, pipeline, type TransformCallback } from 'node:stream';
 import { Pool } from 'undici';
 import type { ServiceName } from '../../config/index.js';
