@@ -30,3 +30,36 @@ export function assertCanReadUser(principal: Principal | null, userId: string): 
   assertAuthenticated(principal);
   if (!canReadUser(principal, userId)) throw new GatewayError('FORBIDDEN', { message: 'You may only read your own user data.' });
 }
+
+/**
+ * The users a passthrough request names (`/api/users/:id`, `/api/users?ids=`, `?userId=`,
+ * `?userIds=` on any route): every value of a repeated parameter, comma lists split (an
+ * encoded comma too: the target is decoded first), empty entries dropped, as the services
+ * read them. `target` is the URL about to be sent upstream.
+ */
+export function usersNamedByPassthrough(target: URL): string[] {
+  const named: string[] = [];
+  const userPath = /^\/api\/users\/([^/]*)/.exec(target.pathname);
+  if (userPath) named.push(safeDecode(userPath[1]!));
+  const params = target.pathname === '/api/users' || target.pathname.startsWith('/api/users/') ? ['ids', 'userId', 'userIds'] : ['userId', 'userIds'];
+  for (const name of params) {
+    for (const value of target.searchParams.getAll(name)) named.push(...value.split(','));
+  }
+  return named.map((id) => id.trim()).filter((id) => id.length > 0);
+}
+
+/** The data rule on passthrough: a `user` may name no other user (`FORBIDDEN` otherwise). */
+export function assertCanPassthrough(principal: Principal | null, target: URL): void {
+  if (!principal) return;
+  for (const id of usersNamedByPassthrough(target)) {
+    if (!canReadUser(principal, id)) throw new GatewayError('FORBIDDEN', { message: 'You may only read your own user data.' });
+  }
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}

@@ -199,6 +199,7 @@ export const envSchema = z.object({
   PASSTHROUGH_TIMEOUT: int(1, 600_000).optional(),
   PASSTHROUGH_ROUTE_TIMEOUTS: passthroughRouteTimeouts.optional(),
   PASSTHROUGH_BODY_LIMIT: int(0).default(100 * 1024 * 1024),
+  PASSTHROUGH_MAX_CONCURRENT_PER_PRINCIPAL: int(1).default(16),
   SHUTDOWN_GRACE_PERIOD: int(0, 600_000).default(10_000),
 });
 

@@ -105,8 +105,6 @@ export interface GatewayConfig {
   readonly otlpEndpoint?: string;
   /** REST passthrough: upstream timeout (to response headers, and longest silence in a body), per-prefix overrides, body limit. */
   readonly passthrough: {
-    /** `PASSTHROUGH_TIMEOUT`, else `ORCHESTRATION_TIMEOUT` (kept for callers that know no service). */
-    readonly timeoutMs: number;
     /**
      * `PASSTHROUGH_TIMEOUT` when it is set: it then overrides every service's budget; unset, a
      * passthrough call gets its service's budget (`services[name].timeoutMs`).
@@ -114,6 +112,8 @@ export interface GatewayConfig {
     readonly timeoutOverrideMs?: number;
     readonly routeTimeouts: ReadonlyArray<{ readonly prefix: string; readonly timeoutMs: number }>;
     readonly bodyLimit: number;
+    /** Passthrough requests one principal (or anonymous client IP) may have in flight at once. */
+    readonly maxConcurrentPerPrincipal: number;
   };
   /** On SIGTERM/SIGINT: how long in-flight requests may run before their connections are cut. */
   readonly shutdownGraceMs: number;
@@ -280,10 +280,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     requestTracing: e.FEATURE_REQUEST_TRACING,
     otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
     passthrough: {
-      timeoutMs: e.PASSTHROUGH_TIMEOUT ?? timeoutMs,
       timeoutOverrideMs: e.PASSTHROUGH_TIMEOUT,
       routeTimeouts: e.PASSTHROUGH_ROUTE_TIMEOUTS ?? [],
       bodyLimit: e.PASSTHROUGH_BODY_LIMIT,
+      maxConcurrentPerPrincipal: e.PASSTHROUGH_MAX_CONCURRENT_PER_PRINCIPAL,
     },
     shutdownGraceMs: e.SHUTDOWN_GRACE_PERIOD,
   };

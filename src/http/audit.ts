@@ -1,5 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Principal } from '../auth/index.js';
+import { isServiceName } from '../config/index.js';
+import { routeConfig } from './route-config.js';
 
 /** How an admin action ended: done, refused (401/403/429), or failed (any other error). */
 export type AuditOutcome = 'success' | 'refused' | 'failed';
@@ -9,7 +11,7 @@ export type AuditSource =
   | Pick<FastifyRequest, 'principal' | 'id' | 'log'>
   | { principal: Principal | null; requestId: string; log: { info: (obj: object, msg: string) => void } };
 
-/** The admin actions of `gateway.md` and their REST twins (`method path` without query). */
+/** The admin actions of `gateway.md` and their REST twins (`method path` without query); the routes declare them as `config.audit`. */
 export const ADMIN_ROUTES: Readonly<Record<string, string>> = {
   'POST /api/gateway/sync/force': 'forceSync',
   'POST /api/gateway/circuit-breaker/reset': 'resetBreaker',
@@ -45,15 +47,24 @@ export function outcomeOfStatus(status: number): AuditOutcome {
   return status === 401 || status === 403 || status === 429 ? 'refused' : 'failed';
 }
 
-/** An audit line after every admin REST route's answer, whatever it was. */
+/** An audit line after every admin REST route's answer, whatever it was: routes declare `config: { audit: '<action>' }`. */
 export function registerAuditLog(app: FastifyInstance): void {
   app.addHook('onResponse', async (req, reply) => {
-    const path = req.url.split('?', 1)[0];
-    const action = ADMIN_ROUTES[`${req.method} ${path}`];
+    const action = routeConfig(req).audit;
     if (!action) return;
     const body = req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {};
     const query = req.query && typeof req.query === 'object' ? (req.query as Record<string, unknown>) : {};
     const service = body.service ?? query.service;
-    audit(req, action, outcomeOfStatus(reply.statusCode), { status: reply.statusCode, ...(typeof service === 'string' ? { service: service.slice(0, 64) } : {}) });
+    audit(req, action, outcomeOfStatus(reply.statusCode), { status: reply.statusCode, ...targetOf(service) });
   });
+}
+
+/**
+ * The service an admin request named. Not under `service`: the gateway's own log lines use
+ * that key for the service they are about, and a client must not write into it. A known name
+ * is `target`; anything else `requestedService`, truncated.
+ */
+function targetOf(service: unknown): Record<string, string> {
+  if (typeof service !== 'string') return {};
+  return isServiceName(service) ? { target: service } : { requestedService: service.slice(0, 64) };
 }

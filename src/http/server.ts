@@ -2,7 +2,8 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { GatewayServices } from '../context/index.js';
 import type { GatewayYoga } from '../graphql/yoga.js';
 import { requestIdFrom } from '../observability/trace-context.js';
-import { hardenedServerOptions, registerAuthFailureLimit, registerHttpHardening, registerRateLimit } from '../security/index.js';
+import { authFailureGate, hardenedServerOptions, registerAuthFailureLimit, registerHttpHardening, registerRateLimit } from '../security/index.js';
+import { registerRequestTargetCheck } from '../security/http-hardening.js';
 import { registerAuditLog } from './audit.js';
 import { handleFrameworkError, registerErrorHandling } from './error-handler.js';
 import { registerRequestIdentity } from './request-identity.js';
@@ -43,11 +44,13 @@ export function createHttpServer({ services, yoga, isReady }: HttpServerOptions)
   });
 
   registerErrorHandling(app);
-  // Order matters: CORS/security headers first, credential-guessing guard before the identity
-  // hook, the rate limits after it (they key on the principal).
+  // First of all: a target with dot segments, an encoded slash or in absolute form is 400 before anything else runs.
+  registerRequestTargetCheck(app);
+  // Order matters: CORS/security headers first, then identity (a failed credential meets the
+  // credential-guessing guard there), the rate limits after it (they key on the principal).
   registerHttpHardening(app, config);
   registerAuthFailureLimit(app, services.rateLimits);
-  registerRequestIdentity(app, services.authenticator);
+  registerRequestIdentity(app, services.authenticator, { onAuthFailure: authFailureGate(services.rateLimits) });
   // Right after identity: the request span and metrics cover everything later hooks refuse.
   registerObservability(app, services);
   registerRateLimit(app, services.rateLimits);

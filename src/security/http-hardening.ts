@@ -4,7 +4,7 @@ import helmet, { type HelmetOptions } from 'helmet';
 import { STATUS_CODES, type IncomingMessage, type ServerOptions, type ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { GatewayConfig } from '../config/index.js';
-import { errorCodes, type ErrorCode } from '../errors/index.js';
+import { GatewayError, errorCodes, type ErrorCode } from '../errors/index.js';
 import { CSRF_HEADERS } from './use-graphql-hardening.js';
 
 /**
@@ -20,6 +20,7 @@ export function hardenedServerOptions(config: GatewayConfig): {
   http: ServerOptions;
   trustProxy: boolean | string[] | ((address: string, hop: number) => boolean);
   clientErrorHandler: (this: FastifyInstance, err: NodeJS.ErrnoException, socket: Socket) => void;
+  rewriteUrl: (req: IncomingMessage) => string;
 } {
   return {
     bodyLimit: config.graphql.bodyLimit,
@@ -33,7 +34,57 @@ export function hardenedServerOptions(config: GatewayConfig): {
     },
     trustProxy: trustProxyOption(config.http.trustProxy),
     clientErrorHandler: codedClientError,
+    rewriteUrl: rewriteRequestTarget,
   };
+}
+
+/** Set on the raw request by {@link rewriteRequestTarget}: why its target is refused. */
+const BAD_TARGET = Symbol('gateway.badRequestTarget');
+const UNRESERVED = /^[A-Za-z0-9\-._~]$/;
+
+/**
+ * The one spelling of a request target every later step sees (gateway.md: "a request's route
+ * is decided once, from its path"). Percent-escapes of unreserved characters are decoded
+ * (`%63` is `c`, RFC 3986 §6.2.2.2), as Fastify's router does when it matches; refused:
+ * anything but origin-form (`http://host/...`, `*`), an encoded slash or backslash (a raw
+ * backslash too: URL parsing treats it as a slash), and dot segments, also percent-encoded.
+ * Hand-written: Fastify has no hook before routing that can answer, and URL parsing would
+ * silently resolve exactly what must be refused.
+ */
+export function normalizeRequestTarget(url: string): { url: string; problem?: string } {
+  if (!url.startsWith('/')) return { url, problem: 'The request target must be a path (origin-form).' };
+  const q = url.indexOf('?');
+  const rawPath = q === -1 ? url : url.slice(0, q);
+  if (/%2f|%5c|\\/i.test(rawPath)) return { url, problem: 'The request path must not contain an encoded slash or a backslash.' };
+  const path = rawPath.replace(/%([0-9A-Fa-f]{2})/g, (escape, hex: string) => {
+    const char = String.fromCharCode(parseInt(hex, 16));
+    return UNRESERVED.test(char) ? char : escape;
+  });
+  if (path.split('/').some((segment) => segment === '.' || segment === '..')) {
+    return { url, problem: 'The request path must not contain dot segments.' };
+  }
+  return { url: q === -1 ? path : path + url.slice(q) };
+}
+
+function rewriteRequestTarget(req: IncomingMessage): string {
+  const { url, problem } = normalizeRequestTarget(req.url ?? '/');
+  if (!problem) return url;
+  (req as IncomingMessage & { [BAD_TARGET]?: string })[BAD_TARGET] = problem;
+  // Routed nowhere in particular: the first onRequest hook refuses it (registerRequestTargetCheck).
+  return url.startsWith('/') ? url : '/';
+}
+
+/**
+ * Refuses, with 400 BAD_REQUEST, a request whose target {@link normalizeRequestTarget} refused.
+ * Must be the FIRST onRequest hook: nothing (authentication, limits, handlers) runs for it.
+ */
+export function registerRequestTargetCheck(app: FastifyInstance): void {
+  app.addHook('onRequest', async (req, reply) => {
+    const problem = (req.raw as IncomingMessage & { [BAD_TARGET]?: string })[BAD_TARGET];
+    if (problem === undefined) return;
+    reply.header('x-request-id', req.id);
+    throw new GatewayError('BAD_REQUEST', { message: problem });
+  });
 }
 
 /** `TRUST_PROXY`: a hop count trusts that many proxies in front of the gateway. */

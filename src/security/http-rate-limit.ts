@@ -1,14 +1,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '../auth/index.js';
 import { GatewayError } from '../errors/index.js';
+import { isHealthRoute, routeConfig } from '../http/route-config.js';
 import type { RateLimitDecision, RateLimits } from './rate-limits.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-const LOGIN_PATH = '/api/auth/login';
 
-/** Routes no limit applies to (`gateway.md`: every route but `/health*` counts). */
-function isExempt(path: string): boolean {
-  return path === '/health' || path.startsWith('/health/');
+/** Routes no limit applies to (`gateway.md`: every route but `/health*` counts), by the matched route. */
+function isExempt(req: FastifyRequest): boolean {
+  return routeConfig(req).rateLimit === 'exempt' || isHealthRoute(req);
 }
 
 function pathOf(url: string): string {
@@ -37,17 +37,13 @@ function refuse(reply: FastifyReply, d: RateLimitDecision, message: string): nev
 
 /**
  * Guards against credential guessing: a client IP whose requests were refused for bad
- * credentials `RATE_LIMIT_AUTH_FAILURE_MAX` times in the login window gets 429 for the rest
- * of it. Must be registered BEFORE the identity hook, so a guessing client is refused before
- * its next token is even verified.
+ * credentials `RATE_LIMIT_AUTH_FAILURE_MAX` times in the login window gets 429 instead of 401
+ * for its failing requests for the rest of it. Only failing credentials are refused: a valid
+ * token or API key from the same address is served (gateway.md: "a valid credential is never
+ * refused because other requests from its address failed"). Counts here; the refusal is
+ * {@link authFailureGate}, which the identity hook calls when verification fails.
  */
 export function registerAuthFailureLimit(app: FastifyInstance, limits: RateLimits): void {
-  app.addHook('onRequest', async (req, reply) => {
-    if (isExempt(pathOf(req.url))) return;
-    if (req.headers.authorization === undefined && req.headers['x-api-key'] === undefined) return;
-    const blocked = await limits.exhausted(limits.authFailure, `ip:${req.ip}`);
-    if (blocked) refuse(reply, blocked, 'Too many requests with invalid credentials from this address; retry later.');
-  });
   app.addHook('onResponse', async (req, reply) => {
     if (reply.statusCode !== 401 || req.principal) return;
     if (req.headers.authorization === undefined && req.headers['x-api-key'] === undefined) return;
@@ -55,24 +51,34 @@ export function registerAuthFailureLimit(app: FastifyInstance, limits: RateLimit
   });
 }
 
+/** For `registerRequestIdentity`'s `onAuthFailure`: 429 when this address has failed too often. */
+export function authFailureGate(limits: RateLimits): (req: FastifyRequest, reply: FastifyReply) => Promise<void> {
+  return async (req, reply) => {
+    if (isExempt(req)) return;
+    const blocked = await limits.exhausted(limits.authFailure, `ip:${req.ip}`);
+    if (blocked) refuse(reply, blocked, 'Too many requests with invalid credentials from this address; retry later.');
+  };
+}
+
 /**
  * The per-request limits: must be registered AFTER the identity hook (it keys on
  * `req.principal`). Every route but `/health*` counts against the general limit; writes
  * (admin routes, REST passthrough POST/PUT/PATCH/DELETE) also against the stricter mutation
- * limit; `POST /api/auth/login` against the per-IP login limit; `RATE_LIMIT_RULES` on top.
+ * limit; routes declaring `config: { rateLimit: 'login' }` (`POST /api/auth/login`) against the per-IP login limit; `RATE_LIMIT_RULES` on top.
  * GraphQL mutations are counted inside Yoga (`useMutationRateLimit`), where the operation is known.
  */
 export function registerRateLimit(app: FastifyInstance, limits: RateLimits): void {
   app.addHook('onRequest', async (req: FastifyRequest, reply) => {
+    if (isExempt(req)) return;
+    // The normalized path (rewriteUrl in http-hardening.ts): one spelling per route.
     const path = pathOf(req.url);
-    if (isExempt(path)) return;
     const key = rateLimitKey(req.principal, req.ip);
 
     const general = await limits.consume(limits.request, key);
     reply.headers(rateLimitHeaders(general));
     if (!general.allowed) refuse(reply, general, `Rate limit of ${general.limit} requests per ${windowText(limits.request.windowMs)} reached; retry later.`);
 
-    if (req.method === 'POST' && path === LOGIN_PATH) {
+    if (routeConfig(req).rateLimit === 'login') {
       const login = await limits.consume(limits.login, `ip:${req.ip}`);
       if (!login.allowed) refuse(reply, login, `Too many login attempts from this address (${login.limit} per ${windowText(limits.login.windowMs)}); retry later.`);
     } else if (!SAFE_METHODS.has(req.method) && path !== '/graphql') {

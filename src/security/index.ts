@@ -1,5 +1,5 @@
 export { RateLimits, type Limit, type RateLimitDecision, type RateLimitsOptions } from './rate-limits.js';
-export { registerRateLimit, registerAuthFailureLimit, rateLimitKey, rateLimitHeaders } from './http-rate-limit.js';
+export { registerRateLimit, registerAuthFailureLimit, authFailureGate, rateLimitKey, rateLimitHeaders } from './http-rate-limit.js';
 export { useMutationRateLimit } from './use-mutation-rate-limit.js';
 export { useGraphQLHardening, CSRF_HEADERS } from './use-graphql-hardening.js';
 export { hardenedServerOptions, registerHttpHardening } from './http-hardening.js';

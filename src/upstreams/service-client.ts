@@ -140,7 +140,7 @@ export class ServiceClient {
     if (body !== undefined) headers['content-type'] = 'application/json';
     let status: UpstreamCallEvent['status'] = 'error';
     try {
-      const res = await this.pool.request({ method: method as 'GET', path: pathWithQuery, headers, body, signal });
+      const res = await untilAborted(this.pool.request({ method: method as 'GET', path: pathWithQuery, headers, body, signal }), signal);
       status = res.statusCode;
       this.observeVersion(res.headers);
       if (res.statusCode >= 400) {
@@ -191,4 +191,36 @@ export class ServiceClient {
     // A malformed body or anything unexpected: still the service's fault, never a crash.
     return new GatewayError('UPSTREAM_ERROR', { service, message: `The ${service} service gave an unusable answer.`, cause: err });
   }
+}
+
+/**
+ * undici's `pool.request` honours `signal` only once the request holds a connection: one
+ * queued behind a busy pool waits for a free connection however long that takes. The call
+ * budget includes that wait (gateway.md), so give up at the signal; undici drops the queued
+ * request when its turn comes (the signal is already aborted), and a late answer is discarded.
+ */
+function untilAborted<T extends { body: { dump(): Promise<void> } }>(pending: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    pending.then((res) => res.body.dump().catch(() => undefined), () => undefined);
+    return Promise.reject(signal.reason as Error);
+  }
+  return new Promise<T>((resolve, reject) => {
+    let settled = false;
+    const onAbort = (): void => {
+      settled = true;
+      reject(signal.reason as Error);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    pending.then(
+      (res) => {
+        signal.removeEventListener('abort', onAbort);
+        if (settled) void res.body.dump().catch(() => undefined);
+        else resolve(res);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        if (!settled) reject(err as Error);
+      },
+    );
+  });
 }

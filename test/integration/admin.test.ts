@@ -34,7 +34,8 @@ describe('admin and inspection routes (issue 5)', () => {
 
   async function openCommentBreaker(): Promise<void> {
     stack.backends.comment.faults.set({ failStatus: 500 });
-    for (let i = 0; i < 2; i++) await call('GET', '/api/comments?userId=u1', { token: admin });
+    // Data calls (a passthrough 5xx is relayed and not counted: gateway.md).
+    for (let i = 0; i < 2; i++) await stack.graphql('{ user(id: "u1") { comments { id } } }', {}, { token: admin });
     expect(stack.app.services.upstreams.clients.comment.breaker.state).toBe('OPEN');
     stack.backends.comment.faults.reset();
   }
@@ -120,6 +121,8 @@ describe('admin and inspection routes (issue 5)', () => {
   });
 
   it('GET /api/gateway/services and stats report breakers, latency, cache and requests', async () => {
+    stack.backends.comment.faults.set({ failStatus: 500, failCount: 2 });
+    for (let i = 0; i < 2; i++) await call('GET', '/api/comments?userId=u1', { token: admin });
     await openCommentBreaker();
     await stack.graphql('query { industries { id } }', {}, { token: user });
     await stack.graphql('query { industries { id } }', {}, { token: user });

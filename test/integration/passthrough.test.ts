@@ -115,7 +115,7 @@ describe('passthrough (issue 5)', () => {
   });
 
   it('passes a backend 404 and 500 through unchanged', async () => {
-    const missing = await request(`${stack.url}/api/users/u-does-not-exist`, { headers: auth() });
+    const missing = await request(`${stack.url}/api/industries/i-does-not-exist`, { headers: auth() });
     expect(missing.statusCode).toBe(404);
     expect(await missing.body.json()).toMatchObject({ error: expect.any(String) });
 
@@ -201,12 +201,14 @@ describe('passthrough (issue 5)', () => {
   });
 
   it('answers 503 with Retry-After at once while the breaker is open, without reaching the backend', async () => {
-    stack.backends.comment.faults.set({ failStatus: 503 });
+    // Network errors still count against the service (a relayed 5xx does not: see the breaker test below).
+    stack.backends.comment.faults.set({ reset: true });
     for (let i = 0; i < 3; i++) {
       const r = await request(`${stack.url}/api/comments/echo`, { method: 'POST', headers: { ...auth(), 'content-type': 'application/json' }, body: '{}' });
-      expect(r.statusCode).toBe(503);
+      expect(r.statusCode).toBe(502);
       await r.body.dump();
     }
+    stack.backends.comment.faults.reset();
     expect(stack.app.services.upstreams.clients.comment.breaker.state).toBe('OPEN');
     const reached = stack.backendRequests('comment');
     const res = await request(`${stack.url}/api/comments?userId=u1`, { headers: auth() });

@@ -55,4 +55,17 @@ describe('per-service call budgets (issue 12.7)', () => {
     expect(body.errors![0]!.extensions).toMatchObject({ code: 'UPSTREAM_TIMEOUT', service: 'nps' });
     expect(body.errors![0]!.message).toContain('1500 ms');
   });
+
+  it('passthrough gets the service budget: a slow comment answer is 504 at 300 ms, a slow auth answer passes', async () => {
+    stack.backends.comment.faults.set({ latencyMs: 1000 });
+    stack.backends.auth.faults.set({ latencyMs: 2500 });
+    const token = await stack.token('u1');
+    const headers = { authorization: `Bearer ${token}` };
+    const comments = await fetch(`${stack.url}/api/comments?userId=u1`, { headers });
+    expect(comments.status).toBe(504);
+    expect(await comments.json()).toMatchObject({ error: 'UPSTREAM_TIMEOUT', service: 'comment' });
+    const user = await fetch(`${stack.url}/api/users/u1`, { headers });
+    expect(user.status).toBe(200);
+    expect(await user.json()).toMatchObject({ id: 'u1' });
+  });
 });

@@ -9,7 +9,7 @@ import { requireAdmin } from '../guards.js';
  * and `DELETE /api/gateway/cache[?service=]`.
  */
 export function registerAdminRoutes(app: FastifyInstance, services: GatewayServices): void {
-  app.post<{ Body: unknown }>('/api/gateway/circuit-breaker/reset', async (req) => {
+  app.post<{ Body: unknown }>('/api/gateway/circuit-breaker/reset', { config: { audit: 'resetBreaker' } }, async (req) => {
     requireAdmin(req);
     const body = req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {};
     const name = assertServiceName(body.service, 'BAD_REQUEST');
@@ -17,7 +17,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: GatewayServi
     return { service: name, breaker: view.breaker };
   });
 
-  app.post<{ Body: unknown }>('/api/gateway/circuit-breaker/open', async (req) => {
+  app.post<{ Body: unknown }>('/api/gateway/circuit-breaker/open', { config: { audit: 'openBreaker' } }, async (req) => {
     requireAdmin(req);
     const body = req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {};
     const name = assertServiceName(body.service, 'BAD_REQUEST');
@@ -25,7 +25,7 @@ export function registerAdminRoutes(app: FastifyInstance, services: GatewayServi
     return { service: name, breaker: view.breaker };
   });
 
-  app.delete<{ Querystring: { service?: string } }>('/api/gateway/cache', async (req) => {
+  app.delete<{ Querystring: { service?: string } }>('/api/gateway/cache', { config: { audit: 'clearCache' } }, async (req) => {
     requireAdmin(req);
     const raw = req.query.service;
     const name = raw === undefined ? undefined : assertServiceName(raw, 'BAD_REQUEST');

@@ -1,14 +1,17 @@
 import replyFrom from '@fastify/reply-from';
 import { SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { IncomingHttpHeaders } from 'node:http';
-import { Readable, Transform, type TransformCallback } from 'node:stream';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import { Readable, Transform, pipeline, type TransformCallback } from 'node:stream';
+import { Pool } from 'undici';
 import type { ServiceName } from '../../config/index.js';
 import type { GatewayServices } from '../../context/index.js';
 import { GatewayError } from '../../errors/index.js';
 import { traceContextOf } from '../../observability/tracing.js';
-import { SIGNED_BODY_LIMIT, UNSIGNED_PAYLOAD, UpstreamHttpError, breakerOpenError, isBreakerOpen, type ServiceClient } from '../../upstreams/index.js';
+import { SIGNED_BODY_LIMIT, UNSIGNED_PAYLOAD, breakerOpenError, isBreakerOpen, type ServiceClient } from '../../upstreams/index.js';
+import { assertCanPassthrough } from '../../auth/policy.js';
 import { requirePrincipal } from '../guards.js';
+import { routeConfig } from '../route-config.js';
 
 /** The route map of `gateway.md`: path prefix → service. */
 export const PASSTHROUGH_PREFIXES: ReadonlyArray<readonly [prefix: string, service: ServiceName]> = [
@@ -20,8 +23,12 @@ export const PASSTHROUGH_PREFIXES: ReadonlyArray<readonly [prefix: string, servi
   ['/api/nps', 'nps'],
 ];
 
-/** The one passthrough route a client may use without credentials (it is how they get some). */
-const ANONYMOUS = new Set(['POST /api/auth/login']);
+/**
+ * The one passthrough route a client may use without credentials (it is how they get some),
+ * declared as its own route so the anonymous decision and the login limit hang on it
+ * (route config), never on a URL string. With a trailing slash too: a service may route both.
+ */
+const LOGIN_ROUTES = ['/api/auth/login', '/api/auth/login/'];
 
 /** RFC 9110 §7.6.1 hop-by-hop headers, plus `expect` (undici refuses it; Node already answered the 100-continue). */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'expect']);
@@ -40,6 +47,33 @@ export interface PassthroughRouteOptions {
   services: GatewayServices;
 }
 
+/** Connections of each service's passthrough pool (its data calls keep their own pool). */
+export const PASSTHROUGH_CONNECTIONS = 64;
+
+/**
+ * Passthrough requests in flight per principal (or anonymous client IP), in this process: one
+ * caller cannot hold every passthrough connection of a service. Per replica on purpose: an
+ * in-flight count kept in Redis would leak whenever a replica died mid-request.
+ */
+class InFlight {
+  readonly #counts = new Map<string, number>();
+  constructor(readonly max: number) {}
+
+  /** Takes a slot for `key` until `release` is called; false when it has none left. */
+  acquire(key: string): boolean {
+    const n = this.#counts.get(key) ?? 0;
+    if (n >= this.max) return false;
+    this.#counts.set(key, n + 1);
+    return true;
+  }
+
+  release(key: string): void {
+    const n = (this.#counts.get(key) ?? 1) - 1;
+    if (n <= 0) this.#counts.delete(key);
+    else this.#counts.set(key, n);
+  }
+}
+
 /**
  * The REST passthrough for legacy clients (`gateway.md` route map), on `@fastify/reply-from`
  * over each service's own undici pool: same method, path, query, body, status and headers;
@@ -53,17 +87,34 @@ export function registerPassthroughRoutes(app: FastifyInstance, { services }: Pa
   void app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
+    const inFlight = new InFlight(services.config.passthrough.maxConcurrentPerPrincipal);
     for (const [name, client] of Object.entries(services.upstreams.clients) as Array<[ServiceName, ServiceClient]>) {
       const prefixes = PASSTHROUGH_PREFIXES.filter(([, s]) => s === name).map(([p]) => p);
+      // Passthrough has a pool of its own: however many connections its callers hold (a
+      // download nobody reads), the data calls of GraphQL and the dashboard keep theirs.
+      // reply-from destroys it when the server closes.
+      const pool = new Pool(client.baseUrl, { connections: PASSTHROUGH_CONNECTIONS, keepAliveTimeout: 30_000 });
+      const forward = (req: FastifyRequest, reply: FastifyReply, route: string, prefix: string): Promise<FastifyReply> =>
+        forwardBounded(req, reply, services, client, inFlight, route, prefix);
       // One reply-from per service (it decorates the reply, hence one encapsulated scope each).
       await scope.register(async (serviceScope) => {
-        await serviceScope.register(replyFrom, { base: client.baseUrl, undici: client.pool, disableRequestLogging: true });
+        await serviceScope.register(replyFrom, { base: client.baseUrl, undici: pool, disableRequestLogging: true });
+        if (name === 'auth') {
+          for (const url of LOGIN_ROUTES) {
+            serviceScope.route({
+              method: 'POST',
+              url,
+              config: { allowAnonymous: true, rateLimit: 'login' },
+              handler: (req, reply) => forward(req, reply, url, '/api/auth'),
+            });
+          }
+        }
         for (const prefix of prefixes) {
           for (const url of [prefix, `${prefix}/*`]) {
             serviceScope.route({
               method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
               url,
-              handler: (req, reply) => forward(req, reply, services, client, url, prefix),
+              handler: (req, reply) => forward(req, reply, url, prefix),
             });
           }
         }
@@ -72,11 +123,22 @@ export function registerPassthroughRoutes(app: FastifyInstance, { services }: Pa
   });
 }
 
+/** {@link forward} within the caller's share of concurrent passthrough requests (429 beyond it). */
+async function forwardBounded(req: FastifyRequest, reply: FastifyReply, services: GatewayServices, client: ServiceClient, inFlight: InFlight, route: string, prefix: string): Promise<FastifyReply> {
+  if (routeConfig(req).allowAnonymous !== true) requirePrincipal(req);
+  const key = req.principal ? `p:${req.principal.id}` : `ip:${req.ip}`;
+  if (!inFlight.acquire(key)) {
+    throw new GatewayError('RATE_LIMITED', { message: `At most ${inFlight.max} passthrough requests at once per caller; retry when one has finished.`, retryAfterSeconds: 1 });
+  }
+  // Held until the answer is sent or the connection goes away, whichever comes first.
+  reply.raw.once('close', () => inFlight.release(key));
+  return forward(req, reply, services, client, route, prefix);
+}
+
 async function forward(req: FastifyRequest, reply: FastifyReply, services: GatewayServices, client: ServiceClient, route: string, prefix: string): Promise<FastifyReply> {
   const { config, metrics, tracing } = services;
   const method = req.method.toUpperCase();
   const rawPath = req.url.split('?', 1)[0]!;
-  if (!ANONYMOUS.has(`${method} ${rawPath}`)) requirePrincipal(req);
 
   // The exact target sent upstream, as reply-from will build it: what gets signed.
   let target: URL;
@@ -90,6 +152,8 @@ async function forward(req: FastifyRequest, reply: FastifyReply, services: Gatew
     throw new GatewayError('BAD_REQUEST', { message: 'The request path leaves its route prefix.' });
   }
   const pathWithQuery = target.pathname + target.search;
+  // The data rule of GraphQL and the REST dashboard, on the target exactly as it will be sent.
+  assertCanPassthrough(req.principal, target);
 
   // Body: small bodies of known length are read and hashed (signed); bigger or chunked ones stream unsigned.
   const stream = req.body instanceof Readable ? req.body : undefined;
@@ -123,7 +187,7 @@ async function forward(req: FastifyRequest, reply: FastifyReply, services: Gatew
   });
   const traceparent = span ? traceContextOf(span).traceparent : req.trace.traceparent;
   const outbound = client.outboundHeaders(method, pathWithQuery, { requestId: req.id, traceparent, principal: req.principal }, body === undefined ? undefined : body instanceof Buffer ? body : UNSIGNED_PAYLOAD);
-  const timeoutMs = timeoutFor(rawPath, config.passthrough);
+  const timeoutMs = timeoutFor(rawPath, config.passthrough, client.timeoutMs);
   const started = performance.now();
   let status: number | 'error' | 'timeout' | 'rejected' = 'error';
   let forwarded = false;
@@ -144,10 +208,13 @@ async function forward(req: FastifyRequest, reply: FastifyReply, services: Gatew
               forwarded = true;
               status = res.statusCode;
               client.observeVersion((res as unknown as { headers: Record<string, string | string[] | undefined> }).headers);
-              void rep.send(res.stream);
-              // A 5xx still reaches the client unchanged; it counts against the service all the same.
-              if (res.statusCode >= 500) reject(new UpstreamHttpError(client.name, res.statusCode, undefined));
-              else resolve();
+              void rep.send(cutOffWhenStalled(res.stream as Readable, reply.raw, timeoutMs, () => {
+                req.log.info({ service: client.name, route, silenceMs: timeoutMs }, 'passthrough answer stalled (the client stopped reading or the service went silent); connection cut');
+              }));
+              // Any status, 5xx included, is relayed to this caller and not counted against the
+              // service: one client's requests must not open the breaker for everyone (gateway.md).
+              // Network errors and timeouts (onError) still count.
+              resolve();
             },
             onError: (_rep, { error }) => {
               // The client's own fault (an oversized chunked body) or its disconnect says nothing about the service.
@@ -195,19 +262,27 @@ function endSpan(span: Span | undefined, status: number | string): void {
 function requestHeaders(req: FastifyRequest, headers: IncomingHttpHeaders, outbound: Record<string, string>): IncomingHttpHeaders {
   const out: IncomingHttpHeaders = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || HOP_BY_HOP.has(name) || isForgeable(name)) continue;
+    if (value === undefined || HOP_BY_HOP.has(name) || isForgeable(name) || isForwarding(name)) continue;
     out[name] = value;
   }
   // The client's Accept wins over the JSON default of data calls.
   const { accept, ...gatewayHeaders } = outbound;
   if (out.accept === undefined && accept) out.accept = accept;
   Object.assign(out, gatewayHeaders);
-  const remote = req.socket.remoteAddress ?? req.ip;
-  const prior = req.headers['x-forwarded-for'];
-  out['x-forwarded-for'] = prior ? `${Array.isArray(prior) ? prior.join(', ') : prior}, ${remote}` : remote;
+  // Forwarding headers are the gateway's own view (gateway.md): the client's `x-forwarded-*`,
+  // `forwarded` and `x-real-ip` were dropped above (isForwarding); what Fastify's `trustProxy`
+  // (TRUST_PROXY) accepted of them is in req.ips / req.protocol / req.host.
+  // req.ips: the socket peer, then each trusted hop's claim back to the first untrusted one.
+  out['x-forwarded-for'] = [...(req.ips ?? [req.ip])].reverse().join(', ');
   out['x-forwarded-proto'] = req.protocol;
-  if (req.headers.host) out['x-forwarded-host'] = req.headers.host;
+  if (req.host) out['x-forwarded-host'] = req.host;
+  out['x-real-ip'] = req.ip;
   return out;
+}
+
+/** Forwarding headers only the gateway sets (a client's would let it pose as someone else). */
+function isForwarding(name: string): boolean {
+  return name === 'forwarded' || name === 'x-real-ip' || name.startsWith('x-forwarded-');
 }
 
 function responseHeaders(headers: IncomingHttpHeaders): IncomingHttpHeaders {
@@ -273,12 +348,13 @@ function contentLength(headers: IncomingHttpHeaders): number | undefined {
   return Number(raw);
 }
 
-function timeoutFor(path: string, passthrough: GatewayServices['config']['passthrough']): number {
+/** A `PASSTHROUGH_ROUTE_TIMEOUTS` prefix, else `PASSTHROUGH_TIMEOUT`, else the service's own call budget. */
+function timeoutFor(path: string, passthrough: GatewayServices['config']['passthrough'], serviceBudgetMs: number): number {
   let best: { prefix: string; timeoutMs: number } | undefined;
   for (const rule of passthrough.routeTimeouts) {
     if ((path === rule.prefix || path.startsWith(rule.prefix.endsWith('/') ? rule.prefix : `${rule.prefix}/`)) && (!best || rule.prefix.length > best.prefix.length)) best = rule;
   }
-  return best?.timeoutMs ?? passthrough.timeoutMs;
+  return best?.timeoutMs ?? passthrough.timeoutOverrideMs ?? serviceBudgetMs;
 }
 
 /** Reads a body whose length is known and at most {@link SIGNED_BODY_LIMIT} (it is about to be hashed). */
@@ -308,4 +384,42 @@ function byteLimit(limit: number): Transform {
       else done(null, chunk);
     },
   });
+}
+
+/**
+ * The answer's body on its way to the client, cut off after `silenceMs` in which no byte
+ * moved (gateway.md: "a client that stops reading is cut off after PASSTHROUGH_TIMEOUT of
+ * silence"). A client that stops reading stalls the socket's writes, the pipe's backpressure
+ * stops pulling from here, and the timer runs out: then both the upstream body (its
+ * connection goes back to the pool) and the client's connection are destroyed.
+ */
+function cutOffWhenStalled(body: Readable, raw: ServerResponse, silenceMs: number, onCut: () => void): Readable {
+  let timer: NodeJS.Timeout | undefined;
+  const arm = (): void => {
+    clearTimeout(timer);
+    timer = setTimeout(cut, silenceMs);
+    timer.unref();
+  };
+  const watched = new Transform({
+    transform(chunk: Buffer, _enc, done: TransformCallback) {
+      arm();
+      done(null, chunk);
+    },
+    flush(done: TransformCallback) {
+      clearTimeout(timer);
+      done();
+    },
+  });
+  function cut(): void {
+    onCut();
+    body.destroy();
+    watched.destroy();
+    raw.destroy();
+  }
+  arm();
+  watched.once('close', () => clearTimeout(timer));
+  raw.once('close', () => clearTimeout(timer));
+  // pipeline: an upstream error ends the client's answer, and a client gone destroys the upstream body.
+  pipeline(body, watched, () => clearTimeout(timer));
+  return watched;
 }

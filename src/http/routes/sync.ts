@@ -10,7 +10,7 @@ import { requireAdmin, requireMonitoringRead } from '../guards.js';
 export function registerSyncRoutes(app: FastifyInstance, services: GatewayServices): void {
   const { sync, config } = services;
 
-  app.get('/health/sync', async (_req, reply) => {
+  app.get('/health/sync', { config: { anonymous: true, rateLimit: 'exempt' } }, async (_req, reply) => {
     const report = sync.report();
     return reply.code(report.status === 'critical' ? 503 : 200).send(report);
   });
@@ -20,7 +20,7 @@ export function registerSyncRoutes(app: FastifyInstance, services: GatewayServic
     return sync.detailedReport();
   });
 
-  app.post('/api/gateway/sync/force', async (req) => {
+  app.post('/api/gateway/sync/force', { config: { audit: 'forceSync' } }, async (req) => {
     requireAdmin(req);
     return sync.force();
   });
