@@ -49,7 +49,7 @@ export interface GatewayConfig {
      * Whole GraphQL responses of cacheable queries, per caller (`RESPONSE_CACHE_ENABLED`,
      * default true; only with the cache on), up to `maxBody` bytes each (`RESPONSE_CACHE_MAX_BODY`).
      */
-    readonly response: { readonly enabled: boolean; readonly maxBody: number };
+    readonly response: { readonly enabled: boolean; readonly maxBody: number; /** Entries one caller may hold (`RESPONSE_CACHE_MAX_PER_PRINCIPAL`). */ readonly maxPerPrincipal: number };
   };
   readonly breaker: {
     readonly enabled: boolean;
@@ -70,6 +70,10 @@ export interface GatewayConfig {
     readonly maxTokens: number;
     readonly maxDirectives: number;
     readonly maxCost: number;
+    /** The largest answer sent, serialized (`GRAPHQL_MAX_RESPONSE_BYTES`); larger is RESPONSE_TOO_LARGE. */
+    readonly maxResponseBytes: number;
+    /** Distinct operation names given their own metric series (`METRICS_MAX_OPERATION_NAMES`); the rest are `other`. */
+    readonly maxOperationNames: number;
   };
   readonly monitoringPublic: boolean;
   readonly redisUrl?: string;
@@ -212,7 +216,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       staleFactor: e.CACHE_STALE_FACTOR,
       maxEntries: e.CACHE_MAX_ENTRIES,
       maxBytes: e.CACHE_MAX_BYTES,
-      response: { enabled: e.ORCHESTRATION_CACHE_ENABLED && e.RESPONSE_CACHE_ENABLED, maxBody: e.RESPONSE_CACHE_MAX_BODY },
+      response: { enabled: e.ORCHESTRATION_CACHE_ENABLED && e.RESPONSE_CACHE_ENABLED, maxBody: e.RESPONSE_CACHE_MAX_BODY, maxPerPrincipal: e.RESPONSE_CACHE_MAX_PER_PRINCIPAL },
     },
     breaker: {
       enabled: e.CIRCUIT_BREAKER_ENABLED,
@@ -231,6 +235,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxTokens: e.GRAPHQL_MAX_TOKENS,
       maxDirectives: e.GRAPHQL_MAX_DIRECTIVES,
       maxCost: e.GRAPHQL_MAX_COST,
+      maxResponseBytes: e.GRAPHQL_MAX_RESPONSE_BYTES,
+      maxOperationNames: e.METRICS_MAX_OPERATION_NAMES,
     },
     monitoringPublic: e.MONITORING_PUBLIC ?? p.monitoringPublic,
     redisUrl: e.REDIS_URL,

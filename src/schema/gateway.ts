@@ -3,6 +3,7 @@ import type { BreakerStats, LatencySummary } from '../resilience/index.js';
 import { assertServiceName, clearCache, gatewayStats, probeHealth, resetBreaker, serviceView, type GatewayStatsView, type ServiceView } from '../stats/gateway-stats.js';
 import type { ServiceSync } from '../sync/index.js';
 import { builder } from './builder.js';
+import { listSize } from './cost.js';
 import { ServiceSyncRef } from './sync.js';
 
 export const LatencyRef = builder.objectRef<LatencySummary>('Latency');
@@ -64,6 +65,7 @@ GatewayStatsRef.implement({
     breakers: t.field({
       type: [ServiceRef],
       description: 'Every service with its breaker (health as last known; no live check).',
+      extensions: listSize({ estimate: SERVICE_NAMES.length }),
       resolve: (_s, _args, ctx) => SERVICE_NAMES.map((name) => serviceView(ctx.services, name)),
     }),
   }),
@@ -73,6 +75,7 @@ builder.queryField('services', (t) =>
   t.field({
     type: [ServiceRef],
     description: 'Every configured service: health, breaker, sync.',
+    extensions: listSize({ estimate: SERVICE_NAMES.length }),
     authScopes: { monitoring: true },
     resolve: async (_root, _args, ctx) => {
       const probed = await probeHealth(ctx.services, ctx.requestId, Math.min(2000, ctx.services.config.orchestration.timeoutMs));
