@@ -62,7 +62,7 @@ describe('security: GraphQL cost multiplies by list sizes, and answers are bound
         expect(res.body.errors).toEqual([expect.objectContaining({ message: expect.stringMatching(/larger than the limit of 4096 bytes/), extensions: { code: 'RESPONSE_TOO_LARGE' } })]);
       }
       // Not kept by the response cache: the next ask executes (and is refused) again.
-      expect(small.app.services.metrics.requests.responseCache.hits).toBe(0);
+      expect(small.app.services.metrics?.requests.responseCache.hits).toBe(0);
       // Under the bound, the same stack answers as usual.
       const ok = await small.graphql('{ industries { id name } }', {}, { token });
       expect(ok.status).toBe(200);
