@@ -98,6 +98,7 @@ builder.mutationField('resetBreaker', (t) =>
     type: ServiceRef,
     description: 'Admin: closes the breaker of one service now.',
     authScopes: { admin: true },
+    extensions: { adminAction: 'resetBreaker' },
     args: { service: t.arg.string({ required: true }) },
     resolve: (_root, { service }, ctx) => resetBreaker(ctx.services, assertServiceName(service, 'BAD_USER_INPUT')),
   }),
@@ -108,6 +109,7 @@ builder.mutationField('clearCache', (t) =>
     type: 'Int',
     description: 'Admin: empties the cache, or only what was cached from one service; answers the number of entries removed.',
     authScopes: { admin: true },
+    extensions: { adminAction: 'clearCache' },
     args: { service: t.arg.string({ required: false }) },
     resolve: (_root, { service }, ctx) =>
       clearCache(ctx.services, service === null || service === undefined ? undefined : assertServiceName(service, 'BAD_USER_INPUT')),

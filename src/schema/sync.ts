@@ -47,6 +47,7 @@ builder.mutationField('forceSync', (t) =>
     type: SyncStatusRef,
     description: 'Admin: checks every service now and answers the fresh report. Concurrent calls share one round.',
     authScopes: { admin: true },
+    extensions: { adminAction: 'forceSync' },
     resolve: (_root, _args, ctx) => ctx.services.sync.force(),
   }),
 );
