@@ -56,7 +56,7 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
   });
   await cache.ready();
   const versions = new ServiceVersions(options.now);
-  const metrics = new GatewayMetrics();
+  const metrics = new GatewayMetrics({ maxOperationNames: config.graphql.maxOperationNames });
   // Spans only when something receives them: without an exporter they were pure overhead
   // (~2.5 % of a request). W3C trace context is propagated either way (trace-context.ts).
   const tracing =
