@@ -5,7 +5,7 @@ import { loadConfig } from '../../../src/config/index.js';
 import { EXAMPLE_QUERY } from '../../../src/graphql/yoga.js';
 import { fieldCost } from '../../../src/schema/cost.js';
 import { getSchema } from '../../../src/schema/index.js';
-import { queryCost } from '../../../src/security/graphql-cost.js';
+import { cachedQueryCost, queryCost } from '../../../src/security/graphql-cost.js';
 
 const schema = getSchema();
 const cost = (query: string, variables: Record<string, unknown> = {}, operationName?: string) => queryCost(schema, parse(query), variables, operationName);
@@ -64,6 +64,20 @@ describe('GraphQL cost limit (13.1)', () => {
       recentJobs { id title company postedAt industry { id name sector } }
       comments { id body createdAt } nps { score respondedAt } degraded generatedAt } }`;
     expect(cost(everything)).toBeLessThanOrEqual(defaultMaxCost);
+  });
+
+  it('the cost remembered per document still follows the variables it depends on', () => {
+    const doc = parse('query Q($n: Int = 50, $v: Boolean = true, $userId: ID!) { user(id: $userId) @include(if: $v) { comments(limit: $n) { id } } }');
+    const at = (variables: Record<string, unknown>) => cachedQueryCost(schema, doc, variables, 'Q');
+    expect(at({ userId: 'u1' })).toBe(1 + 1 + 50);
+    expect(at({ userId: 'u2' })).toBe(1 + 1 + 50);
+    expect(at({ userId: 'u1', n: null })).toBe(1 + 1 + 10);
+    expect(at({ userId: 'u1', n: 100 })).toBe(1 + 1 + 100);
+    expect(at({ userId: 'u1', n: 100, v: false })).toBe(0);
+    expect(at({ userId: 'u1' })).toBe(1 + 1 + 50);
+    const ids = parse('query U($ids: [ID!]!) { users(ids: $ids) { id } }');
+    expect(cachedQueryCost(schema, ids, { ids: ['a'] }, undefined)).toBe(2);
+    expect(cachedQueryCost(schema, ids, { ids: ['a', 'b', 'c'] }, undefined)).toBe(4);
   });
 
   it('the default limit refuses the 66 MB attack', () => {
