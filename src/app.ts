@@ -56,7 +56,7 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
   });
   await cache.ready();
   const versions = new ServiceVersions(options.now);
-  const metrics = new GatewayMetrics();
+  const metrics = new GatewayMetrics({ maxOperationNames: config.graphql.maxOperationNames });
   // Spans only when something receives them: without an exporter they were pure overhead
   // (~2.5 % of a request). W3C trace context is propagated either way (trace-context.ts).
   const tracing =
@@ -95,7 +95,7 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
   });
   // Whole responses live in the same cache, keyed by every service's version (any new version retires them).
   const responseCache = config.cache.response.enabled
-    ? new ResponseCache(cache, () => SERVICE_NAMES.map((service) => ({ service, version: versions.get(service) })), config.cache.response.maxBody)
+    ? new ResponseCache(cache, () => SERVICE_NAMES.map((service) => ({ service, version: versions.get(service) })), config.cache.response.maxBody, config.cache.response.maxPerPrincipal)
     : undefined;
   const services: GatewayServices = { config, logger, upstreams, authenticator, rateLimits, metrics, tracing, sync, responseCache };
   metrics.watchSync(() => SERVICE_NAMES.flatMap((name) => {

@@ -71,6 +71,7 @@ interface Backend {
   getMany(keys: string[]): Promise<unknown[]>;
   set(key: string, value: unknown, ttl: number): Promise<void>;
   setMany(entries: StoreWrite[]): Promise<void>;
+  delete(key: string): Promise<void>;
   clear(service?: string): Promise<number>;
   countKeys(): Promise<number>;
   ready(): Promise<void>;
@@ -100,6 +101,10 @@ class MemoryBackend implements Backend {
 
   async setMany(entries: StoreWrite[]): Promise<void> {
     await this.#keyv.setMany(entries);
+  }
+
+  async delete(key: string): Promise<void> {
+    this.store.delete(key);
   }
 
   async clear(service?: string): Promise<number> {
@@ -239,6 +244,16 @@ export class GatewayCache {
       else await this.#backend!.setMany(writes);
     } catch (err) {
       this.#warn(err, 'cache write failed; entry dropped');
+    }
+  }
+
+  /** Removes one entry (a failure is logged: the entry then expires as it would have). */
+  async delete(key: CacheKey): Promise<void> {
+    if (!this.#usable()) return;
+    try {
+      await this.#backend!.delete(formatCacheKey(key));
+    } catch (err) {
+      this.#warn(err, 'cache delete failed; the entry expires by itself');
     }
   }
 

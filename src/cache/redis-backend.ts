@@ -98,6 +98,10 @@ export class RedisBackend {
     await this.#bounded(this.#keyv.setMany(entries));
   }
 
+  async delete(key: string): Promise<void> {
+    await this.#bounded(this.#keyv.delete(key));
+  }
+
   /** Removes every entry of the namespace, or those depending on `service`; returns how many. */
   async clear(service?: string): Promise<number> {
     const base = globEscape(this.#prefix);

@@ -157,6 +157,7 @@ export const envSchema = z.object({
   CACHE_MAX_BYTES: int(1024 * 1024).default(64 * 1024 * 1024),
   RESPONSE_CACHE_ENABLED: bool.default(true),
   RESPONSE_CACHE_MAX_BODY: int(1024, 16 * 1024 * 1024).default(256 * 1024),
+  RESPONSE_CACHE_MAX_PER_PRINCIPAL: int(1, 1_000_000).default(100),
 
   MONITORING_PUBLIC: bool.optional(),
   GRAPHIQL: bool.default(true),
@@ -186,7 +187,9 @@ export const envSchema = z.object({
   RATE_LIMIT_RULES: rateLimitRules.optional(),
   GRAPHQL_MAX_TOKENS: int(10, 1_000_000).default(2000),
   GRAPHQL_MAX_DIRECTIVES: int(1, 10_000).default(50),
-  GRAPHQL_MAX_COST: int(1, 100_000_000).default(5000),
+  GRAPHQL_MAX_COST: int(1, 100_000_000).default(20_000),
+  GRAPHQL_MAX_RESPONSE_BYTES: int(1024, 1024 * 1024 * 1024).default(5 * 1024 * 1024),
+  METRICS_MAX_OPERATION_NAMES: int(1, 10_000).default(100),
   HTTP_REQUEST_TIMEOUT: int(1000, 600_000).default(60_000),
   HTTP_HEADERS_TIMEOUT: int(1000, 600_000).default(10_000),
   HTTP_MAX_HEADER_SIZE: int(1024, 1024 * 1024).default(16 * 1024),

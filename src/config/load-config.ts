@@ -52,7 +52,7 @@ export interface GatewayConfig {
      * Whole GraphQL responses of cacheable queries, per caller (`RESPONSE_CACHE_ENABLED`,
      * default true; only with the cache on), up to `maxBody` bytes each (`RESPONSE_CACHE_MAX_BODY`).
      */
-    readonly response: { readonly enabled: boolean; readonly maxBody: number };
+    readonly response: { readonly enabled: boolean; readonly maxBody: number; /** Entries one caller may hold (`RESPONSE_CACHE_MAX_PER_PRINCIPAL`). */ readonly maxPerPrincipal: number };
   };
   readonly breaker: {
     readonly enabled: boolean;
@@ -77,6 +77,10 @@ export interface GatewayConfig {
     readonly maxIds: number;
     /** Serve the schema as an Apollo Federation v2 subgraph too (`GRAPHQL_FEDERATION`, default false). */
     readonly federation: boolean;
+    /** The largest answer sent, serialized (`GRAPHQL_MAX_RESPONSE_BYTES`); larger is RESPONSE_TOO_LARGE. */
+    readonly maxResponseBytes: number;
+    /** Distinct operation names given their own metric series (`METRICS_MAX_OPERATION_NAMES`); the rest are `other`. */
+    readonly maxOperationNames: number;
   };
   readonly monitoringPublic: boolean;
   readonly redisUrl?: string;
@@ -235,7 +239,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       staleFactor: e.CACHE_STALE_FACTOR,
       maxEntries: e.CACHE_MAX_ENTRIES,
       maxBytes: e.CACHE_MAX_BYTES,
-      response: { enabled: e.ORCHESTRATION_CACHE_ENABLED && e.RESPONSE_CACHE_ENABLED, maxBody: e.RESPONSE_CACHE_MAX_BODY },
+      response: { enabled: e.ORCHESTRATION_CACHE_ENABLED && e.RESPONSE_CACHE_ENABLED, maxBody: e.RESPONSE_CACHE_MAX_BODY, maxPerPrincipal: e.RESPONSE_CACHE_MAX_PER_PRINCIPAL },
     },
     breaker: {
       enabled: e.CIRCUIT_BREAKER_ENABLED,
@@ -256,6 +260,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxCost: e.GRAPHQL_MAX_COST,
       maxIds: e.GRAPHQL_MAX_IDS,
       federation: e.GRAPHQL_FEDERATION,
+      maxResponseBytes: e.GRAPHQL_MAX_RESPONSE_BYTES,
+      maxOperationNames: e.METRICS_MAX_OPERATION_NAMES,
     },
     monitoringPublic: e.MONITORING_PUBLIC ?? p.monitoringPublic,
     redisUrl: e.REDIS_URL,

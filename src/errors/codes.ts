@@ -12,6 +12,8 @@ export const errorCodes = {
   NOT_FOUND: { status: 404, message: 'Not found.' },
   REQUEST_TIMEOUT: { status: 408, message: 'The request did not arrive in time.' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
+  // The answer, not the request, is too large: 413 (Content Too Large) still tells the client to ask for less.
+  RESPONSE_TOO_LARGE: { status: 413, message: 'The answer is larger than the response size limit and was not sent.' },
   RATE_LIMITED: { status: 429, message: 'Too many requests; retry later.' },
   HEADERS_TOO_LARGE: { status: 431, message: 'The request line and headers are larger than the limit.' },
   GRAPHQL_PARSE_FAILED: { status: 400, message: 'The GraphQL document is not valid syntax, or is over the token limit.' },

@@ -1,46 +1,6 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Principal } from '../auth/index.js';
-import { isServiceName } from '../config/index.js';
+import type { FastifyInstance } from 'fastify';
+import { audit, auditTarget, type AuditOutcome } from '../security/audit.js';
 import { routeConfig } from './route-config.js';
-
-/** How an admin action ended: done, refused (401/403/429), or failed (any other error). */
-export type AuditOutcome = 'success' | 'refused' | 'failed';
-
-/** What `audit` needs of a request: a Fastify request or a GraphQL `RequestContext` both fit. */
-export type AuditSource =
-  | Pick<FastifyRequest, 'principal' | 'id' | 'log'>
-  | { principal: Principal | null; requestId: string; log: { info: (obj: object, msg: string) => void } };
-
-/** The admin actions of `gateway.md` and their REST twins (`method path` without query); the routes declare them as `config.audit`. */
-export const ADMIN_ROUTES: Readonly<Record<string, string>> = {
-  'POST /api/gateway/sync/force': 'forceSync',
-  'POST /api/gateway/circuit-breaker/reset': 'resetBreaker',
-  'POST /api/gateway/circuit-breaker/open': 'openBreaker',
-  'DELETE /api/gateway/cache': 'clearCache',
-};
-export const ADMIN_MUTATIONS: ReadonlySet<string> = new Set(['forceSync', 'resetBreaker', 'openBreaker', 'clearCache']);
-
-/**
- * Writes one audit line for an admin action: `{audit: true, actor, role, action, requestId,
- * outcome, ...details}` at info level, message `audit`. Called for every admin REST route
- * (`registerAuditLog`) and admin mutation (`useAuditLog`) automatically; call it yourself
- * only for a new admin action that is neither.
- */
-export function audit(source: AuditSource, action: string, outcome: AuditOutcome, details: Record<string, unknown> = {}): void {
-  const requestId = 'requestId' in source ? source.requestId : source.id;
-  source.log.info(
-    {
-      ...details,
-      audit: true,
-      actor: source.principal?.id ?? 'anonymous',
-      role: source.principal?.role ?? 'anonymous',
-      action,
-      requestId,
-      outcome,
-    },
-    'audit',
-  );
-}
 
 export function outcomeOfStatus(status: number): AuditOutcome {
   if (status < 400) return 'success';
@@ -55,16 +15,7 @@ export function registerAuditLog(app: FastifyInstance): void {
     const body = req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {};
     const query = req.query && typeof req.query === 'object' ? (req.query as Record<string, unknown>) : {};
     const service = body.service ?? query.service;
-    audit(req, action, outcomeOfStatus(reply.statusCode), { status: reply.statusCode, ...targetOf(service) });
+    audit(req, action, outcomeOfStatus(reply.statusCode), { status: reply.statusCode, ...auditTarget(service) });
   });
 }
 
-/**
- * The service an admin request named. Not under `service`: the gateway's own log lines use
- * that key for the service they are about, and a client must not write into it. A known name
- * is `target`; anything else `requestedService`, truncated.
- */
-function targetOf(service: unknown): Record<string, string> {
-  if (typeof service !== 'string') return {};
-  return isServiceName(service) ? { target: service } : { requestedService: service.slice(0, 64) };
-}

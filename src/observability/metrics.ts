@@ -30,7 +30,41 @@ export interface RequestStats {
 export interface GatewayMetricsOptions {
   /** Collect Node.js process metrics (`process_*`, `nodejs_*`). Default true. */
   defaultMetrics?: boolean;
+  /** Distinct GraphQL operation names with series of their own (`METRICS_MAX_OPERATION_NAMES`); later ones are `other`. Default 100. */
+  maxOperationNames?: number;
 }
+
+/** The label value every value past a label's bound, or not of its expected shape, shares. */
+export const OTHER_LABEL = 'other';
+
+/**
+ * A label whose values come, even indirectly, from clients: the first `max` distinct values of
+ * the expected shape keep series of their own, every other one is `other`. Without it each new
+ * value adds series to every scrape for the life of the process. Hand-written: prom-client has
+ * no cardinality bound of its own.
+ */
+export class BoundedLabel {
+  readonly #seen = new Set<string>();
+
+  constructor(
+    readonly max: number,
+    private readonly shape: RegExp,
+  ) {}
+
+  of(value: string): string {
+    if (this.#seen.has(value)) return value;
+    if (this.#seen.size >= this.max || !this.shape.test(value)) return OTHER_LABEL;
+    this.#seen.add(value);
+    return value;
+  }
+}
+
+const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+const OPERATION_TYPES = new Set(['query', 'mutation', 'subscription', 'unknown']);
+/** A GraphQL name (the spec's), at most 64 characters. */
+const OPERATION_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+/** A route pattern or upstream path as the gateway writes them. */
+const ROUTE = /^[A-Za-z0-9/_:*.@-]{1,128}$/;
 
 /**
  * The Prometheus metrics of one gateway (prom-client), in a registry of its own so several
@@ -54,8 +88,13 @@ export class GatewayMetrics {
   #cache: GatewayCache | undefined;
   #sync: SyncStateSource | undefined;
   readonly #startedAt = performance.now();
+  readonly #operationNames: BoundedLabel;
+  // Route patterns and upstream paths are the gateway's own, a few dozen; bounded all the same.
+  readonly #routes = new BoundedLabel(200, ROUTE);
+  readonly #upstreamRoutes = new BoundedLabel(200, ROUTE);
 
   constructor(opts: GatewayMetricsOptions = {}) {
+    this.#operationNames = new BoundedLabel(opts.maxOperationNames ?? 100, OPERATION_NAME);
     const registers = [this.registry];
     if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
 
@@ -204,6 +243,8 @@ export class GatewayMetrics {
 
   /** One answered HTTP request. `route` is the route pattern (bounded cardinality), never the raw URL. */
   recordHttpRequest(method: string, route: string, statusCode: number, seconds: number): void {
+    method = HTTP_METHODS.has(method) ? method : OTHER_LABEL;
+    route = this.#routes.of(route);
     const labels = { method, route, status_code: String(statusCode) };
     this.#httpRequests.inc(labels);
     this.#httpDuration.observe(labels, seconds);
@@ -215,7 +256,10 @@ export class GatewayMetrics {
     stats.byStatus[labels.status_code] = (stats.byStatus[labels.status_code] ?? 0) + 1;
   }
 
+  /** One executed operation; `name` is the client's, so only the first names seen get series of their own. */
   recordGraphQLOperation(name: string, type: string, ok: boolean, seconds: number): void {
+    name = name === 'anonymous' ? name : this.#operationNames.of(name);
+    type = OPERATION_TYPES.has(type) ? type : OTHER_LABEL;
     this.#graphqlOperations.inc({ operation_name: name, operation_type: type, result: ok ? 'ok' : 'error' });
     this.#graphqlDuration.observe({ operation_name: name, operation_type: type }, seconds);
     const key = `${type} ${name}`;
@@ -224,7 +268,12 @@ export class GatewayMetrics {
 
   /** One upstream call (wired as `Upstreams`' `onCall`, and by passthrough). */
   recordUpstreamCall(event: Pick<UpstreamCallEvent, 'service' | 'method' | 'route' | 'status' | 'durationMs'>): void {
-    const labels = { service: event.service, method: event.method, route: upstreamRouteLabel(event.route), status: String(event.status) };
+    const labels = {
+      service: event.service,
+      method: HTTP_METHODS.has(event.method) ? event.method : OTHER_LABEL,
+      route: this.#upstreamRoutes.of(upstreamRouteLabel(event.route)),
+      status: String(event.status),
+    };
     this.#upstreamRequests.inc(labels);
     this.#upstreamDuration.observe(labels, event.durationMs / 1000);
   }

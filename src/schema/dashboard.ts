@@ -1,11 +1,12 @@
-import type { ServiceName } from '../config/index.js';
+import { SERVICE_NAMES, type ServiceName } from '../config/index.js';
 import { loadDashboard, type Dashboard, type Part } from '../orchestration/dashboard.js';
 import { builder } from './builder.js';
 import { CommentRef } from './comment.js';
+import { listSize } from './cost.js';
 import { pathOf } from './field-helpers.js';
-import { IndustryRef, JobRef } from './industry.js';
+import { DEFAULT_JOBS, IndustryRef, JobRef } from './industry.js';
 import { NpsScoreRef } from './nps.js';
-import { UserRef } from './user.js';
+import { DEFAULT_COMMENTS, UserRef } from './user.js';
 
 /** A part resolves to its value (stale ones recorded), or throws the failure that emptied it. */
 function part<T>(p: Part<T>) {
@@ -27,12 +28,13 @@ const UserDashboardRef = builder.objectRef<Dashboard>('UserDashboard').implement
       },
     }),
     industry: t.field({ type: IndustryRef, nullable: true, resolve: (d, a, c, i) => part(d.industry)(d, a, c, i) }),
-    recentJobs: t.field({ type: [JobRef], nullable: true, description: 'The 5 newest jobs of the user’s industry.', resolve: (d, a, c, i) => part(d.recentJobs)(d, a, c, i) }),
-    comments: t.field({ type: [CommentRef], nullable: true, description: 'The 10 newest comments.', resolve: (d, a, c, i) => part(d.comments)(d, a, c, i) }),
+    recentJobs: t.field({ type: [JobRef], nullable: true, description: 'The 5 newest jobs of the user’s industry.', extensions: listSize({ estimate: DEFAULT_JOBS }), resolve: (d, a, c, i) => part(d.recentJobs)(d, a, c, i) }),
+    comments: t.field({ type: [CommentRef], nullable: true, description: 'The 10 newest comments.', extensions: listSize({ estimate: DEFAULT_COMMENTS }), resolve: (d, a, c, i) => part(d.comments)(d, a, c, i) }),
     nps: t.field({ type: NpsScoreRef, nullable: true, resolve: (d, a, c, i) => part(d.nps)(d, a, c, i) }),
     degraded: t.field({
       type: ['String'],
       description: 'Services whose part failed (served stale or null); not parts that are merely empty.',
+      extensions: listSize({ estimate: SERVICE_NAMES.length }),
       resolve: (d): ServiceName[] => d.degraded,
     }),
     generatedAt: t.exposeString('generatedAt', { description: 'When the gateway assembled this dashboard (ISO-8601 UTC).' }),

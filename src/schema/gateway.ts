@@ -3,6 +3,7 @@ import type { BreakerStats, LatencySummary } from '../resilience/index.js';
 import { assertServiceName, clearCache, gatewayStats, openBreaker, probeHealth, resetBreaker, serviceView, type GatewayStatsView, type ServiceView } from '../stats/gateway-stats.js';
 import type { ServiceSync } from '../sync/index.js';
 import { builder } from './builder.js';
+import { listSize } from './cost.js';
 import { ServiceSyncRef } from './sync.js';
 
 export const LatencyRef = builder.objectRef<LatencySummary>('Latency');
@@ -65,6 +66,7 @@ GatewayStatsRef.implement({
     breakers: t.field({
       type: [ServiceRef],
       description: 'Every service with its breaker (health as last known; no live check).',
+      extensions: listSize({ estimate: SERVICE_NAMES.length }),
       resolve: (_s, _args, ctx) => SERVICE_NAMES.map((name) => serviceView(ctx.services, name)),
     }),
   }),
@@ -74,6 +76,7 @@ builder.queryField('services', (t) =>
   t.field({
     type: [ServiceRef],
     description: 'Every configured service: health, breaker, sync.',
+    extensions: listSize({ estimate: SERVICE_NAMES.length }),
     authScopes: { monitoring: true },
     resolve: async (_root, _args, ctx) => {
       const probed = await probeHealth(ctx.services, ctx.requestId, Math.min(2000, ctx.services.config.orchestration.timeoutMs));
@@ -96,6 +99,7 @@ builder.mutationField('resetBreaker', (t) =>
     type: ServiceRef,
     description: 'Admin: closes the breaker of one service now.',
     authScopes: { admin: true },
+    extensions: { adminAction: 'resetBreaker' },
     args: { service: t.arg.string({ required: true }) },
     resolve: (_root, { service }, ctx) => resetBreaker(ctx.services, assertServiceName(service, 'BAD_USER_INPUT')),
   }),
@@ -106,6 +110,7 @@ builder.mutationField('openBreaker', (t) =>
     type: ServiceRef,
     description: 'Admin: forces the breaker of one service open (maintenance) until resetBreaker: its calls fail fast with SERVICE_UNAVAILABLE, no half-open trial call is made; sync health probes go on.',
     authScopes: { admin: true },
+    extensions: { adminAction: 'openBreaker' },
     args: { service: t.arg.string({ required: true }) },
     resolve: (_root, { service }, ctx) => openBreaker(ctx.services, assertServiceName(service, 'BAD_USER_INPUT')),
   }),
@@ -116,6 +121,7 @@ builder.mutationField('clearCache', (t) =>
     type: 'Int',
     description: 'Admin: empties the cache, or only what was cached from one service; answers the number of entries removed.',
     authScopes: { admin: true },
+    extensions: { adminAction: 'clearCache' },
     args: { service: t.arg.string({ required: false }) },
     resolve: (_root, { service }, ctx) =>
       clearCache(ctx.services, service === null || service === undefined ? undefined : assertServiceName(service, 'BAD_USER_INPUT')),

@@ -1,6 +1,7 @@
 import type { Industry, Job } from '../upstreams/index.js';
 import { builder } from './builder.js';
-import { listLimit, served } from './field-helpers.js';
+import { listSize } from './cost.js';
+import { listLimit, MAX_LIST_LIMIT, served } from './field-helpers.js';
 
 export const DEFAULT_JOBS = 5;
 
@@ -17,6 +18,7 @@ IndustryRef.implement({
       type: [JobRef],
       nullable: true,
       description: `Newest jobs first; limit defaults to ${DEFAULT_JOBS}, at most 100.`,
+      extensions: listSize({ arg: 'limit', default: DEFAULT_JOBS, max: MAX_LIST_LIMIT }),
       args: { limit: t.arg.int({ required: false }) },
       resolve: async (industry, { limit }, ctx, info) =>
         served(ctx, info, await ctx.loaders.jobs.load({ id: industry.id, limit: listLimit(limit, DEFAULT_JOBS) })),
@@ -43,6 +45,8 @@ builder.queryField('industries', (t) =>
   t.field({
     type: [IndustryRef],
     description: 'Every industry.',
+    // Unbounded by any argument: a generous ceiling (the reference data has 12).
+    extensions: listSize({ estimate: 50 }),
     authScopes: { authenticated: true },
     resolve: async (_root, _args, ctx, info) => {
       const result = await ctx.services.upstreams.industry.all(ctx.call);

@@ -1,5 +1,7 @@
 import type { ServiceSync, SyncReport } from '../sync/index.js';
+import { SERVICE_NAMES } from '../config/index.js';
 import { builder } from './builder.js';
+import { listSize } from './cost.js';
 
 /** `ServiceSync` of `gateway.md`; also `Service.sync` (see `gateway.ts`). */
 export const ServiceSyncRef = builder.objectRef<ServiceSync>('ServiceSync');
@@ -27,7 +29,7 @@ SyncStatusRef.implement({
     message: t.exposeString('message', { nullable: true }),
     expectedVersion: t.exposeString('expectedVersion'),
     checkedAt: t.exposeString('checkedAt', { nullable: true, description: 'When the last round of checks finished.' }),
-    services: t.expose('services', { type: [ServiceSyncRef] }),
+    services: t.expose('services', { type: [ServiceSyncRef], extensions: listSize({ estimate: SERVICE_NAMES.length }) }),
   }),
 });
 
@@ -45,6 +47,7 @@ builder.mutationField('forceSync', (t) =>
     type: SyncStatusRef,
     description: 'Admin: checks every service now and answers the fresh report. Concurrent calls share one round.',
     authScopes: { admin: true },
+    extensions: { adminAction: 'forceSync' },
     resolve: (_root, _args, ctx) => ctx.services.sync.force(),
   }),
 );

@@ -3,7 +3,8 @@ import { GatewayError } from '../errors/index.js';
 import type { User } from '../upstreams/index.js';
 import { builder } from './builder.js';
 import { CommentRef } from './comment.js';
-import { listLimit, served } from './field-helpers.js';
+import { listSize } from './cost.js';
+import { listLimit, MAX_LIST_LIMIT, served } from './field-helpers.js';
 import { DEFAULT_JOBS, IndustryRef, JobRef } from './industry.js';
 import { NpsScoreRef } from './nps.js';
 
@@ -26,6 +27,7 @@ export const UserRef = builder.objectRef<User>('User').implement({
       type: [CommentRef],
       nullable: true,
       description: `Newest first; limit defaults to ${DEFAULT_COMMENTS}, at most 100.`,
+      extensions: listSize({ arg: 'limit', default: DEFAULT_COMMENTS, max: MAX_LIST_LIMIT }),
       args: { limit: t.arg.int({ required: false }) },
       resolve: async (user, { limit }, ctx, info) =>
         served(ctx, info, await ctx.loaders.comments.load({ id: user.id, limit: listLimit(limit, DEFAULT_COMMENTS) })),
@@ -39,6 +41,7 @@ export const UserRef = builder.objectRef<User>('User').implement({
       type: [JobRef],
       nullable: true,
       description: `Newest jobs of the user's industry; limit defaults to ${DEFAULT_JOBS}, at most 100.`,
+      extensions: listSize({ arg: 'limit', default: DEFAULT_JOBS, max: MAX_LIST_LIMIT }),
       args: { limit: t.arg.int({ required: false }) },
       resolve: async (user, { limit }, ctx, info) => {
         const n = listLimit(limit, DEFAULT_JOBS);
@@ -70,6 +73,7 @@ builder.queryFields((t) => ({
       'Many users, in the order asked; null for an unknown id, and null with FORBIDDEN for one you may not read. ' +
       'At most GRAPHQL_MAX_IDS ids (default 500); the gateway asks the auth service for at most 100 per call.',
     authScopes: { authenticated: true },
+    extensions: listSize({ arg: 'ids' }),
     args: { ids: t.arg.idList({ required: true }) },
     resolve: async (_root, { ids }, ctx, info) => {
       const { maxIds } = ctx.services.config.graphql;

@@ -1,7 +1,8 @@
-import { getOperationAST, Kind, type FieldNode, type GraphQLError } from 'graphql';
+import type { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Principal } from '../auth/index.js';
-import { ADMIN_MUTATIONS, audit, type AuditOutcome, type AuditSource } from '../http/audit.js';
+import { audit, auditTarget, type AuditOutcome, type AuditSource } from './audit.js';
+import { executedOperation, type ExecutedRootField } from './executed-root-fields.js';
 
 const REFUSALS = new Set(['UNAUTHENTICATED', 'FORBIDDEN', 'RATE_LIMITED']);
 
@@ -11,11 +12,10 @@ interface AuditedContext {
   log?: AuditSource['log'];
 }
 
-function serviceArgument(field: FieldNode, variables: Record<string, unknown> | null | undefined): string | undefined {
-  const arg = field.arguments?.find((a) => a.name.value === 'service');
-  if (!arg) return undefined;
-  const value = arg.value.kind === Kind.VARIABLE ? variables?.[arg.value.name.value] : arg.value.kind === Kind.STRING ? arg.value.value : undefined;
-  return typeof value === 'string' ? value.slice(0, 64) : undefined;
+/** The admin action a root field is: `extensions: { adminAction }` where the field is declared. */
+export function adminActionOf(f: ExecutedRootField): string | undefined {
+  const marked = (f.field.extensions as { adminAction?: unknown } | undefined)?.adminAction;
+  return typeof marked === 'string' ? marked : undefined;
 }
 
 function outcomeOf(errors: readonly GraphQLError[] | undefined, responseKey: string): AuditOutcome {
@@ -27,17 +27,19 @@ function outcomeOf(errors: readonly GraphQLError[] | undefined, responseKey: str
 }
 
 /**
- * One audit line per admin mutation (`forceSync`, `resetBreaker`, `clearCache`) once its
- * result is known, whether it ran, was refused or failed. Must come before the rate limit
- * plugin so a rate-limited admin mutation is audited too.
+ * One audit line per admin action that executes (fields marked `extensions: { adminAction }`,
+ * each aliased, in a fragment or under @include alike) once its result is known, whether it
+ * ran, was refused or failed. Must come before the rate limit plugin so a rate-limited admin
+ * mutation is audited too.
  */
 export function useAuditLog(): Plugin<AuditedContext> {
   return {
     onExecute({ args }) {
-      const op = getOperationAST(args.document, args.operationName);
-      if (op?.operation !== 'mutation') return undefined;
-      const fields = op.selectionSet.selections.filter((s): s is FieldNode => s.kind === Kind.FIELD && ADMIN_MUTATIONS.has(s.name.value));
-      if (fields.length === 0) return undefined;
+      const fields = executedOperation(args)?.rootFields.flatMap((f) => {
+        const action = adminActionOf(f);
+        return action ? [{ f, action }] : [];
+      });
+      if (!fields?.length) return undefined;
       const ctx = args.contextValue as AuditedContext;
       return {
         onExecuteDone({ result }) {
@@ -45,12 +47,8 @@ export function useAuditLog(): Plugin<AuditedContext> {
           // Streams (defer/stream) are not used by mutations here; audit the single result only.
           if (Symbol.asyncIterator in result) return;
           const source: AuditSource = { principal: ctx.principal ?? null, requestId: ctx.requestId, log: ctx.log };
-          for (const field of fields) {
-            const service = serviceArgument(field, args.variableValues);
-            audit(source, field.name.value, outcomeOf(result.errors, field.alias?.value ?? field.name.value), {
-              via: 'graphql',
-              ...(service ? { service } : {}),
-            });
+          for (const { f, action } of fields) {
+            audit(source, action, outcomeOf(result.errors, f.responseKey), { via: 'graphql', ...auditTarget(f.args().service) });
           }
         },
       };

@@ -3,15 +3,18 @@ import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { GraphQLError, NoSchemaIntrospectionCustomRule, type ValidationContext } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { GatewayConfig } from '../config/index.js';
+import { useCostLimit } from './graphql-cost.js';
+import { useResponseSizeLimit } from './use-response-size-limit.js';
 
 /** Headers that mark a request as not "simple" (a browser must preflight it), besides a JSON content type. */
 export const CSRF_HEADERS = ['x-graphql-csrf', 'x-requested-with', 'apollo-require-preflight', 'x-graphql-yoga-csrf'];
 
 /**
- * The GraphQL limits of `gateway.md`, all from config: depth, aliases, tokens, directives and
- * cost (graphql-armor, checked at parse/validate time, so a refused operation reaches no
- * resolver and no backend); field suggestions hidden in production; introspection off unless
- * enabled; CSRF prevention. Batching is limited by Yoga's own `batching.limit`, and Yoga
+ * The GraphQL limits of `gateway.md`, all from config: depth, aliases, tokens and directives
+ * (graphql-armor, checked at parse/validate time), cost (`graphql-cost.ts`, checked before
+ * execution starts), so a refused operation reaches no resolver and no backend; the size of
+ * the answer (`use-response-size-limit.ts`); field suggestions hidden in production;
+ * introspection off unless enabled; CSRF prevention. Batching is limited by Yoga's own `batching.limit`, and Yoga
  * never runs a mutation over GET.
  */
 export function useGraphQLHardening(config: GatewayConfig): Array<Plugin<Record<string, unknown>>> {
@@ -23,13 +26,14 @@ export function useGraphQLHardening(config: GatewayConfig): Array<Plugin<Record<
     maxAliases: { n: g.maxAliases, ...report },
     maxTokens: { n: g.maxTokens },
     maxDirectives: { n: g.maxDirectives, ...report },
-    costLimit: { maxCost: g.maxCost, ignoreIntrospection: true, flattenFragments: true, ...report },
+    // graphql-armor's cost does not multiply by list sizes: useCostLimit below replaces it.
+    costLimit: { enabled: false },
     // "Did you mean …?" lets a client map a hidden schema field by field.
     blockFieldSuggestion: { enabled: config.profile === 'production' },
   });
   const plugins: Array<Plugin<Record<string, unknown>>> = [useCodedCsrfPrevention(), useStrictGetParameters(), ...(armor.protect().plugins as Array<Plugin<Record<string, unknown>>>)];
   if (!g.introspection) plugins.push(useNoIntrospection());
-  plugins.push(useCodedLimitErrors());
+  plugins.push(useCodedLimitErrors(), useCostLimit(g.maxCost), useResponseSizeLimit(g.maxResponseBytes));
   return plugins;
 }
 

@@ -59,7 +59,7 @@ describe('admin: force a breaker open (issue 12.8)', () => {
     expect(opened.status).toBe(200);
     expect(opened.body).toMatchObject({ service: 'comment', breaker: { state: 'OPEN', forced: true } });
     expect(stack.logs.lines.filter((l) => l.audit === true && l.requestId === 'force-open-rest')).toEqual([
-      expect.objectContaining({ action: 'openBreaker', outcome: 'success', actor: 'u2', service: 'comment' }),
+      expect.objectContaining({ action: 'openBreaker', outcome: 'success', actor: 'u2', target: 'comment' }),
     ]);
 
     const before = commentDataRequests();
