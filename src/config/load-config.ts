@@ -1,5 +1,6 @@
 import { envSchema, type Env } from './env-schema.js';
 import { defaultTtls, profiles } from './profiles.js';
+import { readPersistedOperations } from './persisted-operations.js';
 
 export const SERVICE_NAMES = ['auth', 'comment', 'industry', 'nps'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
@@ -72,6 +73,10 @@ export interface GatewayConfig {
     readonly maxCost: number;
     /** The most ids one `users(ids:)` accepts (`GRAPHQL_MAX_IDS`); they go upstream in calls of at most 100. */
     readonly maxIds: number;
+    /** `GRAPHQL_PERSISTED_OPERATIONS`: the manifest's documents by SHA-256 hex hash (empty when unset). */
+    readonly persistedOperations: ReadonlyMap<string, string>;
+    /** `GRAPHQL_TRUSTED_ONLY`: only the manifest's operations run. */
+    readonly trustedOnly: boolean;
   };
   readonly monitoringPublic: boolean;
   readonly redisUrl?: string;
@@ -164,6 +169,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (critical < warning) {
     issues.push({ variable: 'SYNC_CRITICAL_THRESHOLD', message: `must not be below SYNC_WARNING_THRESHOLD (${warning} ms)` });
   }
+  const persisted = e.GRAPHQL_PERSISTED_OPERATIONS === undefined ? new Map<string, string>() : readPersistedOperations(e.GRAPHQL_PERSISTED_OPERATIONS);
+  if (typeof persisted === 'string') issues.push({ variable: 'GRAPHQL_PERSISTED_OPERATIONS', message: persisted });
+  if (e.GRAPHQL_TRUSTED_ONLY && e.GRAPHQL_PERSISTED_OPERATIONS === undefined) {
+    issues.push({ variable: 'GRAPHQL_TRUSTED_ONLY', message: 'needs GRAPHQL_PERSISTED_OPERATIONS (the only operations it lets run)' });
+  }
   if (issues.length > 0) throw new ConfigError(dedupe(issues));
 
   const cacheExpiry = e.ORCHESTRATION_CACHE_EXPIRY ?? p.cacheExpiryMs;
@@ -234,6 +244,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxDirectives: e.GRAPHQL_MAX_DIRECTIVES,
       maxCost: e.GRAPHQL_MAX_COST,
       maxIds: e.GRAPHQL_MAX_IDS,
+      persistedOperations: persisted as ReadonlyMap<string, string>,
+      trustedOnly: e.GRAPHQL_TRUSTED_ONLY,
     },
     monitoringPublic: e.MONITORING_PUBLIC ?? p.monitoringPublic,
     redisUrl: e.REDIS_URL,

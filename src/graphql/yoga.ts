@@ -8,6 +8,7 @@ import { createMaskError } from './mask-error.js';
 import { useStaleExtensions } from './plugins/use-stale-extensions.js';
 import { useOperationTelemetry } from './plugins/use-operation-telemetry.js';
 import { useResponseCacheHint } from './plugins/use-response-cache-hint.js';
+import { persistedOperationsFor } from './plugins/use-persisted-operations.js';
 import type { CacheHint } from '../cache/index.js';
 import { useAuditLog, useGraphQLHardening, useMutationRateLimit } from '../security/index.js';
 
@@ -85,6 +86,7 @@ export function createGatewayYoga(services: GatewayServices, graphiql: GraphiQLD
     // rate-limited admin mutation is audited too.
     plugins: [
       ...useGraphQLHardening(config),
+      ...persistedOperationsFor(config, logger),
       useAuditLog(),
       useMutationRateLimit(services.rateLimits),
       useStaleExtensions(),
