@@ -86,7 +86,7 @@ export function createGatewayYoga(services: GatewayServices, graphiql: GraphiQLD
     // rate-limited admin mutation is audited too.
     plugins: [
       ...useGraphQLHardening(config),
-      ...persistedOperationsFor(config, logger),
+      ...persistedOperationsFor(config, logger, getSchema()),
       useAuditLog(),
       useMutationRateLimit(services.rateLimits),
       useStaleExtensions(),

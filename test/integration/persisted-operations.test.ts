@@ -16,6 +16,8 @@ import { startStack, type Stack } from '../support/stack.js';
  */
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+/** The manifest hash codegen embeds in each generated document (`persistedDocuments`). */
+const hashOf = (doc: unknown): string => (doc as { __meta__: { hash: string } }).__meta__.hash;
 const MANIFEST: Record<string, string> = JSON.parse(readFileSync(new URL('../generated/persisted-documents.json', import.meta.url), 'utf8')) as Record<string, string>;
 
 /** What reached the gateway from a client: method, whether a query was sent, status. */
@@ -47,7 +49,7 @@ function apollo(url: string, token: string | undefined, opts: { get?: boolean; m
   const persisted = new PersistedQueryLink(
     opts.manifestHashes
       ? // The generated documents carry the manifest's hash (codegen's persistedDocuments).
-        { generateHash: (doc: DocumentNode) => (doc as unknown as { __meta__: { hash: string } }).__meta__.hash, useGETForHashedQueries: opts.get }
+        { generateHash: (doc: DocumentNode) => hashOf(doc), useGETForHashedQueries: opts.get }
       : { sha256, useGETForHashedQueries: opts.get },
   );
   const http = new HttpLink({
@@ -239,13 +241,13 @@ describe('persisted operations: the manifest (GRAPHQL_PERSISTED_OPERATIONS)', ()
   it('a manifest hash is known from the first request (Apollo Client sends only the hash, once)', async () => {
     const { client, seen } = apollo(stack.url, user, { manifestHashes: true });
     const { data } = await client.query({ query: DashboardDocument, variables: { userId: 'u1' }, fetchPolicy: 'no-cache' });
-    expect(seen).toEqual([{ method: 'POST', query: false, hash: DashboardDocument.__meta__!.hash, status: 200 }]);
+    expect(seen).toEqual([{ method: 'POST', query: false, hash: hashOf(DashboardDocument), status: 200 }]);
     const oracle = await stack.graphql(DashboardDocument, { userId: 'u1' }, { token: user });
     expect({ ...data!.userDashboard, generatedAt: null }).toEqual({ ...oracle.body.data!.userDashboard, generatedAt: null });
   });
 
   it('rate limits still apply to a persisted query', async () => {
-    const hash = IndustriesDocument.__meta__!.hash as string;
+    const hash = hashOf(IndustriesDocument);
     const statuses: number[] = [];
     for (let i = 0; i < 4; i++) statuses.push((await post(stack.url, { extensions: ext(hash) }, user)).status);
     expect(statuses).toEqual([200, 200, 200, 429]);
@@ -282,7 +284,7 @@ describe('persisted operations: trusted only (GRAPHQL_TRUSTED_ONLY=true)', () =>
       const { client, seen } = apollo(stack.url, user, { manifestHashes: true, get });
       const { data } = await client.query({ query: IndustriesDocument, fetchPolicy: 'no-cache' });
       expect(data!.industries.length).toBeGreaterThan(0);
-      expect(seen).toEqual([{ method: get ? 'GET' : 'POST', query: false, hash: IndustriesDocument.__meta__!.hash, status: 200 }]);
+      expect(seen).toEqual([{ method: get ? 'GET' : 'POST', query: false, hash: hashOf(IndustriesDocument), status: 200 }]);
     }
   });
 

@@ -1,9 +1,9 @@
 import { usePersistedOperations as useYogaPersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, Kind, parse, validate, type GraphQLSchema } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import { createPersistedOperationStore, type PersistedOperationStore } from '../../cache/persisted-operation-store.js';
-import type { GatewayConfig } from '../../config/index.js';
+import { ConfigError, type GatewayConfig } from '../../config/index.js';
 import { sha256Hex } from '../../config/persisted-operations.js';
 import { errorCodes, type ErrorCode } from '../../errors/index.js';
 
@@ -100,8 +100,31 @@ export function usePersistedOperations({ manifest, trustedOnly, store }: Persist
   return [registration, lookup as Plugin<Record<string, unknown>>];
 }
 
+/**
+ * Start-up check of the manifest's documents: each parses, holds an operation and is valid for
+ * `schema` (graphql-js's rules; the limits apply per request). A manifest from an older schema
+ * stops start-up, naming the variable, instead of failing its clients one by one.
+ */
+export function checkManifest(manifest: ReadonlyMap<string, string>, schema: GraphQLSchema): void {
+  for (const [hash, document] of manifest) {
+    let problem: string | undefined;
+    try {
+      const ast = parse(document);
+      if (!ast.definitions.some((d) => d.kind === Kind.OPERATION_DEFINITION)) problem = 'holds no operation';
+      else {
+        const invalid = validate(schema, ast)[0];
+        if (invalid) problem = `is not valid for the schema: ${invalid.message}`;
+      }
+    } catch (err) {
+      problem = `does not parse: ${(err as Error).message}`;
+    }
+    if (problem !== undefined) throw new ConfigError([{ variable: 'GRAPHQL_PERSISTED_OPERATIONS', message: `entry ${hash} ${problem}` }]);
+  }
+}
+
 /** The plugins for a gateway's config, with their store (Redis when `REDIS_URL` is set; closed with Yoga). */
-export function persistedOperationsFor(config: GatewayConfig, logger: Logger): Array<Plugin<Record<string, unknown>>> {
+export function persistedOperationsFor(config: GatewayConfig, logger: Logger, schema: GraphQLSchema): Array<Plugin<Record<string, unknown>>> {
+  checkManifest(config.graphql.persistedOperations, schema);
   // Trusted-only never registers: no Redis connection for a store nobody writes.
   const store = createPersistedOperationStore({ redisUrl: config.graphql.trustedOnly ? undefined : config.redisUrl, logger });
   return usePersistedOperations({ manifest: config.graphql.persistedOperations, trustedOnly: config.graphql.trustedOnly, store });
