@@ -131,6 +131,7 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
         await tracing?.shutdown().catch((err: unknown) => logger.warn({ err }, 'could not flush the last spans'));
         await rateLimits.close();
         await cache.dispose();
+        await yoga.dispose(); // plugins' stores (persisted operations)
       })();
       return closing;
     },

@@ -170,6 +170,8 @@ export const envSchema = z.object({
   GRAPHQL_BODY_LIMIT: int(1024).default(1024 * 1024),
   GRAPHQL_MAX_IDS: int(1, 10_000).default(500),
   GRAPHQL_FEDERATION: bool.default(false),
+  GRAPHQL_PERSISTED_OPERATIONS: z.string().trim().min(1).optional(),
+  GRAPHQL_TRUSTED_ONLY: bool.default(false),
 
   REDIS_URL: z
     .string()

@@ -1,5 +1,6 @@
 import { envSchema, type Env } from './env-schema.js';
 import { defaultTtls, profiles } from './profiles.js';
+import { readPersistedOperations } from './persisted-operations.js';
 
 export const SERVICE_NAMES = ['auth', 'comment', 'industry', 'nps'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
@@ -81,6 +82,10 @@ export interface GatewayConfig {
     readonly maxResponseBytes: number;
     /** Distinct operation names given their own metric series (`METRICS_MAX_OPERATION_NAMES`); the rest are `other`. */
     readonly maxOperationNames: number;
+    /** `GRAPHQL_PERSISTED_OPERATIONS`: the manifest's documents by SHA-256 hex hash (empty when unset). */
+    readonly persistedOperations: ReadonlyMap<string, string>;
+    /** `GRAPHQL_TRUSTED_ONLY`: only the manifest's operations run. */
+    readonly trustedOnly: boolean;
   };
   readonly monitoringPublic: boolean;
   readonly redisUrl?: string;
@@ -186,6 +191,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (critical < warning) {
     issues.push({ variable: 'SYNC_CRITICAL_THRESHOLD', message: `must not be below SYNC_WARNING_THRESHOLD (${warning} ms)` });
   }
+  const persisted = e.GRAPHQL_PERSISTED_OPERATIONS === undefined ? new Map<string, string>() : readPersistedOperations(e.GRAPHQL_PERSISTED_OPERATIONS);
+  if (typeof persisted === 'string') issues.push({ variable: 'GRAPHQL_PERSISTED_OPERATIONS', message: persisted });
+  if (e.GRAPHQL_TRUSTED_ONLY && e.GRAPHQL_PERSISTED_OPERATIONS === undefined) {
+    issues.push({ variable: 'GRAPHQL_TRUSTED_ONLY', message: 'needs GRAPHQL_PERSISTED_OPERATIONS (the only operations it lets run)' });
+  }
   if (issues.length > 0) throw new ConfigError(dedupe(issues));
 
   const cacheExpiry = e.ORCHESTRATION_CACHE_EXPIRY ?? p.cacheExpiryMs;
@@ -262,6 +272,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       federation: e.GRAPHQL_FEDERATION,
       maxResponseBytes: e.GRAPHQL_MAX_RESPONSE_BYTES,
       maxOperationNames: e.METRICS_MAX_OPERATION_NAMES,
+      persistedOperations: persisted as ReadonlyMap<string, string>,
+      trustedOnly: e.GRAPHQL_TRUSTED_ONLY,
     },
     monitoringPublic: e.MONITORING_PUBLIC ?? p.monitoringPublic,
     redisUrl: e.REDIS_URL,

@@ -7,6 +7,7 @@ import { createMaskError } from './mask-error.js';
 import { useStaleExtensions } from './plugins/use-stale-extensions.js';
 import { useOperationTelemetry } from './plugins/use-operation-telemetry.js';
 import { useResponseCacheHint } from './plugins/use-response-cache-hint.js';
+import { persistedOperationsFor } from './plugins/use-persisted-operations.js';
 import type { CacheHint } from '../cache/index.js';
 import { useAuditLog, useGraphQLHardening, useMutationRateLimit } from '../security/index.js';
 import { useVariablesDepthLimit } from '../security/use-variables-depth-limit.js';
@@ -55,8 +56,9 @@ export function maskErrorOf(yoga: GatewayYoga): (error: unknown) => Error {
 export function createGatewayYoga(services: GatewayServices, graphiql: GraphiQLDefaults = {}): GatewayYoga {
   const { config, logger } = services;
   const maskError = createMaskError(logger);
+  const schema = config.graphql.federation ? getSubgraphSchema() : getSchema();
   const yoga = createYoga<ServerContext, RequestContext>({
-    schema: config.graphql.federation ? getSubgraphSchema() : getSchema(),
+    schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
     // CORS is @fastify/cors's (CORS_ORIGINS) for every route. Yoga's own default echoes any
@@ -99,6 +101,7 @@ export function createGatewayYoga(services: GatewayServices, graphiql: GraphiQLD
       useVariablesDepthLimit(),
       ...useGraphQLHardening(config),
       useKnownOperationTypes(),
+      ...persistedOperationsFor(config, logger, schema),
       useAuditLog(),
       useMutationRateLimit(services.rateLimits),
       useStaleExtensions(),
