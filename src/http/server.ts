@@ -65,6 +65,7 @@ export function createHttpServer({ services, yoga, isReady }: HttpServerOptions)
       responseCache: services.responseCache,
       direct: services.config.graphql.directExecution ? createDirectExecution(yoga) : undefined,
       metrics: services.metrics,
+      trustedOnly: services.config.graphql.trustedOnly,
     });
     registerDashboardRoute(compressed, services);
     registerInspectionRoutes(compressed, services);

@@ -11,6 +11,11 @@ const STREAMED = /^(text\/event-stream|multipart\/mixed)/;
 
 export interface GraphQLRouteOptions {
   responseCache?: ResponseCache;
+  /**
+   * `GRAPHQL_TRUSTED_ONLY`: a body without a persisted-query hash is refused as such, and the
+   * response cache is not consulted (its keys are bodies with a query text, which never run here).
+   */
+  trustedOnly?: boolean;
   /** Runs plain JSON queries through Yoga's envelop pipeline without its fetch layer. */
   direct?: DirectExecution;
   metrics?: GatewayMetrics;
@@ -24,15 +29,15 @@ export interface GraphQLRouteOptions {
  * everything Yoga would check (CSRF, limits, validation) depends only on the body, which
  * already passed them.
  */
-export function registerGraphQLRoute(app: FastifyInstance, yoga: GatewayYoga, { responseCache, direct, metrics }: GraphQLRouteOptions = {}): void {
+export function registerGraphQLRoute(app: FastifyInstance, yoga: GatewayYoga, { responseCache, direct, metrics, trustedOnly = false }: GraphQLRouteOptions = {}): void {
   app.route({
     url: yoga.graphqlEndpoint,
     method: ['GET', 'POST', 'OPTIONS'],
     handler: async (req, reply) => {
       // Before anything walks the body (the cache key stringifies it): refusals thrown here are
       // answered by the error handler as coded GraphQL errors.
-      if (req.method === 'POST' && isJson(req)) refuseMalformedBody(req.body);
-      const key = responseCache ? cacheKeyOf(req, responseCache) : undefined;
+      if (req.method === 'POST' && isJson(req)) refuseMalformedBody(req.body, trustedOnly);
+      const key = responseCache && !trustedOnly ? cacheKeyOf(req, responseCache) : undefined;
       if (key) {
         const hit = await responseCache!.get(key);
         metrics?.recordResponseCache(hit ? 'hit' : 'miss');
@@ -68,7 +73,7 @@ function isJson(req: FastifyRequest): boolean {
  * the consumed stream and answered "POST body sent invalid JSON" with the parser's message.
  * Also bounds the nesting of each operation's parameters (`paramsDepthError`).
  */
-function refuseMalformedBody(body: unknown): void {
+function refuseMalformedBody(body: unknown, trustedOnly: boolean): void {
   const shape = 'a JSON object such as {"query": "{ __typename }"}, or a non-empty array of them (a batch)';
   if (Array.isArray(body)) {
     if (body.length === 0) throw new GatewayError('BAD_REQUEST', { message: `The batch is empty: send ${shape}.` });
@@ -78,6 +83,9 @@ function refuseMalformedBody(body: unknown): void {
   }
   for (const op of Array.isArray(body) ? (body as Array<Record<string, unknown>>) : [body]) {
     if (op.query == null && !isObject(isObject(op.extensions) ? op.extensions.persistedQuery : undefined)) {
+      if (trustedOnly) {
+        throw new GatewayError('PERSISTED_QUERY_ONLY', { message: 'This gateway runs only persisted operations: send extensions.persistedQuery with the sha256Hash of a known operation.' });
+      }
       throw new GatewayError('BAD_REQUEST', { message: 'The request has no GraphQL query: send {"query": "…"}.' });
     }
     const refusal = paramsDepthError(op);
