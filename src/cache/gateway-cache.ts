@@ -1,9 +1,7 @@
-import { Keyv } from 'keyv';
 import type { Logger } from 'pino';
 import { dependsOn, formatCacheKey, type CacheKey } from './cache-key.js';
 import { MemoryStore } from './memory-store.js';
 import { RedisBackend, type RedisCacheOptions, type StoreWrite } from './redis-backend.js';
-import { plainJson } from './plain-json.js';
 
 /** What the cache holds for a key. Times are in ms of the cache's clock (`now`). */
 export interface CacheEntry<T> {
@@ -61,8 +59,10 @@ export interface GatewayCacheStats {
   backend: 'memory' | 'redis' | 'disabled';
 }
 
+/** The one envelope of an entry: held as is in memory, as JSON in Redis. */
 interface StoredEntry<T> extends CacheEntry<T> {
-  staleUntil: number;
+  /** The end of its stale window: gone after this. */
+  expiresAt: number;
 }
 
 interface Backend {
@@ -78,29 +78,29 @@ interface Backend {
   dispose(): Promise<void>;
 }
 
+/**
+ * The in-process backend: the store holds each StoredEntry object itself. No Keyv here: its
+ * envelope, serialization and expiry check would wrap the one this cache already keeps.
+ */
 class MemoryBackend implements Backend {
   readonly kind = 'memory';
-  readonly #keyv: Keyv;
 
-  constructor(readonly store: MemoryStore) {
-    // Keys reach the store as formatted: the store is private to this instance, no prefix needed.
-    this.#keyv = new Keyv({ store, useKeyPrefix: false, throwOnErrors: true, ...plainJson });
+  constructor(readonly store: MemoryStore<StoredEntry<unknown>>) {}
+
+  async get(key: string): Promise<unknown> {
+    return this.store.get(key);
   }
 
-  get(key: string): Promise<unknown> {
-    return this.#keyv.get(key);
+  async getMany(keys: string[]): Promise<unknown[]> {
+    return keys.map((key) => this.store.get(key));
   }
 
-  getMany(keys: string[]): Promise<unknown[]> {
-    return this.#keyv.getMany(keys);
-  }
-
-  async set(key: string, value: unknown, ttl: number): Promise<void> {
-    await this.#keyv.set(key, value, ttl);
+  async set(key: string, value: unknown): Promise<void> {
+    this.store.set(key, value as StoredEntry<unknown>);
   }
 
   async setMany(entries: StoreWrite[]): Promise<void> {
-    await this.#keyv.setMany(entries);
+    for (const e of entries) this.store.set(e.key, e.value as StoredEntry<unknown>);
   }
 
   async delete(key: string): Promise<void> {
@@ -139,8 +139,8 @@ const LOG_EVERY_MS = 10_000;
 const KEY_COUNT_EVERY_MS = 10_000;
 
 /**
- * The cache of upstream reads: Keyv over a bounded in-process store, or over Redis when a URL
- * is given, with stale-if-error. An entry is fresh for its ttl and then kept, stale, for
+ * The cache of upstream reads: a bounded in-process store, or Keyv over Redis when a URL is
+ * given, with stale-if-error. An entry is fresh for its ttl and then kept, stale, for
  * `staleFactor` × ttl in all, so a failing service can still be answered from it.
  *
  * Entries are keyed by the version each service they depend on last reported (see
@@ -235,7 +235,7 @@ export class GatewayCache {
       .filter((e) => Number.isFinite(e.ttlMs) && e.ttlMs > 0)
       .map((e) => {
         const keepMs = e.keepStale === false ? e.ttlMs : e.ttlMs * this.#staleFactor;
-        const entry: StoredEntry<T> = { value: e.value, storedAt: now, freshUntil: now + e.ttlMs, staleUntil: now + keepMs };
+        const entry: StoredEntry<T> = { value: e.value, storedAt: now, freshUntil: now + e.ttlMs, expiresAt: now + keepMs };
         return { key: formatCacheKey(e.key), value: entry, ttl: keepMs };
       });
     if (writes.length === 0) return;
@@ -312,7 +312,7 @@ export class GatewayCache {
     if (!isStoredEntry<T>(stored)) return MISS;
     const now = this.#now();
     if (now < stored.freshUntil) return { status: 'fresh', value: stored.value, freshUntil: stored.freshUntil };
-    if (now < stored.staleUntil) return { status: 'stale', value: stored.value, storedAt: stored.storedAt };
+    if (now < stored.expiresAt) return { status: 'stale', value: stored.value, storedAt: stored.storedAt };
     return MISS;
   }
 
@@ -355,5 +355,5 @@ export class GatewayCache {
 function isStoredEntry<T>(v: unknown): v is StoredEntry<T> {
   if (typeof v !== 'object' || v === null || !('value' in v)) return false;
   const e = v as Partial<StoredEntry<T>>;
-  return typeof e.storedAt === 'number' && typeof e.freshUntil === 'number' && typeof e.staleUntil === 'number';
+  return typeof e.storedAt === 'number' && typeof e.freshUntil === 'number' && typeof e.expiresAt === 'number';
 }

@@ -1,52 +1,54 @@
 import { LRUCache } from 'lru-cache';
 
+/** What a {@link MemoryStore} keeps: any entry that says when it expires. */
+export interface ExpiringEntry {
+  /** ms of the store's clock; `Infinity`: kept until evicted. */
+  readonly expiresAt: number;
+}
+
 /** Options of a {@link MemoryStore}. */
-export interface MemoryStoreOptions {
+export interface MemoryStoreOptions<E extends ExpiringEntry = ExpiringEntry> {
   /** Most entries kept; the least recently used go first. Default 50 000. */
   maxEntries?: number;
-  /** Most bytes kept (key length + serialized value length, approximate). Default 64 MiB. */
+  /** Most bytes kept (key length + `sizeOf` of each entry, approximate). Default 64 MiB. */
   maxBytes?: number;
+  /** Approximate bytes of an entry. Default {@link approxBytes} (its size as JSON, without serializing). */
+  sizeOf?: (entry: E) => number;
   /** How often expired entries are swept; 0 disables the sweep. Default 60 000 ms. */
   sweepIntervalMs?: number;
   /** Clock of the expiry, for fake clocks. Default `Date.now`. */
   now?: () => number;
 }
 
-interface Slot {
-  value: string;
-  /** `Infinity` when stored without a ttl. */
-  expiresAt: number;
-}
-
 /**
- * A bounded in-process store for Keyv (`new Keyv({ store })`): LRU by entry count and by
- * bytes, and a periodic sweep of expired entries so key churn cannot grow the heap.
+ * A bounded in-process store of entries, kept as objects (never serialized: the entry the
+ * cache builds is the one held, so a write costs no JSON and a read no parse): LRU by entry
+ * count and by bytes, and a periodic sweep of expired entries so key churn cannot grow the heap.
+ * Entries are shared by every reader: nobody may mutate what `get` returns.
  *
  * Why lru-cache: it is a proven O(1) LRU with `max` + `maxSize`/`sizeCalculation`, which is
  * the part worth not hand-writing. Why not its `ttl`/`purgeStale()`: its clock is the
  * `performance` object captured when the module loads (fake timers cannot drive it, and it is
- * not the `Date.now()` Keyv stamps its envelopes with), and it arms a timer per read to
- * debounce that clock. Expiry is therefore kept here, from the ttl Keyv passes to `set`, so
- * the sweep never has to parse a serialized value.
+ * not the cache's `now`), and it arms a timer per read to debounce that clock. Expiry is
+ * therefore each entry's own `expiresAt`.
  */
-export class MemoryStore {
-  /** Written by Keyv; keys reaching this store are already complete. */
-  namespace?: string;
-  readonly #lru: LRUCache<string, Slot>;
+export class MemoryStore<E extends ExpiringEntry = ExpiringEntry> {
+  readonly #lru: LRUCache<string, E>;
   readonly #now: () => number;
   #sweepTimer: NodeJS.Timeout | undefined;
 
-  constructor(opts: MemoryStoreOptions = {}) {
+  constructor(opts: MemoryStoreOptions<E> = {}) {
     const maxEntries = opts.maxEntries ?? 50_000;
     const maxBytes = opts.maxBytes ?? 64 * 1024 * 1024;
     if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new RangeError(`maxEntries must be a positive integer, got ${maxEntries}`);
     if (!Number.isInteger(maxBytes) || maxBytes < 1) throw new RangeError(`maxBytes must be a positive integer, got ${maxBytes}`);
     this.#now = opts.now ?? Date.now;
-    this.#lru = new LRUCache<string, Slot>({
+    const sizeOf = opts.sizeOf ?? approxBytes;
+    this.#lru = new LRUCache<string, E>({
       max: maxEntries,
       maxSize: maxBytes,
       // An entry bigger than maxBytes on its own is refused (lru-cache's default maxEntrySize).
-      sizeCalculation: (slot, key) => Math.max(1, key.length + slot.value.length),
+      sizeCalculation: (entry, key) => Math.max(1, key.length + sizeOf(entry)),
     });
     const every = opts.sweepIntervalMs ?? 60_000;
     if (every > 0) {
@@ -56,24 +58,20 @@ export class MemoryStore {
     }
   }
 
-  /** The serialized value, or `undefined` when absent or expired. Counts as a use for LRU. */
-  get(key: string): string | undefined {
-    const slot = this.#lru.get(key);
-    if (slot === undefined) return undefined;
-    if (slot.expiresAt <= this.#now()) {
+  /** The entry, or `undefined` when absent or expired. Counts as a use for LRU. */
+  get(key: string): E | undefined {
+    const entry = this.#lru.get(key);
+    if (entry === undefined) return undefined;
+    if (entry.expiresAt <= this.#now()) {
       this.#lru.delete(key);
       return undefined;
     }
-    return slot.value;
+    return entry;
   }
 
-  /**
-   * Stores a serialized value; `ttl` in ms (absent or 0: until evicted). Returns `false` when
-   * the entry alone exceeds `maxBytes` and was not stored.
-   */
-  set(key: string, value: string, ttl?: number): boolean {
-    const expiresAt = typeof ttl === 'number' && ttl > 0 ? this.#now() + ttl : Infinity;
-    this.#lru.set(key, { value: String(value), expiresAt });
+  /** Stores an entry. Returns `false` when it alone exceeds `maxBytes` and was not stored. */
+  set(key: string, entry: E): boolean {
+    this.#lru.set(key, entry);
     return this.#lru.has(key);
   }
 
@@ -86,15 +84,15 @@ export class MemoryStore {
   }
 
   has(key: string): boolean {
-    const slot = this.#lru.peek(key);
-    return slot !== undefined && slot.expiresAt > this.#now();
+    const entry = this.#lru.peek(key);
+    return entry !== undefined && entry.expiresAt > this.#now();
   }
 
   /** A snapshot of the keys of live entries, most recently used first. */
   keys(): string[] {
     const now = this.#now();
     const live: string[] = [];
-    for (const [key, slot] of this.#lru.entries()) if (slot.expiresAt > now) live.push(key);
+    for (const [key, entry] of this.#lru.entries()) if (entry.expiresAt > now) live.push(key);
     return live;
   }
 
@@ -113,7 +111,7 @@ export class MemoryStore {
     const now = this.#now();
     const expired: string[] = [];
     // Collected first: deleting while lru-cache walks its list could skip entries.
-    for (const [key, slot] of this.#lru.entries()) if (slot.expiresAt <= now) expired.push(key);
+    for (const [key, entry] of this.#lru.entries()) if (entry.expiresAt <= now) expired.push(key);
     for (const key of expired) this.#lru.delete(key);
     return expired.length;
   }
@@ -122,5 +120,32 @@ export class MemoryStore {
   dispose(): void {
     clearInterval(this.#sweepTimer);
     this.#sweepTimer = undefined;
+  }
+}
+
+/**
+ * The approximate size of a plain-data value as JSON (strings by length, numbers 8), walked
+ * without serializing it: JSON.stringify would build the whole string only to measure it.
+ */
+export function approxBytes(value: unknown): number {
+  switch (typeof value) {
+    case 'string':
+      return value.length + 2;
+    case 'number':
+      return 8;
+    case 'boolean':
+      return 5;
+    case 'object': {
+      if (value === null) return 4;
+      let n = 2;
+      if (Array.isArray(value)) {
+        for (const item of value) n += approxBytes(item) + 1;
+      } else {
+        for (const key in value) n += key.length + 4 + approxBytes((value as Record<string, unknown>)[key]);
+      }
+      return n;
+    }
+    default:
+      return 0;
   }
 }

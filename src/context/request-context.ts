@@ -39,6 +39,8 @@ export interface RequestContext {
   readonly log: RequestLogger;
   /** Response paths served from a stale cache entry (`extensions.stale`). */
   readonly stale: Set<string>;
+  /** Present when the response may be cached whole: the freshness of what the response was built from. */
+  readonly cacheHint?: CacheHint;
 }
 
 export interface RequestContextInit {
@@ -55,7 +57,6 @@ export function createRequestContext(services: GatewayServices, init: RequestCon
     requestId: init.requestId,
     traceparent: init.traceparent,
     principal: init.principal,
-    cacheHint: init.cacheHint,
   };
   let loaders: Loaders | undefined;
   return {
@@ -65,6 +66,7 @@ export function createRequestContext(services: GatewayServices, init: RequestCon
     call,
     log: init.log ?? services.logger,
     stale: new Set(),
+    cacheHint: init.cacheHint,
     // Created on first use: a request that never reads data never allocates loaders.
     get loaders() {
       return (loaders ??= createLoaders(services.upstreams, call));

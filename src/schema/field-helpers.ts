@@ -2,7 +2,7 @@ import type { GraphQLResolveInfo } from 'graphql';
 import { responsePathAsArray } from 'graphql';
 import type { RequestContext } from '../context/index.js';
 import { GatewayError } from '../errors/index.js';
-import type { Fetched } from '../upstreams/index.js';
+import { valueOf, type Read } from '../upstreams/index.js';
 
 export const MAX_LIST_LIMIT = 100;
 
@@ -20,8 +20,13 @@ export function pathOf(info: GraphQLResolveInfo): string {
   return responsePathAsArray(info.path).join('.');
 }
 
-/** Unwraps a loaded value, recording the field as stale when a stale entry stood in. */
-export function served<T>(ctx: RequestContext, info: GraphQLResolveInfo, fetched: Fetched<T>): T {
-  if (fetched.stale) ctx.stale.add(pathOf(info));
-  return fetched.value;
+/**
+ * Folds a read into the response (the one place that does): a stale stand-in is named in
+ * `extensions.stale`, its freshness bounds how long the whole response may be kept, and the
+ * field resolves to the value, or fails with the error when nothing stood in.
+ */
+export function served<T>(ctx: Pick<RequestContext, 'stale' | 'cacheHint'>, info: GraphQLResolveInfo, read: Read<T>): T {
+  if (read.stale) ctx.stale.add(pathOf(info));
+  if (read.freshUntil !== undefined) ctx.cacheHint?.freshUntil(read.freshUntil);
+  return valueOf(read);
 }

@@ -48,10 +48,6 @@ builder.queryField('industries', (t) =>
     // Unbounded by any argument: a generous ceiling (the reference data has 12).
     extensions: listSize({ estimate: 50 }),
     authScopes: { authenticated: true },
-    resolve: async (_root, _args, ctx, info) => {
-      const result = await ctx.services.upstreams.industry.all(ctx.call);
-      if (result instanceof Error) throw result;
-      return served(ctx, info, result) ?? [];
-    },
+    resolve: async (_root, _args, ctx, info) => served(ctx, info, await ctx.services.upstreams.industry.all(ctx.call)) ?? [],
   }),
 );

@@ -1,5 +1,3 @@
-import type { CacheHint } from '../cache/index.js';
-
 /** What an upstream call needs to know about the client request that caused it. */
 export interface CallContext {
   readonly requestId: string;
@@ -7,6 +5,4 @@ export interface CallContext {
   readonly traceparent?: string;
   /** The verified caller, sent as `x-user-id` / `x-user-role`; never taken from client headers. */
   readonly principal?: { readonly id: string; readonly role: string } | null;
-  /** Collects how long what was read stays fresh, when the response may be cached whole. */
-  readonly cacheHint?: CacheHint;
 }

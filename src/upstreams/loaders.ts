@@ -1,21 +1,18 @@
 import DataLoader from 'dataloader';
-import type { GatewayError } from '../errors/index.js';
 import type { CallContext } from './call-context.js';
 import type { Comment, Industry, Job, NpsScore, User } from './dto.js';
-import type { Fetched } from './read-through.js';
+import type { Read } from './read-through.js';
 import type { Upstreams } from './upstreams.js';
 
 /** Backends accept at most 100 ids per call (`backends.md`). */
 export const MAX_BATCH = 100;
 
-type Loaded<T> = Fetched<T>;
-
 export interface Loaders {
-  readonly user: DataLoader<string, Loaded<User | null>>;
-  readonly industry: DataLoader<string, Loaded<Industry | null>>;
-  readonly nps: DataLoader<string, Loaded<NpsScore | null>>;
-  readonly comments: DataLoader<ListKey, Loaded<Comment[] | null>, string>;
-  readonly jobs: DataLoader<ListKey, Loaded<Job[] | null>, string>;
+  readonly user: DataLoader<string, Read<User | null>>;
+  readonly industry: DataLoader<string, Read<Industry | null>>;
+  readonly nps: DataLoader<string, Read<NpsScore | null>>;
+  readonly comments: DataLoader<ListKey, Read<Comment[] | null>, string>;
+  readonly jobs: DataLoader<ListKey, Read<Job[] | null>, string>;
 }
 
 /** A list read: whose list, and how long. Keys with different limits go out as separate calls. */
@@ -23,9 +20,6 @@ export interface ListKey {
   id: string;
   limit: number;
 }
-
-// DataLoader rejects a single key when its slot holds an Error; GatewayErrors pass through as that.
-type Slot<T> = Fetched<T> | GatewayError;
 
 /**
  * The per-request loaders (Pothos convention: never in module scope). Each is created on
@@ -36,10 +30,11 @@ export function createLoaders(upstreams: Upstreams, ctx: CallContext): Loaders {
     let value: T | undefined;
     return () => (value ??= make());
   };
-  const byId = <V>(read: (ids: readonly string[]) => Promise<Array<Slot<V>>>) =>
-    new DataLoader<string, Fetched<V>>((ids) => read(ids), { maxBatchSize: MAX_BATCH });
-  const byList = <V>(read: (ids: readonly string[], limit: number) => Promise<Array<Slot<V>>>) =>
-    new DataLoader<ListKey, Fetched<V>, string>(
+  // A failed read is a Read with its error, never a rejection: callers decide how to answer it.
+  const byId = <V>(read: (ids: readonly string[]) => Promise<Array<Read<V>>>) =>
+    new DataLoader<string, Read<V>>((ids) => read(ids), { maxBatchSize: MAX_BATCH });
+  const byList = <V>(read: (ids: readonly string[], limit: number) => Promise<Array<Read<V>>>) =>
+    new DataLoader<ListKey, Read<V>, string>(
       async (keys) => {
         // One upstream call per distinct limit in the batch.
         const byLimit = new Map<number, number[]>();
@@ -48,7 +43,7 @@ export function createLoaders(upstreams: Upstreams, ctx: CallContext): Loaders {
           if (slots) slots.push(i);
           else byLimit.set(k.limit, [i]);
         });
-        const out: Array<Slot<V>> = new Array(keys.length);
+        const out: Array<Read<V>> = new Array(keys.length);
         await Promise.all(
           [...byLimit].map(async ([limit, slots]) => {
             const results = await read(slots.map((i) => keys[i]!.id), limit);

@@ -13,13 +13,13 @@ const CACHEABLE_ROOT_FIELDS: ReadonlySet<string> = new Set(['userDashboard', 'us
  * Decides, per operation, whether the HTTP layer may keep its response (see
  * `ResponseCache`): only a query whose root fields are all in {@link CACHEABLE_ROOT_FIELDS},
  * none of them under a per-field rate limit (`rateLimited('Query.user')`: each call must be
- * counted, and a cache hit never reaches the counter), and whose result has no error. The
- * reads themselves report their freshness, and any stale or unknown value, on the same hint.
+ * counted, and a cache hit never reaches the counter), and whose result has no error. Each
+ * field folds the freshness of what it read into the same hint (`served`).
  */
 export function useResponseCacheHint(rateLimited: (coordinate: string) => boolean): Plugin<RequestContext> {
   return {
     onExecute({ args }) {
-      const hint = (args.contextValue as RequestContext).call.cacheHint;
+      const hint = (args.contextValue as RequestContext).cacheHint;
       if (!hint) return;
       const operation = getOperationAST(args.document, args.operationName);
       const cacheable =

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { createRequestContext, type GatewayServices } from '../../context/index.js';
 import { GatewayError } from '../../errors/index.js';
-import { loadDashboard, type Part } from '../../orchestration/dashboard.js';
+import { loadDashboard } from '../../orchestration/dashboard.js';
 
 /**
  * `GET /api/orchestration/user/:userId/dashboard`: the GraphQL `userDashboard` for REST
@@ -12,7 +12,7 @@ export function registerDashboardRoute(app: FastifyInstance, services: GatewaySe
     const ctx = createRequestContext(services, { principal: req.principal, requestId: req.id, traceparent: req.trace.traceparent, log: req.log });
     let dashboard;
     try {
-      dashboard = await loadDashboard(ctx, req.params.userId);
+      dashboard = (await loadDashboard(ctx, req.params.userId)).value;
     } catch (err) {
       // The user itself could not be loaded: the dashboard has nothing to stand on.
       if (err instanceof GatewayError && err.service) {
@@ -22,11 +22,11 @@ export function registerDashboardRoute(app: FastifyInstance, services: GatewaySe
     }
     const parts = { industry: dashboard.industry, recentJobs: dashboard.recentJobs, comments: dashboard.comments, nps: dashboard.nps };
     const errors = Object.values(parts)
-      .map((p: Part<unknown>) => p.error)
+      .map((p) => p.error)
       .filter((e): e is GatewayError => e !== undefined)
       .map((e) => ({ service: e.service, code: e.code, message: e.message }));
     return reply.send({
-      user: dashboard.user,
+      user: dashboard.user.value,
       industry: parts.industry.value,
       recentJobs: parts.recentJobs.value,
       comments: parts.comments.value,

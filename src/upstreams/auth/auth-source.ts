@@ -1,9 +1,8 @@
 import type { CallContext } from '../call-context.js';
 import { usersResponse, type User } from '../dto.js';
 import { idList, parseBody } from '../parse-body.js';
-import { readThrough, type Fetched } from '../read-through.js';
+import { readThrough, type Read } from '../read-through.js';
 import { serviceKey, type SourceKit } from '../source-kit.js';
-import type { GatewayError } from '../../errors/index.js';
 
 /** Reads of the auth service: users, batched by `?ids=`. */
 export class AuthSource {
@@ -13,11 +12,10 @@ export class AuthSource {
   ) {}
 
   /** One result per id, in order; `null` value for an unknown id. */
-  usersByIds(ids: readonly string[], ctx: CallContext): Promise<Array<Fetched<User | null> | GatewayError>> {
+  usersByIds(ids: readonly string[], ctx: CallContext): Promise<Array<Read<User | null>>> {
     const { client, cache, versions } = this.kit;
     return readThrough<User>({
       cache,
-      hint: ctx.cacheHint,
       onStale: () => client.breaker.recordFallback(),
       keys: ids,
       ttlMs: this.ttlMs,

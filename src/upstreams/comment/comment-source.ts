@@ -1,8 +1,7 @@
-import type { GatewayError } from '../../errors/index.js';
 import type { CallContext } from '../call-context.js';
 import { commentsResponse, type Comment } from '../dto.js';
 import { groupNewest, idList, parseBody } from '../parse-body.js';
-import { readThrough, type Fetched } from '../read-through.js';
+import { readThrough, type Read } from '../read-through.js';
 import { serviceKey, type SourceKit } from '../source-kit.js';
 
 /** Reads of the comment service: the newest comments of many users in one `?userIds=` call. */
@@ -12,11 +11,10 @@ export class CommentSource {
     private readonly ttlMs: number,
   ) {}
 
-  byUsers(userIds: readonly string[], limit: number, ctx: CallContext): Promise<Array<Fetched<Comment[] | null> | GatewayError>> {
+  byUsers(userIds: readonly string[], limit: number, ctx: CallContext): Promise<Array<Read<Comment[] | null>>> {
     const { client, cache, versions } = this.kit;
     return readThrough<Comment[]>({
       cache,
-      hint: ctx.cacheHint,
       onStale: () => client.breaker.recordFallback(),
       keys: userIds,
       ttlMs: this.ttlMs,

@@ -1,8 +1,7 @@
-import type { GatewayError } from '../../errors/index.js';
 import type { CallContext } from '../call-context.js';
 import { industriesResponse, jobsResponse, type Industry, type Job } from '../dto.js';
 import { groupNewest, idList, parseBody } from '../parse-body.js';
-import { readThrough, type Fetched } from '../read-through.js';
+import { readThrough, type Read } from '../read-through.js';
 import { serviceKey, type SourceKit } from '../source-kit.js';
 
 export interface IndustryTtls {
@@ -17,11 +16,10 @@ export class IndustrySource {
     private readonly ttl: IndustryTtls,
   ) {}
 
-  byIds(ids: readonly string[], ctx: CallContext): Promise<Array<Fetched<Industry | null> | GatewayError>> {
+  byIds(ids: readonly string[], ctx: CallContext): Promise<Array<Read<Industry | null>>> {
     const { client, cache, versions } = this.kit;
     return readThrough<Industry>({
       cache,
-      hint: ctx.cacheHint,
       onStale: () => client.breaker.recordFallback(),
       keys: ids,
       ttlMs: this.ttl.industries,
@@ -34,11 +32,10 @@ export class IndustrySource {
     });
   }
 
-  async all(ctx: CallContext): Promise<Fetched<Industry[] | null> | GatewayError> {
+  async all(ctx: CallContext): Promise<Read<Industry[] | null>> {
     const { client, cache, versions } = this.kit;
     const [result] = await readThrough<Industry[]>({
       cache,
-      hint: ctx.cacheHint,
       onStale: () => client.breaker.recordFallback(),
       keys: ['all'],
       ttlMs: this.ttl.industries,
@@ -52,11 +49,10 @@ export class IndustrySource {
     return result!;
   }
 
-  recentJobs(industryIds: readonly string[], limit: number, ctx: CallContext): Promise<Array<Fetched<Job[] | null> | GatewayError>> {
+  recentJobs(industryIds: readonly string[], limit: number, ctx: CallContext): Promise<Array<Read<Job[] | null>>> {
     const { client, cache, versions } = this.kit;
     return readThrough<Job[]>({
       cache,
-      hint: ctx.cacheHint,
       onStale: () => client.breaker.recordFallback(),
       keys: industryIds,
       ttlMs: this.ttl.jobs,

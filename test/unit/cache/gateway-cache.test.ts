@@ -169,6 +169,26 @@ describe('GatewayCache (in memory)', () => {
     }
   });
 
+  it('the memory path keeps one envelope: no JSON.stringify or JSON.parse per write or read (issue 14)', async () => {
+    const cache = make();
+    const stringify = vi.spyOn(JSON, 'stringify');
+    const parse = vi.spyOn(JSON, 'parse');
+    try {
+      await cache.set(user('1'), { name: 'Ada' }, 1000);
+      await cache.setMany([
+        { key: user('2'), value: { name: 'Bob' }, ttlMs: 1000 },
+        { key: comments('2'), value: [], ttlMs: 1000 },
+      ]);
+      expect(await cache.get(user('1'))).toEqual({ status: 'fresh', value: { name: 'Ada' }, freshUntil: clock + 1000 });
+      expect((await cache.getMany([user('2'), comments('2')])).map((l) => l.status)).toEqual(['fresh', 'fresh']);
+      expect(stringify).not.toHaveBeenCalled();
+      expect(parse).not.toHaveBeenCalled();
+    } finally {
+      stringify.mockRestore();
+      parse.mockRestore();
+    }
+  });
+
   it('stays bounded under unbounded key churn', async () => {
     const cache = make({ memory: { maxEntries: 500, sweepIntervalMs: 0 } });
     for (let i = 0; i < 5000; i++) await cache.set(user(`u${i}`), { i, pad: 'x'.repeat(50) }, 60_000);

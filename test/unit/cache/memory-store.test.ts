@@ -1,11 +1,26 @@
-import { Keyv } from 'keyv';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { MemoryStore } from '../../../src/cache/index.js';
+import { MemoryStore, type MemoryStoreOptions } from '../../../src/cache/index.js';
+import { approxBytes } from '../../../src/cache/memory-store.js';
+
+interface Entry {
+  value: string;
+  expiresAt: number;
+}
+
+/** The store as these tests drive it: string values with a ttl (none: until evicted), sized by their length. */
+function stringStore(opts: MemoryStoreOptions<Entry>) {
+  const store = new MemoryStore<Entry>({ sizeOf: (e) => e.value.length, ...opts });
+  const now = opts.now ?? Date.now;
+  return Object.assign(store, {
+    put: (key: string, value: string, ttl?: number) => store.set(key, { value, expiresAt: ttl ? now() + ttl : Infinity }),
+    read: (key: string) => store.get(key)?.value,
+  });
+}
 
 describe('MemoryStore', () => {
-  const stores: MemoryStore[] = [];
-  const make = (...args: ConstructorParameters<typeof MemoryStore>) => {
-    const s = new MemoryStore(...args);
+  const stores: MemoryStore<Entry>[] = [];
+  const make = (opts: MemoryStoreOptions<Entry> = {}) => {
+    const s = stringStore(opts);
     stores.push(s);
     return s;
   };
@@ -19,7 +34,7 @@ describe('MemoryStore', () => {
     let peakEntries = 0;
     let peakBytes = 0;
     for (let i = 0; i < 200_000; i++) {
-      store.set(`auth@1.0.0:user:${i}`, value, 60_000);
+      store.put(`auth@1.0.0:user:${i}`, value, 60_000);
       if (i % 1000 === 0) {
         peakEntries = Math.max(peakEntries, store.size);
         peakBytes = Math.max(peakBytes, store.bytes);
@@ -31,30 +46,30 @@ describe('MemoryStore', () => {
     expect(store.bytes).toBeLessThanOrEqual(1_000_000);
     // Bytes, not the count, were the binding limit here: entries are ~150 bytes.
     expect(store.size).toBeLessThan(10_000);
-    expect(store.get('auth@1.0.0:user:199999')).toBe(value);
-    expect(store.get('auth@1.0.0:user:0')).toBeUndefined();
+    expect(store.read('auth@1.0.0:user:199999')).toBe(value);
+    expect(store.read('auth@1.0.0:user:0')).toBeUndefined();
   });
 
   it('with the defaults, 200 000 small keys keep at most 50 000 entries and 64 MiB', () => {
     const store = make({ sweepIntervalMs: 0 });
-    for (let i = 0; i < 200_000; i++) store.set(`k${i}`, `{"value":${i}}`);
+    for (let i = 0; i < 200_000; i++) store.put(`k${i}`, `{"value":${i}}`);
     expect(store.size).toBe(50_000);
     expect(store.bytes).toBeLessThanOrEqual(64 * 1024 * 1024);
   });
 
   it('evicts the least recently used entry first', () => {
     const store = make({ maxEntries: 2, sweepIntervalMs: 0 });
-    store.set('a', '1');
-    store.set('b', '2');
-    store.get('a');
-    store.set('c', '3');
+    store.put('a', '1');
+    store.put('b', '2');
+    store.read('a');
+    store.put('c', '3');
     expect(store.keys().sort()).toEqual(['a', 'c']);
   });
 
   it('refuses an entry bigger than maxBytes on its own', () => {
     const store = make({ maxBytes: 100, sweepIntervalMs: 0 });
-    expect(store.set('big', 'x'.repeat(200))).toBe(false);
-    expect(store.set('small', 'x')).toBe(true);
+    expect(store.put('big', 'x'.repeat(200))).toBe(false);
+    expect(store.put('small', 'x')).toBe(true);
     expect(store.size).toBe(1);
   });
 
@@ -73,13 +88,13 @@ describe('MemoryStore', () => {
 
     it('an expired entry is never read, and the sweep removes it along with its bytes', () => {
       const store = make({ sweepIntervalMs: 60_000 });
-      store.set('short', 'a', 1000);
-      store.set('long', 'b', 120_000);
-      store.set('forever', 'c');
+      store.put('short', 'a', 1000);
+      store.put('long', 'b', 120_000);
+      store.put('forever', 'c');
       vi.advanceTimersByTime(1000);
-      expect(store.get('short')).toBeUndefined();
+      expect(store.read('short')).toBeUndefined();
       expect(store.has('long')).toBe(true);
-      store.set('short2', 'd', 1000);
+      store.put('short2', 'd', 1000);
       expect(store.size).toBe(3);
       vi.advanceTimersByTime(59_000);
       expect(store.keys().sort()).toEqual(['forever', 'long']);
@@ -96,20 +111,36 @@ describe('MemoryStore', () => {
       expect(vi.getTimerCount()).toBe(0);
     });
 
-    it('works as a Keyv store, honouring Keyv ttls', async () => {
+    it('honours each entry\'s expiry; delete and clear empty it', async () => {
       const store = make({ sweepIntervalMs: 1000 });
-      const keyv = new Keyv({ store, useKeyPrefix: false });
-      await keyv.set('k', { a: 1 }, 500);
-      expect(await keyv.get('k')).toEqual({ a: 1 });
-      expect(await keyv.has('k')).toBe(true);
+      store.put('k', '{"a":1}', 500);
+      expect(store.read('k')).toBe('{"a":1}');
+      expect(store.has('k')).toBe(true);
       await vi.advanceTimersByTimeAsync(1000);
       expect(store.size).toBe(0);
-      expect(await keyv.get('k')).toBeUndefined();
-      await keyv.set('k2', 'v');
-      expect(await keyv.delete('k2')).toBe(true);
-      await keyv.set('k3', 'v');
-      await keyv.clear();
+      expect(store.read('k')).toBeUndefined();
+      store.put('k2', 'v');
+      expect(store.delete('k2')).toBe(true);
+      store.put('k3', 'v');
+      store.clear();
       expect(store.size).toBe(0);
     });
+  });
+});
+
+describe('approxBytes', () => {
+  it('is close to the JSON length of plain data, without serializing it', () => {
+    const samples = [
+      { id: 'u1', name: 'Ada Lovelace', email: 'ada@example.com', role: 'user', industryId: 'i3' },
+      [{ id: 'c1', userId: 'u1', body: 'x'.repeat(300), createdAt: '2024-01-01T00:00:00Z' }],
+      { value: { score: 9, respondedAt: '2024-01-01T00:00:00Z' }, storedAt: 1, freshUntil: 2, expiresAt: 3 },
+      'plain',
+      null,
+    ];
+    for (const sample of samples) {
+      const json = JSON.stringify(sample).length;
+      expect(approxBytes(sample)).toBeGreaterThanOrEqual(json * 0.7);
+      expect(approxBytes(sample)).toBeLessThanOrEqual(json * 1.5);
+    }
   });
 });
