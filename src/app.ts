@@ -68,15 +68,10 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
     cache,
     versions,
     logger,
-    onCall: (event) => {
-      metrics.recordUpstreamCall(event);
-      tracing?.recordFinishedCall(
-        `${event.method} ${event.service}`,
-        event.requestId,
-        { 'gateway.service': event.service, 'http.request.method': event.method, 'url.path': event.route, 'gateway.upstream_status': String(event.status), 'gateway.attempt': event.attempt },
-        event.durationMs,
-        typeof event.status !== 'number' || event.status >= 500,
-      );
+    // Every outbound call (data, passthrough, health checks) reports here, from the one client pipeline.
+    telemetry: {
+      recordAttempt: (event) => metrics.recordUpstreamCall(event),
+      startCallSpan: tracing ? (name, requestId, attributes, parent) => tracing.startCallSpan(name, requestId, attributes, parent) : undefined,
     },
   });
   for (const name of SERVICE_NAMES) metrics.watchBreaker(name, upstreams.clients[name].breaker);

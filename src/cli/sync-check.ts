@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 import { randomUUID } from 'node:crypto';
 import semver from 'semver';
-import { request, type Agent } from 'undici';
 import { SERVICE_NAMES, type ServiceName } from '../config/index.js';
 import { continueTrace } from '../observability/trace-context.js';
-import { classify, exitCodeFor, probeService, readProbeBody, systemClock, worstState, type ProbeGet, type ServiceSync, type SyncState } from '../sync/index.js';
-import { signRequest } from '../upstreams/signing.js';
+import { ServiceBreaker } from '../resilience/index.js';
+import { classify, clientProbeGet, exitCodeFor, probeService, systemClock, worstState, type ServiceSync, type SyncState } from '../sync/index.js';
+import { ServiceClient, type CallContext } from '../upstreams/index.js';
 import {
   CLI_TIMEOUT_MS,
   EXIT,
@@ -80,27 +80,39 @@ function serviceUrls(env: NodeJS.ProcessEnv): Record<ServiceName, string> {
   return urls;
 }
 
-/** A GET signed and traced the way the gateway's own health checks are. */
-function directGet(origin: string, env: NodeJS.ProcessEnv, agent: Agent): ProbeGet {
-  const requestId = `sync-check-${randomUUID()}`;
-  const traceparent = continueTrace(undefined).traceparent;
-  return async (path, signal) => {
-    const headers: Record<string, string> = { accept: 'application/json', 'x-request-id': requestId, traceparent };
-    if (env.GATEWAY_SIGNING_SECRET) Object.assign(headers, signRequest(env.GATEWAY_SIGNING_SECRET, { method: 'GET', pathWithQuery: path }));
-    const res = await request(`${origin}${path}`, { headers, signal, dispatcher: agent });
-    return { status: res.statusCode, headers: res.headers, body: await readProbeBody(res.headers, res.body) };
-  };
-}
-
-async function askServices(urls: Record<ServiceName, string>, env: NodeJS.ProcessEnv, agent: Agent) {
-  return Promise.all(
-    SERVICE_NAMES.map(async (name) => ({
-      name,
-      url: urls[name],
-      probe: await probeService(directGet(urls[name], env, agent), { timeoutMs: CLI_TIMEOUT_MS, clock: systemClock }),
-      at: new Date().toISOString(),
-    })),
+/**
+ * Checks each service the way the gateway's own health checks do: through a `ServiceClient`
+ * (the one outbound pipeline: signed with GATEWAY_SIGNING_SECRET, traced, budgeted), its
+ * breaker switched off and bypassed.
+ */
+async function askServices(urls: Record<ServiceName, string>, env: NodeJS.ProcessEnv) {
+  const ctx: CallContext = { requestId: `sync-check-${randomUUID()}`, traceparent: continueTrace(undefined).traceparent };
+  const clients = SERVICE_NAMES.map(
+    (name) =>
+      new ServiceClient({
+        name,
+        baseUrl: urls[name],
+        timeoutMs: CLI_TIMEOUT_MS,
+        retries: 0,
+        breaker: new ServiceBreaker({ name, failureThreshold: 1, resetTimeoutMs: 0, enabled: false }),
+        signingSecret: env.GATEWAY_SIGNING_SECRET || undefined,
+        connections: 2,
+      }),
   );
+  try {
+    return await Promise.all(
+      clients.map(async (client) => ({
+        name: client.name,
+        url: client.baseUrl,
+        probe: await probeService(clientProbeGet(client, ctx, CLI_TIMEOUT_MS), { timeoutMs: CLI_TIMEOUT_MS, clock: systemClock }),
+        at: new Date().toISOString(),
+      })),
+    );
+  } finally {
+    for (const client of clients) client.breaker.dispose();
+    // Nothing is kept alive after the check: the process exits at once.
+    await Promise.all(clients.map((client) => client.pool.destroy()));
+  }
 }
 
 function gatewayState(answer: GatewayAnswer): SyncState | null {
@@ -134,7 +146,7 @@ async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   try {
     const [gateway, own] = await Promise.all([
       base ? fetchGatewayReport(base, env, agent) : Promise.resolve(null),
-      urls ? askServices(urls, env, agent) : Promise.resolve(null),
+      urls ? askServices(urls, env) : Promise.resolve(null),
     ]);
     if (gateway?.kind === 'refused') throw new UsageError(gateway.error);
 

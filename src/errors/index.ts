@@ -1,2 +1,2 @@
 export { errorCodes, type ErrorCode } from './codes.js';
-export { GatewayError, isGatewayError, type GatewayErrorOptions } from './gateway-error.js';
+export { GatewayError, type GatewayErrorOptions } from './gateway-error.js';

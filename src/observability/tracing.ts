@@ -1,7 +1,6 @@
 import {
   ROOT_CONTEXT,
   SpanKind,
-  SpanStatusCode,
   defaultTextMapGetter,
   trace,
   type Attributes,
@@ -80,12 +79,13 @@ export class GatewayTracing {
     if (this.#active.get(requestId) === span) this.#active.delete(requestId);
   }
 
-  /** Records an upstream call that already finished (its timing comes from the client's event). */
-  recordFinishedCall(name: string, requestId: string, attributes: Attributes, durationMs: number, failed: boolean): void {
-    const end = Date.now();
-    const span = this.startChildSpan(name, this.parentFor(requestId), SpanKind.CLIENT, attributes, end - durationMs);
-    if (failed) span.setStatus({ code: SpanStatusCode.ERROR });
-    span.end(end);
+  /**
+   * The client span of one upstream call, started as the call starts (the upstream client ends
+   * it): a child of `parent` when the caller has one (passthrough), else of the span `requestId`
+   * has active now (the GraphQL operation or the request).
+   */
+  startCallSpan(name: string, requestId: string, attributes: Attributes, parent?: Span): Span {
+    return this.startChildSpan(name, parent ?? this.parentFor(requestId), SpanKind.CLIENT, attributes);
   }
 
   async shutdown(): Promise<void> {

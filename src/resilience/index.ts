@@ -9,5 +9,5 @@ export {
   type ServiceBreakerOptions,
 } from './breaker.js';
 export type { LatencySummary } from './latency-window.js';
-export { withRetry, type RetryOptions } from './retry.js';
-export { budgetSignal, remainingBudgetMs, isUpstreamTimeout, UpstreamTimeoutError, type Budget } from './timeout.js';
+export { withRetry, backoffDelayMs, type RetryOptions } from './retry.js';
+export { budgetSignal, remainingBudgetMs, UpstreamTimeoutError, type Budget } from './timeout.js';

@@ -1,4 +1,3 @@
-import pRetry from 'p-retry';
 import { remainingBudgetMs } from './timeout.js';
 
 /** Options of {@link withRetry}. */
@@ -27,82 +26,47 @@ export interface RetryOptions {
 }
 
 /**
- * Carries whatever the attempt threw through p-retry. p-retry 9 never retries a `TypeError`
- * unless it looks like a network error and replaces non-Error throws with a `TypeError` of its
- * own; wrapping keeps `shouldRetry` the only judge and lets us rethrow the original.
+ * The wait before retry number `retry` (1-based): exponential from `minDelayMs`, doubled per
+ * retry, with full jitter up to twice that, capped at `maxDelayMs`. Passthrough's retries use
+ * it too, so every retry of the gateway backs off alike.
  */
-class AttemptFailed extends Error {
-  constructor(readonly original: unknown) {
-    super('upstream attempt failed');
-  }
+export function backoffDelayMs(retry: number, minDelayMs = 50, maxDelayMs = 1000): number {
+  return Math.min(Math.max(maxDelayMs, minDelayMs), Math.round(minDelayMs * 2 ** (retry - 1) * (1 + Math.random())));
 }
 
 /**
- * Runs `fn` and retries it with jittered exponential backoff (p-retry, `randomize: true`)
- * while `shouldRetry` says so, up to `retries` times, inside the budget of `signal`.
+ * Runs `fn` and retries it with jittered exponential backoff while `shouldRetry` says so, up
+ * to `retries` times, inside the budget of `signal`.
  *
  * Throws the error of the last attempt exactly as `fn` threw it, or the budget's abort
- * reason once it has aborted.
+ * reason once it has aborted. A loop of our own rather than p-retry: p-retry judges errors
+ * itself (never retries a `TypeError`, replaces non-Error throws) and drops an answer that
+ * arrives as the budget runs out, which took more code to undo than this loop is.
  */
-export async function withRetry<T>(
-  fn: (attempt: number, signal: AbortSignal) => Promise<T>,
-  opts: RetryOptions,
-): Promise<T> {
+export async function withRetry<T>(fn: (attempt: number, signal: AbortSignal) => Promise<T>, opts: RetryOptions): Promise<T> {
   const { signal } = opts;
   const minDelayMs = opts.minDelayMs ?? 50;
-  const maxDelayMs = Math.max(opts.maxDelayMs ?? 1000, minDelayMs);
-  // p-retry re-checks the signal after a successful attempt and would discard an answer that
-  // arrived just as the budget ran out; we keep it.
-  let success: { value: T } | undefined;
-
-  try {
-    return await pRetry(
-      async (attempt) => {
-        let value: T;
-        try {
-          value = await fn(attempt, signal);
-        } catch (err) {
-          throw new AttemptFailed(err);
-        }
-        success = { value };
-        return value;
-      },
-      {
-        retries: opts.retries,
-        signal,
-        minTimeout: minDelayMs,
-        maxTimeout: maxDelayMs,
-        factor: 2,
-        randomize: true,
-        unref: true,
-        // Called right before p-retry sleeps `retryDelay`; the place to veto or lengthen that wait.
-        shouldRetry: async ({ error, attemptNumber, retryDelay }) => {
-          const original = error instanceof AttemptFailed ? error.original : error;
-          if (!opts.shouldRetry(original)) return false;
-          const asked = opts.retryAfterMs?.(original);
-          const retryAfter = asked !== undefined && Number.isFinite(asked) && asked > 0 ? asked : 0;
-          // Retry-After is a floor ("not before"), so the longer of it and the backoff is waited.
-          const wait = Math.max(retryDelay, retryAfter);
-          // Waiting past the deadline only to be aborted would hide the real error behind a timeout.
-          if (wait >= remainingBudgetMs(signal)) return false;
-          if (retryAfter > retryDelay) await sleep(retryAfter - retryDelay, signal);
-          opts.onRetry?.(original, attemptNumber);
-          return true;
-        },
-      },
-    );
-  } catch (err) {
-    if (success) return success.value;
-    throw err instanceof AttemptFailed ? err.original : err;
+  const maxDelayMs = opts.maxDelayMs ?? 1000;
+  for (let attempt = 1; ; attempt++) {
+    if (signal.aborted) throw signal.reason;
+    try {
+      return await fn(attempt, signal);
+    } catch (err) {
+      if (signal.aborted) throw signal.reason;
+      if (attempt > opts.retries || !opts.shouldRetry(err)) throw err;
+      const asked = opts.retryAfterMs?.(err);
+      // Retry-After is a floor ("not before"), so the longer of it and the backoff is waited.
+      const wait = Math.max(backoffDelayMs(attempt, minDelayMs, maxDelayMs), asked !== undefined && Number.isFinite(asked) && asked > 0 ? asked : 0);
+      // Waiting past the deadline only to be aborted would hide the real error behind a timeout.
+      if (wait >= remainingBudgetMs(signal)) throw err;
+      opts.onRetry?.(err, attempt);
+      await sleep(wait, signal);
+    }
   }
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal.aborted) {
-      reject(signal.reason);
-      return;
-    }
     const onAbort = (): void => {
       clearTimeout(timer);
       reject(signal.reason);

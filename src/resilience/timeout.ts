@@ -81,8 +81,3 @@ export function remainingBudgetMs(signal: AbortSignal): number {
   const deadline = deadlines.get(signal);
   return deadline === undefined ? Infinity : Math.max(0, deadline - Date.now());
 }
-
-/** True for the error a budget aborts with. */
-export function isUpstreamTimeout(err: unknown): err is UpstreamTimeoutError {
-  return err instanceof UpstreamTimeoutError;
-}

@@ -125,14 +125,20 @@ async function checkHealth(services: GatewayServices, names: ServiceName[], requ
     names.map(async (name) => {
       const client = services.upstreams.clients[name];
       try {
-        const res = await client.pool.request({
+        // The one client pipeline, as the sync monitor's checks: signed, traced, counted; no breaker, no retry.
+        out[name] = await client.request({
           method: 'GET',
-          path: '/health',
-          headers: client.outboundHeaders('GET', '/health', { requestId }),
-          signal: AbortSignal.timeout(timeoutMs),
+          pathWithQuery: '/health',
+          ctx: { requestId },
+          breaker: false,
+          retries: 0,
+          observeVersion: false,
+          timeoutMs,
+          read: async (res) => {
+            await res.body.dump();
+            return res.statusCode >= 200 && res.statusCode < 300;
+          },
         });
-        await res.body.dump();
-        out[name] = res.statusCode >= 200 && res.statusCode < 300;
       } catch {
         out[name] = false;
       }

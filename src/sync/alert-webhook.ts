@@ -1,6 +1,6 @@
-import pRetry, { AbortError } from 'p-retry';
 import type { Logger } from 'pino';
 import { request } from 'undici';
+import { withRetry } from '../resilience/index.js';
 import { signRequest } from '../upstreams/signing.js';
 import type { SyncState } from './sync-states.js';
 
@@ -63,10 +63,15 @@ class WebhookHttpError extends Error {
   }
 }
 
+/** A 4xx (but 408/429) is a configuration problem that retrying will not fix; anything else (5xx, network) may pass. */
+function worthRetrying(err: unknown): boolean {
+  return !(err instanceof WebhookHttpError) || err.status >= 500 || err.status === 408 || err.status === 429;
+}
+
 /**
  * Delivers sync alerts to a webhook: fire-and-forget for the monitor (it never waits for or
- * fails on a delivery), retried with exponential backoff through p-retry, bounded, and
- * cancelled on `close()`.
+ * fails on a delivery), retried with the gateway's one retry loop (jittered exponential
+ * backoff), bounded, and cancelled on `close()`.
  */
 export class AlertWebhook {
   readonly #opts: Required<Omit<AlertWebhookOptions, 'signingSecret'>> & { signingSecret?: string };
@@ -112,28 +117,23 @@ export class AlertWebhook {
     const body = JSON.stringify(event);
     const pathWithQuery = `${this.#target.pathname}${this.#target.search}`;
     const o = this.#opts;
-    await pRetry(
+    await withRetry(
       async () => {
         const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'knowledge-gateway-sync-alerts' };
         if (o.signingSecret) Object.assign(headers, signRequest(o.signingSecret, { method: 'POST', pathWithQuery, body }));
         const signal = AbortSignal.any([this.#abort.signal, AbortSignal.timeout(o.attemptTimeoutMs)]);
         const res = await request(this.#target, { method: 'POST', headers, body, signal });
         await res.body.dump();
-        if (res.statusCode >= 200 && res.statusCode < 300) return;
-        const error = new WebhookHttpError(res.statusCode);
-        // A 4xx (but 408/429) is a configuration problem that retrying will not fix.
-        if (res.statusCode < 500 && res.statusCode !== 408 && res.statusCode !== 429) throw new AbortError(error);
-        throw error;
+        if (res.statusCode < 200 || res.statusCode >= 300) throw new WebhookHttpError(res.statusCode);
       },
       {
         retries: o.retries,
-        minTimeout: o.minTimeoutMs,
-        maxTimeout: o.maxTimeoutMs,
-        factor: 2,
+        // No budget of its own: a delivery may take minutes of backoff; close() ends it.
         signal: this.#abort.signal,
-        onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
-          if (retriesLeft > 0) o.logger.debug({ ...describe(event), attempt: attemptNumber, err: error.message }, 'sync alert webhook attempt failed; retrying');
-        },
+        minDelayMs: o.minTimeoutMs,
+        maxDelayMs: o.maxTimeoutMs,
+        shouldRetry: worthRetrying,
+        onRetry: (error, attempt) => o.logger.debug({ ...describe(event), attempt, err: (error as Error).message }, 'sync alert webhook attempt failed; retrying'),
       },
     );
   }

@@ -1,11 +1,11 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { VERSION_HEADER, describeFailure as describeUpstreamFailure, upstreamFailureOf, type CallContext, type ServiceClient } from '../upstreams/index.js';
 import type { SyncClock } from './sync-clock.js';
 import type { Observation } from './sync-states.js';
 
 /** `backends.md`: the optional route a service may offer next to `/health`. */
 export const STATUS_ROUTE = '/api/shared-knowledge/status';
 export const HEALTH_ROUTE = '/health';
-const VERSION_HEADER = 'x-shared-knowledge-version';
 
 export interface ProbeResponse {
   status: number;
@@ -44,23 +44,31 @@ function versionOf(value: unknown): string | null {
   return typeof value === 'string' ? value.trim() : JSON.stringify(value);
 }
 
-const NETWORK_ERRORS: Record<string, string> = {
-  ECONNREFUSED: 'connection refused',
-  ECONNRESET: 'connection reset',
-  UND_ERR_SOCKET: 'connection closed by the service',
-  ENOTFOUND: 'host not found',
-  EAI_AGAIN: 'host name lookup failed',
-  EHOSTUNREACH: 'host unreachable',
-  UND_ERR_CONNECT_TIMEOUT: 'connect timeout',
-};
-
 function describeFailure(err: unknown, timedOut: boolean, timeoutMs: number): string {
   // "slow": it may well be up, just slower than its budget (apart from refused or reset).
-  if (timedOut) return `health check did not answer within ${timeoutMs} ms (slow)`;
-  const e = err as { code?: string; cause?: { code?: string }; message?: string };
-  const code = e.code ?? e.cause?.code;
-  if (code && NETWORK_ERRORS[code]) return `health check failed: ${NETWORK_ERRORS[code]} (${code})`;
-  return `health check failed: ${code ?? e.message ?? 'network error'}`;
+  if (timedOut || upstreamFailureOf(err) === 'timeout') return `health check did not answer within ${timeoutMs} ms (slow)`;
+  return `health check failed: ${describeUpstreamFailure(err)}`;
+}
+
+/**
+ * A health-check GET through the service's client, the one pipeline of every outbound call:
+ * signed, traced and counted like any call, but never through its breaker (a check must see a
+ * service the breaker holds off) and never retried. The check's own deadline (`signal`,
+ * driven by the monitor's clock) governs; the client budget behind it only stops a dead socket.
+ */
+export function clientProbeGet(client: ServiceClient, ctx: CallContext, timeoutMs: number): ProbeGet {
+  return (path, signal) =>
+    client.request({
+      method: 'GET',
+      pathWithQuery: path,
+      ctx,
+      breaker: false,
+      retries: 0,
+      observeVersion: false,
+      timeoutMs: Math.max(timeoutMs, 1000) + 1000,
+      signal,
+      read: async (res) => ({ status: res.statusCode, headers: res.headers, body: await readProbeBody(res.headers, res.body) }),
+    });
 }
 
 /**

@@ -6,23 +6,10 @@ import type { GatewayConfig, ServiceName } from '../config/index.js';
 import { continueTrace } from '../observability/trace-context.js';
 import type { CallContext, ObservedVersion, ServiceClient, ServiceVersions } from '../upstreams/index.js';
 import { AlertWebhook, type AlertWebhookOptions, type SyncAlertEvent } from './alert-webhook.js';
-import { probeService, readProbeBody, type ProbeGet, type ProbeResult } from './health-probe.js';
+import { clientProbeGet, probeService, type ProbeGet, type ProbeResult } from './health-probe.js';
+import { ServiceSyncState, type SyncHistoryEntry, type SyncTransition } from './service-sync-state.js';
 import { systemClock, type SyncClock } from './sync-clock.js';
-import { classify, SYNC_DISABLED, worstState, type BaseSyncState, type ServiceSync, type SyncState } from './sync-states.js';
-
-/** State changes kept per service (oldest dropped first). */
-export const HISTORY_LIMIT = 50;
-
-/** One entry of a service's state history. */
-export interface SyncHistoryEntry {
-  at: string;
-  /** null for the first check. */
-  from: SyncState | null;
-  state: SyncState;
-  version: string | null;
-  expectedVersion: string;
-  error: string | null;
-}
+import { SYNC_DISABLED, worstState, type ServiceSync, type SyncState } from './sync-states.js';
 
 /** `GET /health/sync`, GraphQL `syncStatus`. */
 export interface SyncReport {
@@ -80,40 +67,8 @@ export interface SyncMonitorOptions {
   probeGet?: (service: ServiceName, ctx: CallContext) => ProbeGet;
 }
 
-interface ServiceRecord {
-  readonly name: ServiceName;
-  /** Not checked yet. */
-  pending: boolean;
-  version: string | null;
-  lastUpdated: number | string | null;
-  lastCheckedAt: number | null;
-  healthy: boolean | null;
-  base: BaseSyncState;
-  baseError: string | null;
-  state: SyncState;
-  error: string | null;
-  outOfSyncSince: number | null;
-  escalation: unknown;
-  history: SyncHistoryEntry[];
-}
-
-/** A health-check GET over the service's own pool: signed and traced like any call, but not through its breaker. */
-export function poolProbeGet(client: ServiceClient, ctx: CallContext): ProbeGet {
-  return async (path, signal) => {
-    const res = await client.pool.request({ method: 'GET', path, headers: client.outboundHeaders('GET', path, ctx), signal });
-    return { status: res.statusCode, headers: res.headers, body: await readProbeBody(res.headers, res.body) };
-  };
-}
-
 function iso(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
-}
-
-function duration(ms: number): string {
-  if (ms < 1000) return `${ms} ms`;
-  if (ms < 120_000) return `${Math.round(ms / 1000)} s`;
-  if (ms < 7_200_000) return `${Math.round(ms / 60_000)} min`;
-  return `${Math.round(ms / 3_600_000)} h`;
 }
 
 const LOG_LEVEL: Record<SyncState, 'info' | 'warn' | 'error'> = {
@@ -128,19 +83,19 @@ const LOG_LEVEL: Record<SyncState, 'info' | 'warn' | 'error'> = {
 /**
  * Knows, at every moment, whether every service runs the expected shared knowledge version.
  *
- * A small state machine per service (opossum style: private state, one `stateChange` event
- * and one log line per transition, never one per poll). Inputs: a round of checks every
- * `SYNC_CHECK_INTERVAL` (all services in parallel, each with its own budget, rounds never
- * overlapping), forced rounds (shared by concurrent callers), and every version a response
- * header carries (`ServiceVersions` `change`). Escalation to `warning`/`critical` is timed
- * from `outOfSyncSince`, so it happens exactly at the thresholds, not at the next poll.
+ * The scheduler around one {@link ServiceSyncState} per service (the state machines): a round
+ * of checks every `SYNC_CHECK_INTERVAL` (all services in parallel, each with its own budget,
+ * rounds never overlapping), forced rounds (shared by concurrent callers), every version a
+ * response header carries (`ServiceVersions` `change`), and auto-update of the expected
+ * version. Each transition of a state machine becomes one log line, one webhook alert and
+ * one `stateChange` event here.
  */
 export class SyncMonitor extends EventEmitter<{ stateChange: [SyncStateChange] }> {
   readonly enabled: boolean;
   readonly #opts: SyncMonitorOptions;
   readonly #clock: SyncClock;
   readonly #log: Logger;
-  readonly #records = new Map<ServiceName, ServiceRecord>();
+  readonly #records = new Map<ServiceName, ServiceSyncState>();
   readonly #webhook?: AlertWebhook;
   #expected: string;
   #checkedAt: number | null = null;
@@ -161,22 +116,11 @@ export class SyncMonitor extends EventEmitter<{ stateChange: [SyncStateChange] }
     this.#clock = opts.clock ?? systemClock;
     this.#log = opts.logger.child({ component: 'sync' });
     this.#expected = semver.valid(opts.config.expectedVersion) ?? opts.config.expectedVersion;
+    const { warningThresholdMs, criticalThresholdMs } = opts.config;
     for (const name of Object.keys(opts.clients) as ServiceName[]) {
-      this.#records.set(name, {
-        name,
-        pending: true,
-        version: null,
-        lastUpdated: null,
-        lastCheckedAt: null,
-        healthy: null,
-        base: 'unknown',
-        baseError: 'not checked yet',
-        state: 'unknown',
-        error: 'not checked yet',
-        outOfSyncSince: null,
-        escalation: undefined,
-        history: [],
-      });
+      const state = new ServiceSyncState({ name, clock: this.#clock, expectedVersion: () => this.#expected, warningThresholdMs, criticalThresholdMs });
+      state.on('transition', (t) => this.#onTransition(t));
+      this.#records.set(name, state);
     }
     if (this.enabled && opts.config.alertWebhookUrl) {
       this.#webhook = new AlertWebhook({ url: opts.config.alertWebhookUrl, logger: this.#log, signingSecret: opts.signingSecret, ...opts.webhook });
@@ -200,7 +144,7 @@ export class SyncMonitor extends EventEmitter<{ stateChange: [SyncStateChange] }
     if (this.#closed) return;
     this.#closed = true;
     this.#clock.clearTimeout(this.#timer);
-    for (const rec of this.#records.values()) this.#clock.clearTimeout(rec.escalation);
+    for (const rec of this.#records.values()) rec.close();
     this.#opts.versions.off('change', this.#onVersionChange);
     this.#roundAbort?.abort();
     await Promise.allSettled([this.#round, this.#webhook?.close()]);
@@ -261,7 +205,7 @@ export class SyncMonitor extends EventEmitter<{ stateChange: [SyncStateChange] }
       return { status: SYNC_DISABLED, ...base, services: [], message: 'Sync monitoring is disabled (FEATURE_SYNC_MONITORING=false).' };
     }
     this.#refresh();
-    const services = [...this.#records.values()].map((rec) => ({ ...this.#sync(rec), healthy: rec.healthy, history: [...rec.history] }));
+    const services = [...this.#records.values()].map((rec) => ({ ...rec.sync(), healthy: rec.healthy, history: [...rec.history] }));
     return { status: worstState(services.map((s) => s.state)), ...base, services };
   }
 
@@ -270,7 +214,7 @@ export class SyncMonitor extends EventEmitter<{ stateChange: [SyncStateChange] }
     const rec = this.#records.get(name as ServiceName);
     if (!rec || !this.enabled) return null;
     this.#refresh();
-    return this.#sync(rec);
+    return rec.sync();
   }
 
   /** Whether the service's `/health` answered 2xx at the last check (null: not checked yet or disabled). */
@@ -294,11 +238,11 @@ export class SyncMonitor extends EventEmitter<{ stateChange: [SyncStateChange] }
   async #checkAll(): Promise<void> {
     const abort = (this.#roundAbort = new AbortController());
     const ctx: CallContext = { requestId: `sync-${randomUUID()}`, traceparent: continueTrace(undefined).traceparent };
-    const getFor = this.#opts.probeGet ?? ((name: ServiceName, c: CallContext) => poolProbeGet(this.#opts.clients[name], c));
     await Promise.all(
       [...this.#records.keys()].map(async (name) => {
         const timeoutMs = Math.max(1, this.#opts.probeTimeoutMs(name));
-        const result = await probeService(getFor(name, ctx), { timeoutMs, clock: this.#clock, signal: abort.signal });
+        const get = this.#opts.probeGet?.(name, ctx) ?? clientProbeGet(this.#opts.clients[name], ctx, timeoutMs);
+        const result = await probeService(get, { timeoutMs, clock: this.#clock, signal: abort.signal });
         // Applied as each answer arrives: a slow service never holds back the others' states.
         if (!abort.signal.aborted) this.#applyProbe(name, result);
       }),
@@ -309,24 +253,8 @@ export class SyncMonitor extends EventEmitter<{ stateChange: [SyncStateChange] }
   }
 
   #applyProbe(name: ServiceName, result: ProbeResult): void {
-    const rec = this.#records.get(name)!;
-    const now = this.#clock.now();
-    rec.lastCheckedAt = now;
-    rec.healthy = result.reachable && result.healthy;
-    if (result.reachable) {
-      if (result.version !== null) this.#opts.versions.observe(name, result.version, 'poll');
-      if (result.lastUpdated !== null) rec.lastUpdated = result.lastUpdated;
-      else if (result.version !== rec.version) rec.lastUpdated = now;
-      rec.version = result.version;
-    }
-    const { state, error } = classify(result, this.#expected);
-    if (result.reachable && !result.healthy && state !== 'in_sync') {
-      rec.baseError = `${error} (health check answered HTTP ${result.healthStatus})`;
-    } else {
-      rec.baseError = error;
-    }
-    rec.base = state;
-    this.#evaluate(rec);
+    if (result.reachable && result.version !== null) this.#opts.versions.observe(name, result.version, 'poll');
+    this.#records.get(name)!.applyProbe(result);
   }
 
   /** Passive detection: a version seen on any upstream response moves the state at once. */
@@ -334,60 +262,18 @@ export class SyncMonitor extends EventEmitter<{ stateChange: [SyncStateChange] }
     if (next.source !== 'header' || this.#closed) return;
     const rec = this.#records.get(name);
     if (!rec) return;
-    rec.version = next.version;
-    rec.lastUpdated = this.#clock.now();
-    const { state, error } = classify({ reachable: true, version: next.version }, this.#expected);
-    rec.base = state;
-    rec.baseError = error;
-    this.#evaluate(rec);
+    rec.observeVersion(next.version);
     this.#maybeAutoUpdate();
   }
 
   /** Re-evaluates every checked service (escalation is a function of time). */
   #refresh(): void {
-    for (const rec of this.#records.values()) if (!rec.pending) this.#evaluate(rec);
+    for (const rec of this.#records.values()) if (!rec.pending) rec.evaluate();
   }
 
-  #evaluate(rec: ServiceRecord): void {
-    const now = this.#clock.now();
-    const { warningThresholdMs, criticalThresholdMs } = this.#opts.config;
-    let state: SyncState = rec.base;
-    let error = rec.baseError;
-    if (rec.base === 'in_sync') {
-      rec.outOfSyncSince = null;
-    } else {
-      rec.outOfSyncSince ??= now;
-      const elapsed = now - rec.outOfSyncSince;
-      if (elapsed >= criticalThresholdMs) state = 'critical';
-      else if (elapsed >= warningThresholdMs) state = 'warning';
-      if (state !== rec.base) error = `${rec.baseError} — not in sync for ${duration(elapsed)}`;
-    }
-    rec.error = error;
-    const first = rec.pending;
-    rec.pending = false;
-    if (first || state !== rec.state) this.#transition(rec, first ? null : rec.state, state);
-    this.#armEscalation(rec);
-  }
-
-  #armEscalation(rec: ServiceRecord): void {
-    this.#clock.clearTimeout(rec.escalation);
-    rec.escalation = undefined;
-    if (this.#closed || rec.outOfSyncSince === null || rec.state === 'critical') return;
-    const { warningThresholdMs, criticalThresholdMs } = this.#opts.config;
-    const due = rec.outOfSyncSince + (rec.state === 'warning' ? criticalThresholdMs : warningThresholdMs);
-    rec.escalation = this.#clock.setTimeout(() => {
-      rec.escalation = undefined;
-      this.#evaluate(rec);
-    }, Math.max(0, due - this.#clock.now()));
-  }
-
-  #transition(rec: ServiceRecord, previous: SyncState | null, next: SyncState): void {
-    const now = this.#clock.now();
-    rec.state = next;
-    rec.history.push({ at: iso(now)!, from: previous, state: next, version: rec.version, expectedVersion: this.#expected, error: rec.error });
-    if (rec.history.length > HISTORY_LIMIT) rec.history.splice(0, rec.history.length - HISTORY_LIMIT);
-    const sync = this.#sync(rec);
-    const fields = { service: rec.name, previousState: previous, state: next, version: rec.version, expectedVersion: this.#expected, outOfSyncSince: sync.outOfSyncSince, error: rec.error };
+  /** One transition of one service: one log line, one webhook alert, one `stateChange` event. */
+  #onTransition({ service, previousState: previous, state: next, sync, at }: SyncTransition): void {
+    const fields = { service, previousState: previous, state: next, version: sync.version, expectedVersion: this.#expected, outOfSyncSince: sync.outOfSyncSince, error: sync.error };
     if (previous === null) {
       // The first check establishes a state; it is only an alert when that state is bad.
       this.#log[next === 'in_sync' ? 'info' : LOG_LEVEL[next]](fields, 'sync state established');
@@ -395,10 +281,10 @@ export class SyncMonitor extends EventEmitter<{ stateChange: [SyncStateChange] }
       this.#log[LOG_LEVEL[next]](fields, next === 'in_sync' ? 'sync recovered' : 'sync state changed');
     }
     if (this.#webhook && !(previous === null && next === 'in_sync')) {
-      const event: SyncAlertEvent = { type: 'sync.state_changed', sequence: ++this.#sequence, ...fields, at: iso(now)! };
+      const event: SyncAlertEvent = { type: 'sync.state_changed', sequence: ++this.#sequence, ...fields, at: iso(at)! };
       this.#webhook.send(event);
     }
-    this.emit('stateChange', { service: rec.name, previousState: previous, state: next, sync });
+    this.emit('stateChange', { service, previousState: previous, state: next, sync });
   }
 
   /**
@@ -424,25 +310,7 @@ export class SyncMonitor extends EventEmitter<{ stateChange: [SyncStateChange] }
       'sync auto-update: expected shared knowledge version updated',
     );
     this.#webhook?.send({ type: 'sync.expected_version_changed', sequence: ++this.#sequence, from: previous, to: agreed, direction, services: agreeing, at: iso(this.#clock.now())! });
-    for (const rec of this.#records.values()) {
-      if (rec.pending || rec.base === 'unreachable') continue;
-      const { state, error } = classify({ reachable: true, version: rec.version }, this.#expected);
-      rec.base = state;
-      rec.baseError = error;
-      this.#evaluate(rec);
-    }
+    for (const rec of this.#records.values()) rec.reclassify();
   }
 
-  #sync(rec: ServiceRecord): ServiceSync {
-    return {
-      name: rec.name,
-      version: rec.version,
-      expectedVersion: this.#expected,
-      state: rec.state,
-      outOfSyncSince: iso(rec.outOfSyncSince),
-      lastUpdated: typeof rec.lastUpdated === 'number' ? iso(rec.lastUpdated) : rec.lastUpdated,
-      lastCheckedAt: iso(rec.lastCheckedAt),
-      error: rec.error,
-    };
-  }
 }

@@ -1,25 +1,41 @@
-import { Pool } from 'undici';
+import { SpanStatusCode, type Span } from '@opentelemetry/api';
 import type { Logger } from 'pino';
+import { Pool, type Dispatcher } from 'undici';
 import type { ServiceName } from '../config/index.js';
-import { GatewayError } from '../errors/index.js';
+import { traceContextOf } from '../observability/tracing.js';
 import { ServiceBreaker, withRetry, budgetSignal } from '../resilience/index.js';
 import type { CallContext } from './call-context.js';
 import type { ServiceVersions } from './service-versions.js';
-import { signRequest } from './signing.js';
-import { UpstreamHttpError, breakerOpenError, isBreakerOpen, isNetworkError, parseRetryAfter } from './upstream-errors.js';
+import { signRequest, type UNSIGNED_PAYLOAD } from './signing.js';
+import { UpstreamHttpError, isNetworkError, parseRetryAfter, toUpstreamGatewayError, upstreamFailureOf } from './upstream-errors.js';
 
 export const VERSION_HEADER = 'x-shared-knowledge-version';
 
-/** One finished upstream call, for metrics and request tracing. */
+/** How one attempt of an upstream call ended: its HTTP status, or what stopped it. */
+export type UpstreamCallStatus = number | 'error' | 'timeout' | 'rejected';
+
+/** One finished attempt of an upstream call, for metrics and the request-tracing log line. */
 export interface UpstreamCallEvent {
   service: ServiceName;
   method: string;
   /** The path without its query string (bounded cardinality for metrics). */
   route: string;
-  status: number | 'error' | 'timeout' | 'rejected';
+  status: UpstreamCallStatus;
   durationMs: number;
   attempt: number;
   requestId: string;
+}
+
+/**
+ * Where the telemetry of every upstream call goes, wired once by the composition root:
+ * a client span per call and a metric per attempt. Structural, so `upstreams/` needs no
+ * observability class.
+ */
+export interface UpstreamTelemetry {
+  /** Starts the client span of one call, under `parent` or else under what `requestId` has active. */
+  startCallSpan?(name: string, requestId: string, attributes: Record<string, string | number>, parent?: Span): Span | undefined;
+  /** One attempt finished. */
+  recordAttempt?(event: UpstreamCallEvent): void;
 }
 
 export interface ServiceClientOptions {
@@ -30,20 +46,66 @@ export interface ServiceClientOptions {
   /** Retries after the first try, for idempotent GETs only (`ORCHESTRATION_RETRY_ATTEMPTS`). */
   retries: number;
   breaker: ServiceBreaker;
-  versions: ServiceVersions;
-  logger: Logger;
+  /** Receives the version each answer carries (passive sync detection); none for the CLI. */
+  versions?: ServiceVersions;
+  logger?: Logger;
   signingSecret?: string;
   /** Keep-alive connections in the pool. */
   connections?: number;
   /** `FEATURE_REQUEST_TRACING`: a debug line per upstream call. */
   traceCalls?: boolean;
-  onCall?: (event: UpstreamCallEvent) => void;
+  telemetry?: UpstreamTelemetry;
+}
+
+/** One call through {@link ServiceClient.request}. */
+export interface UpstreamRequest<T> {
+  method: string;
+  /** Exactly the request target sent (and signed), e.g. `/api/users?ids=u1,u2`. */
+  pathWithQuery: string;
+  ctx: CallContext;
+  /** A JSON body (sent with `content-type: application/json`). */
+  body?: string;
+  /** Retries after the first try. Default: the client's for GET, none otherwise (not idempotent). */
+  retries?: number;
+  /** Counted by (and refused by) the service's breaker. Default true; health probes bypass it. */
+  breaker?: boolean;
+  /** The call's budget in ms, retries and the wait for a connection included. Default: the service's. */
+  timeoutMs?: number;
+  /** Ends the call early (a shutdown, a check's own deadline). */
+  signal?: AbortSignal;
+  /** Report the version header to the version registry. Default true; a health check reports what it read itself. */
+  observeVersion?: boolean;
+  /** Turns an answer into the result; throw an {@link UpstreamHttpError} for a failed status. Runs inside the budget. */
+  read(res: Dispatcher.ResponseData): Promise<T>;
+}
+
+/** What a caller with a transport of its own (passthrough) adds to {@link ServiceClient.track}. */
+export interface TrackOptions {
+  /** The span's parent (else the one the request id has active). */
+  parent?: Span;
+  /** The route label of metrics and logs (default: the path without its query). */
+  route?: string;
+  attributes?: Record<string, string | number>;
+  /** More fields of the request-tracing log line. */
+  log?: Record<string, unknown>;
+  /** Writes that line (the request's own logger, with its bindings); default the client's. */
+  logger?: Pick<Logger, 'debug'>;
+}
+
+/** Tracks one call: its span, the traceparent to send, a metric and log line per attempt. */
+export interface UpstreamCallTracker {
+  /** The traceparent to send upstream: the call span's own context when there is a span. */
+  readonly traceparent?: string;
+  attempt(status: UpstreamCallStatus, durationMs: number, attempt: number): void;
+  /** Ends the span (idempotent); `status` is the call's last. */
+  end(status: UpstreamCallStatus, error?: string): void;
 }
 
 /**
- * The HTTP client of one upstream service: a keep-alive undici pool, with the call budget,
- * retries, breaker, signing, header propagation and version observation every read shares.
- * Identical concurrent GETs are coalesced into one upstream call.
+ * The HTTP client of one upstream service: a keep-alive undici pool and the one pipeline every
+ * outbound call of the gateway goes through — call budget, retries, breaker, signing, header
+ * propagation, version observation, span and metrics. Identical concurrent GETs of data are
+ * coalesced into one upstream call.
  */
 export class ServiceClient {
   readonly name: ServiceName;
@@ -78,18 +140,100 @@ export class ServiceClient {
     // Identical reads in flight share one call. Bodies are treated as immutable by callers.
     const pending = this.#inFlight.get(pathWithQuery);
     if (pending) return pending as Promise<T | null>;
-    const call = this.#call<T>('GET', pathWithQuery, ctx).finally(() => this.#inFlight.delete(pathWithQuery));
+    const call = this.request<T | null>({ method: 'GET', pathWithQuery, ctx, read: (res) => this.#readJson<T>(res) })
+      .catch((err: unknown) => {
+        if (err instanceof UpstreamHttpError && err.status === 404) return null;
+        throw toUpstreamGatewayError(err, { service: this.name, surface: 'data', timeoutMs: this.timeoutMs });
+      })
+      .finally(() => this.#inFlight.delete(pathWithQuery));
     this.#inFlight.set(pathWithQuery, call);
     return call;
   }
 
-  /** Sends a JSON body (never retried: not idempotent). */
-  sendJson<T>(method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', pathWithQuery: string, body: unknown, ctx: CallContext): Promise<T | null> {
-    return this.#call<T>(method, pathWithQuery, ctx, JSON.stringify(body));
+  /**
+   * The one request path. Rejects with what went wrong, unmapped (an {@link UpstreamHttpError}
+   * from `read`, a network error, the budget's `UpstreamTimeoutError`, the breaker's
+   * refusal): each surface maps it with `toUpstreamGatewayError`.
+   */
+  async request<T>(req: UpstreamRequest<T>): Promise<T> {
+    const { method, pathWithQuery, ctx } = req;
+    const budget = budgetSignal(req.timeoutMs ?? this.timeoutMs, req.signal);
+    const tracker = this.track(method, pathWithQuery, ctx);
+    let last: UpstreamCallStatus = 'rejected';
+    const attempts = (): Promise<T> =>
+      withRetry(
+        async (attempt, signal) => {
+          const started = performance.now();
+          last = 'error';
+          try {
+            return await this.#attempt(req, tracker.traceparent, signal, (status) => (last = status));
+          } catch (err) {
+            if (signal.aborted && !(err instanceof UpstreamHttpError)) {
+              last = 'timeout';
+              if (req.breaker !== false) this.breaker.recordTimeout();
+            }
+            throw err;
+          } finally {
+            tracker.attempt(last, performance.now() - started, attempt);
+          }
+        },
+        {
+          retries: req.retries ?? (method === 'GET' ? this.#opts.retries : 0),
+          signal: budget.signal,
+          shouldRetry: (err) => isNetworkError(err) || (err instanceof UpstreamHttpError && (err.status >= 500 || err.status === 429)),
+          retryAfterMs: (err) => (err instanceof UpstreamHttpError ? err.retryAfterMs : undefined),
+        },
+      );
+    try {
+      // The breaker counts failed CALLS (gateway.md: a call is its first try plus its retries),
+      // so it wraps the retry loop: one call that fails three tries is one failure, not three.
+      const value = await (req.breaker === false ? attempts() : this.breaker.fire(attempts));
+      tracker.end(last);
+      return value;
+    } catch (err) {
+      tracker.end(last, upstreamFailureOf(err) ?? (err as Error)?.message);
+      throw err;
+    } finally {
+      budget.dispose();
+    }
   }
 
-  /** Headers every outbound request carries (also used by passthrough and health probes). */
-  outboundHeaders(method: string, pathWithQuery: string, ctx: CallContext, body?: string | Uint8Array | 'UNSIGNED-PAYLOAD'): Record<string, string> {
+  /**
+   * Starts the telemetry of one call (also used by passthrough, whose transport is reply-from):
+   * a client span, whose context is the traceparent sent, and a metric and a log line per attempt.
+   */
+  track(method: string, pathWithQuery: string, ctx: CallContext, extra?: TrackOptions): UpstreamCallTracker {
+    const path = pathWithQuery.split('?', 1)[0]!;
+    const route = extra?.route ?? path;
+    const { telemetry, traceCalls, logger } = this.#opts;
+    const span = telemetry?.startCallSpan?.(
+      `${method} ${this.name}`,
+      ctx.requestId,
+      { 'gateway.service': this.name, 'http.request.method': method, 'url.path': path, ...extra?.attributes },
+      extra?.parent,
+    );
+    let ended = false;
+    return {
+      traceparent: span ? traceContextOf(span).traceparent : ctx.traceparent,
+      attempt: (status, durationMs, attempt) => {
+        const event: UpstreamCallEvent = { service: this.name, method, route, status, durationMs, attempt, requestId: ctx.requestId };
+        if (status !== 'rejected') telemetry?.recordAttempt?.(event);
+        if (traceCalls) (extra?.logger ?? logger)?.debug({ upstream: { ...event, ...extra?.log } }, 'upstream call');
+        span?.setAttribute('gateway.attempt', attempt);
+      },
+      end: (status, error) => {
+        if (!span || ended) return;
+        ended = true;
+        span.setAttribute('gateway.upstream_status', String(status));
+        if (typeof status === 'number') span.setAttribute('http.response.status_code', status);
+        if (typeof status !== 'number' || status >= 500 || error) span.setStatus({ code: SpanStatusCode.ERROR, message: error });
+        span.end();
+      },
+    };
+  }
+
+  /** Headers every outbound request carries (also used by passthrough). */
+  outboundHeaders(method: string, pathWithQuery: string, ctx: CallContext, body?: string | Uint8Array | typeof UNSIGNED_PAYLOAD): Record<string, string> {
     const headers: Record<string, string> = { 'x-request-id': ctx.requestId, accept: 'application/json' };
     if (ctx.traceparent) headers.traceparent = ctx.traceparent;
     if (ctx.principal) {
@@ -104,92 +248,33 @@ export class ServiceClient {
   observeVersion(headers: Record<string, string | string[] | undefined>): void {
     const v = headers[VERSION_HEADER];
     const version = Array.isArray(v) ? v[0] : v;
-    if (version) this.#opts.versions.observe(this.name, version.trim(), 'header');
+    if (version) this.#opts.versions?.observe(this.name, version.trim(), 'header');
   }
 
   async close(): Promise<void> {
     await this.pool.close();
   }
 
-  async #call<T>(method: string, pathWithQuery: string, ctx: CallContext, body?: string): Promise<T | null> {
-    const budget = budgetSignal(this.#opts.timeoutMs);
-    const retries = method === 'GET' ? this.#opts.retries : 0;
-    try {
-      // The breaker counts failed CALLS (gateway.md: a call is its first try plus its retries),
-      // so it wraps the retry loop: one call that fails three tries is one failure, not three.
-      return await this.breaker.fire(() =>
-        withRetry((attempt, signal) => this.#attempt<T>(method, pathWithQuery, ctx, body, signal, attempt), {
-          retries,
-          signal: budget.signal,
-          shouldRetry: (err) => isNetworkError(err) || (err instanceof UpstreamHttpError && (err.status >= 500 || err.status === 429)),
-          retryAfterMs: (err) => (err instanceof UpstreamHttpError ? err.retryAfterMs : undefined),
-        }),
-      );
-    } catch (err) {
-      if (err instanceof UpstreamHttpError && err.status === 404) return null;
-      throw this.#toGatewayError(err, budget.signal.aborted);
-    } finally {
-      budget.dispose();
-    }
-  }
-
-  async #attempt<T>(method: string, pathWithQuery: string, ctx: CallContext, body: string | undefined, signal: AbortSignal, attempt: number): Promise<T> {
-    const started = performance.now();
-    const route = pathWithQuery.split('?', 1)[0]!;
-    const headers = this.outboundHeaders(method, pathWithQuery, ctx, body);
+  async #attempt<T>(req: UpstreamRequest<T>, traceparent: string | undefined, signal: AbortSignal, onStatus: (status: number) => void): Promise<T> {
+    const { method, pathWithQuery, body } = req;
+    const headers = this.outboundHeaders(method, pathWithQuery, { ...req.ctx, traceparent }, body);
     if (body !== undefined) headers['content-type'] = 'application/json';
-    let status: UpstreamCallEvent['status'] = 'error';
-    try {
-      const res = await untilAborted(this.pool.request({ method: method as 'GET', path: pathWithQuery, headers, body, signal }), signal);
-      status = res.statusCode;
-      this.observeVersion(res.headers);
-      if (res.statusCode >= 400) {
-        const errorBody = await res.body.json().catch(() => undefined);
-        throw new UpstreamHttpError(this.name, res.statusCode, errorBody, parseRetryAfter(res.headers['retry-after']));
-      }
-      if (res.statusCode === 204) {
-        await res.body.dump();
-        return null as T;
-      }
-      return (await res.body.json()) as T;
-    } catch (err) {
-      if (signal.aborted && !(err instanceof UpstreamHttpError)) {
-        status = 'timeout';
-        this.breaker.recordTimeout();
-      }
-      throw err;
-    } finally {
-      const event: UpstreamCallEvent = {
-        service: this.name,
-        method,
-        route,
-        status,
-        durationMs: performance.now() - started,
-        attempt,
-        requestId: ctx.requestId,
-      };
-      this.#opts.onCall?.(event);
-      if (this.#opts.traceCalls) this.#opts.logger.debug({ upstream: event }, 'upstream call');
-    }
+    const res = await untilAborted(this.pool.request({ method: method as Dispatcher.HttpMethod, path: pathWithQuery, headers, body, signal }), signal);
+    onStatus(res.statusCode);
+    if (req.observeVersion !== false) this.observeVersion(res.headers);
+    return req.read(res);
   }
 
-  #toGatewayError(err: unknown, timedOut: boolean): GatewayError {
-    const service = this.name;
-    if (isBreakerOpen(err)) return breakerOpenError(service, err);
-    if (timedOut) {
-      return new GatewayError('UPSTREAM_TIMEOUT', { service, message: `The ${service} service did not answer within ${this.#opts.timeoutMs} ms.`, cause: err });
+  async #readJson<T>(res: Dispatcher.ResponseData): Promise<T | null> {
+    if (res.statusCode >= 400) {
+      const errorBody = await res.body.json().catch(() => undefined);
+      throw new UpstreamHttpError(this.name, res.statusCode, errorBody, parseRetryAfter(res.headers['retry-after']));
     }
-    if (err instanceof UpstreamHttpError) {
-      if (err.status >= 500 || err.status === 429) {
-        return new GatewayError('SERVICE_UNAVAILABLE', { service, message: `The ${service} service failed (HTTP ${err.status}).`, cause: err });
-      }
-      return new GatewayError('UPSTREAM_ERROR', { service, message: `The ${service} service refused the request (HTTP ${err.status}).`, cause: err });
+    if (res.statusCode === 204) {
+      await res.body.dump();
+      return null;
     }
-    if (isNetworkError(err)) {
-      return new GatewayError('SERVICE_UNAVAILABLE', { service, message: `The ${service} service is unreachable.`, cause: err });
-    }
-    // A malformed body or anything unexpected: still the service's fault, never a crash.
-    return new GatewayError('UPSTREAM_ERROR', { service, message: `The ${service} service gave an unusable answer.`, cause: err });
+    return (await res.body.json()) as T;
   }
 }
 

@@ -6,7 +6,7 @@ import { AuthSource } from './auth/auth-source.js';
 import { CommentSource } from './comment/comment-source.js';
 import { IndustrySource } from './industry/industry-source.js';
 import { NpsSource } from './nps/nps-source.js';
-import { ServiceClient, type UpstreamCallEvent } from './service-client.js';
+import { ServiceClient, type UpstreamTelemetry } from './service-client.js';
 import type { ServiceVersions } from './service-versions.js';
 import { UpstreamHttpError } from './upstream-errors.js';
 
@@ -15,7 +15,8 @@ export interface UpstreamsOptions {
   cache: GatewayCache;
   versions: ServiceVersions;
   logger: Logger;
-  onCall?: (event: UpstreamCallEvent) => void;
+  /** Spans and metrics of every call (app.ts wires tracing and metrics here). */
+  telemetry?: UpstreamTelemetry;
 }
 
 /** The four services: one client (pool + breaker) each, and the typed reads built on them. */
@@ -28,7 +29,7 @@ export class Upstreams {
   readonly cache: GatewayCache;
   readonly versions: ServiceVersions;
 
-  constructor({ config, cache, versions, logger, onCall }: UpstreamsOptions) {
+  constructor({ config, cache, versions, logger, telemetry }: UpstreamsOptions) {
     this.cache = cache;
     this.versions = versions;
     const clients = {} as Record<ServiceName, ServiceClient>;
@@ -54,7 +55,7 @@ export class Upstreams {
         logger,
         signingSecret: config.signingSecret,
         traceCalls: config.requestTracing,
-        onCall,
+        telemetry,
       });
     }
     this.clients = Object.freeze(clients);

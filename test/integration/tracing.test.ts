@@ -1,3 +1,4 @@
+import { SpanKind } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -54,6 +55,33 @@ describe('request ids and tracing (issue 5)', () => {
     // Every log line of the request carries its id; FEATURE_REQUEST_TRACING adds one per upstream call.
     const calls = stack.logs.find('upstream call').filter((l) => (l.upstream as { requestId?: string }).requestId === 'client-req-1');
     expect(calls).toHaveLength(1);
+  });
+
+  it('a data call: one live client span per call, and it is the parent the backend sees (issue 14.1)', async () => {
+    const token = await stack.token('u1');
+    const res = await stack.graphql('query Me { user(id: "u1") { id } }', {}, { token, headers: { traceparent: TRACEPARENT } });
+    expect(res.status).toBe(200);
+    const [upstream] = stack.backends.auth.requests.all();
+    const parentId = String(upstream!.headers.traceparent).split('-')[2];
+
+    await vi.waitFor(() => expect(spansOf(TRACE_ID).some((s) => s.name === 'GET auth')).toBe(true));
+    const calls = spansOf(TRACE_ID).filter((s) => s.name === 'GET auth');
+    expect(calls).toHaveLength(1);
+    const [call] = calls;
+    // Before: the span was recorded after the fact, so the backend saw the request span as its parent.
+    expect(call!.spanContext().spanId).toBe(parentId);
+    expect(call!.kind).toBe(SpanKind.CLIENT);
+    expect(call!.attributes).toMatchObject({ 'gateway.service': 'auth', 'http.request.method': 'GET', 'http.response.status_code': 200, 'gateway.attempt': 1 });
+  });
+
+  it('a health check goes through the same pipeline: a client span and a metric of its own (issue 14.1)', async () => {
+    // /health/services checks every service the sync monitor has no verdict on (monitoring is off in this stack).
+    expect(stack.app.services.sync.enabled).toBe(false);
+    await (await request(`${stack.url}/health/services`)).body.dump();
+    await vi.waitFor(() => expect(exporter.getFinishedSpans().some((s) => s.name === 'GET nps' && s.attributes['url.path'] === '/health')).toBe(true));
+    const admin = await stack.token('admin');
+    const metrics = await (await request(`${stack.url}/metrics`, { headers: { authorization: `Bearer ${admin}` } })).body.text();
+    expect(metrics).toMatch(/gateway_upstream_requests_total\{[^}]*service="nps"[^}]*route="\/health"[^}]*\} [1-9]/);
   });
 
   it('passthrough: the upstream call span is the parent the backend sees', async () => {

@@ -1,5 +1,4 @@
 import replyFrom from '@fastify/reply-from';
-import { SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { Readable, Transform, pipeline, type TransformCallback } from 'node:stream';
@@ -7,8 +6,8 @@ import { Pool } from 'undici';
 import type { ServiceName } from '../../config/index.js';
 import type { GatewayServices } from '../../context/index.js';
 import { GatewayError } from '../../errors/index.js';
-import { traceContextOf } from '../../observability/tracing.js';
-import { SIGNED_BODY_LIMIT, UNSIGNED_PAYLOAD, breakerOpenError, isBreakerOpen, type ServiceClient } from '../../upstreams/index.js';
+import { backoffDelayMs } from '../../resilience/index.js';
+import { SIGNED_BODY_LIMIT, UNSIGNED_PAYLOAD, isBreakerOpen, isNothingSent, toUpstreamGatewayError, type ServiceClient, type UpstreamCallStatus } from '../../upstreams/index.js';
 import { assertCanPassthrough } from '../../auth/policy.js';
 import { requirePrincipal } from '../guards.js';
 import { routeConfig } from '../route-config.js';
@@ -39,9 +38,6 @@ function isForgeable(name: string): boolean {
 }
 
 const IDEMPOTENT_BODYLESS = new Set(['GET', 'HEAD', 'OPTIONS']);
-/** Connection failures where no byte reached the service, so a retry cannot repeat an effect. */
-const RETRYABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'EPIPE']);
-const TIMEOUT_CODES = new Set(['FST_REPLY_FROM_GATEWAY_TIMEOUT', 'FST_REPLY_FROM_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
 
 export interface PassthroughRouteOptions {
   services: GatewayServices;
@@ -136,7 +132,7 @@ async function forwardBounded(req: FastifyRequest, reply: FastifyReply, services
 }
 
 async function forward(req: FastifyRequest, reply: FastifyReply, services: GatewayServices, client: ServiceClient, route: string, prefix: string): Promise<FastifyReply> {
-  const { config, metrics, tracing } = services;
+  const { config } = services;
   const method = req.method.toUpperCase();
   const rawPath = req.url.split('?', 1)[0]!;
 
@@ -177,19 +173,19 @@ async function forward(req: FastifyRequest, reply: FastifyReply, services: Gatew
     throw new GatewayError('BAD_REQUEST', { message: `A ${method} request cannot carry a body through the gateway.` });
   }
 
-  const span = tracing?.startChildSpan(`${method} ${client.name}`, req.otelSpan, SpanKind.CLIENT, {
-    'http.request.method': method,
-    'url.path': target.pathname,
-    'http.route': route,
-    'server.address': target.hostname,
-    'gateway.service': client.name,
-    'gateway.request_id': req.id,
+  // Span, metrics and log line come from the client's one call pipeline; the transport is reply-from (streams both ways).
+  const call = client.track(method, pathWithQuery, { requestId: req.id, traceparent: req.trace.traceparent, principal: req.principal }, {
+    parent: req.otelSpan,
+    route,
+    attributes: { 'http.route': route, 'server.address': target.hostname, 'gateway.request_id': req.id },
+    log: { path: target.pathname, passthrough: true },
+    logger: req.log,
   });
-  const traceparent = span ? traceContextOf(span).traceparent : req.trace.traceparent;
-  const outbound = client.outboundHeaders(method, pathWithQuery, { requestId: req.id, traceparent, principal: req.principal }, body === undefined ? undefined : body instanceof Buffer ? body : UNSIGNED_PAYLOAD);
+  const outbound = client.outboundHeaders(method, pathWithQuery, { requestId: req.id, traceparent: call.traceparent, principal: req.principal }, body === undefined ? undefined : body instanceof Buffer ? body : UNSIGNED_PAYLOAD);
   const timeoutMs = timeoutFor(rawPath, config.passthrough, client.timeoutMs);
   const started = performance.now();
-  let status: number | 'error' | 'timeout' | 'rejected' = 'error';
+  let status: UpstreamCallStatus = 'error';
+  let failure: string | undefined;
   let forwarded = false;
   let clientFault: GatewayError | undefined;
 
@@ -234,29 +230,20 @@ async function forward(req: FastifyRequest, reply: FastifyReply, services: Gatew
   } catch (err) {
     if (err === clientFault) throw err;
     if (forwarded) return reply;
-    const mapped = toGatewayError(err, client, timeoutMs);
+    // reply-from's own refusal of the path is the client's fault, not the service's.
+    const mapped = (err as { statusCode?: number }).statusCode === 400 && !(err instanceof GatewayError)
+      ? new GatewayError('BAD_REQUEST', { message: 'The request path is not allowed.', cause: err })
+      : toUpstreamGatewayError(err, { service: client.name, surface: 'passthrough', timeoutMs });
     status = mapped.code === 'UPSTREAM_TIMEOUT' ? 'timeout' : mapped.code === 'SERVICE_UNAVAILABLE' && isBreakerOpen(err) ? 'rejected' : 'error';
     if (status === 'timeout') client.breaker.recordTimeout();
-    span?.setStatus({ code: SpanStatusCode.ERROR, message: mapped.message });
+    failure = mapped.message;
     throw mapped;
   } finally {
-    const durationMs = performance.now() - started;
-    if (status !== 'rejected') metrics?.recordUpstreamCall({ service: client.name, method, route, status, durationMs });
-    endSpan(span, status);
-    if (config.requestTracing) {
-      req.log.debug({ upstream: { service: client.name, method, route, path: target.pathname, status, durationMs, requestId: req.id, passthrough: true } }, 'upstream call');
-    }
+    // One attempt as the client sees it (reply-from's retries inside it are not seen one by one).
+    call.attempt(status, performance.now() - started, 1);
+    call.end(status, failure);
   }
   return reply;
-}
-
-function endSpan(span: Span | undefined, status: number | string): void {
-  if (!span) return;
-  if (typeof status === 'number') {
-    span.setAttribute('http.response.status_code', status);
-    if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
-  }
-  span.end();
 }
 
 function requestHeaders(req: FastifyRequest, headers: IncomingHttpHeaders, outbound: Record<string, string>): IncomingHttpHeaders {
@@ -298,24 +285,10 @@ function responseHeaders(headers: IncomingHttpHeaders): IncomingHttpHeaders {
 function retryDelayFor(method: string, headers: IncomingHttpHeaders, err: unknown, attempt: number, retries: number): number | null {
   if (!err || attempt >= retries || !IDEMPOTENT_BODYLESS.has(method)) return null;
   if (contentLength(headers) || headers['transfer-encoding']) return null;
-  const code = codeOf(err);
-  if (!code || !RETRYABLE_CODES.has(code)) return null;
-  // Jittered exponential backoff, as the data calls do (50 ms, 100 ms, … capped at 1 s).
-  return Math.max(1, Math.round(Math.min(1000, 50 * 2 ** attempt) * (0.5 + Math.random() / 2)));
-}
-
-function toGatewayError(err: unknown, client: ServiceClient, timeoutMs: number): GatewayError {
-  const service = client.name;
-  if (err instanceof GatewayError) return err;
-  if (isBreakerOpen(err)) return breakerOpenError(service, err);
-  if ((err as { statusCode?: number }).statusCode === 400) {
-    return new GatewayError('BAD_REQUEST', { message: 'The request path is not allowed.', cause: err });
-  }
-  const code = codeOf(err);
-  if ((code && TIMEOUT_CODES.has(code)) || (err as { statusCode?: number }).statusCode === 504) {
-    return new GatewayError('UPSTREAM_TIMEOUT', { service, message: `The ${service} service did not answer within ${timeoutMs} ms.`, cause: err });
-  }
-  return new GatewayError('UPSTREAM_ERROR', { service, message: `The ${service} service is unreachable.`, cause: err });
+  // Only failures where no byte reached the service: a retry cannot repeat an effect.
+  if (!isNothingSent(err)) return null;
+  // reply-from counts attempts from 0; the backoff of every retry of the gateway (resilience/retry.ts).
+  return backoffDelayMs(attempt + 1);
 }
 
 /** A coded error of the gateway's own somewhere in the cause chain (reply-from and undici wrap it). */
@@ -326,20 +299,6 @@ function findGatewayError(err: unknown): GatewayError | undefined {
     e = e.cause as typeof e;
   }
   return undefined;
-}
-
-/** The most specific code of an error and its causes (reply-from wraps undici's). */
-function codeOf(err: unknown): string | undefined {
-  let e = err as { code?: unknown; cause?: unknown } | undefined;
-  let outer: string | undefined;
-  for (let depth = 0; e && depth < 4; depth++) {
-    if (typeof e.code === 'string') {
-      if (RETRYABLE_CODES.has(e.code) || TIMEOUT_CODES.has(e.code)) return e.code;
-      outer ??= e.code;
-    }
-    e = e.cause as typeof e;
-  }
-  return outer;
 }
 
 function contentLength(headers: IncomingHttpHeaders): number | undefined {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { budgetSignal, remainingBudgetMs, UpstreamTimeoutError, withRetry } from '../../../src/resilience/index.js';
+import { backoffDelayMs, budgetSignal, remainingBudgetMs, UpstreamTimeoutError, withRetry } from '../../../src/resilience/index.js';
 
 class HttpError extends Error {
   constructor(
@@ -244,5 +244,20 @@ describe('budgetSignal', () => {
 
   it('a foreign signal has no known deadline', () => {
     expect(remainingBudgetMs(new AbortController().signal)).toBe(Infinity);
+  });
+});
+
+describe('backoffDelayMs (issue 14.1: the one backoff, data calls and passthrough alike)', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('doubles per retry from the minimum, with jitter up to twice that, capped', () => {
+    const random = vi.spyOn(Math, 'random');
+    random.mockReturnValue(0);
+    expect([1, 2, 3, 4, 5, 6].map((n) => backoffDelayMs(n))).toEqual([50, 100, 200, 400, 800, 1000]);
+    random.mockReturnValue(0.999);
+    expect(backoffDelayMs(1)).toBe(100);
+    expect(backoffDelayMs(3, 100, 350)).toBe(350);
   });
 });
