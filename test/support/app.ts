@@ -11,13 +11,15 @@ import { loadConfig } from '../../src/config/index.js';
 import { Upstreams, type UpstreamsOptions } from '../../src/upstreams/index.js';
 import { memoryBackends, MEMORY_URLS, type MemoryBackends } from './memory-backends.js';
 import { gatewayEnv, LogCapture, TEST_JWT_SECRET, type Stack } from './stack.js';
-import { mintToken } from './kit.js';
+import { mintToken, type ManualClock } from './kit.js';
 
 export interface AppOptions {
   /** Extra gateway environment (strings, as in process.env). */
   env?: Record<string, string>;
   /** Extra `createGatewayApp` options (a clock, the sync monitor's hooks). */
   app?: Partial<Omit<GatewayAppOptions, 'config' | 'logger' | 'upstreams'>>;
+  /** The gateway's clock (`app.now`): TTLs pass by `clock.advance(ms)`. */
+  clock?: ManualClock;
   logLevel?: string;
 }
 
@@ -51,7 +53,7 @@ export async function startApp(opts: AppOptions = {}): Promise<FastApp> {
     }
     return built;
   };
-  const app = await createGatewayApp({ ...opts.app, config, logger: logs.logger, upstreams });
+  const app = await createGatewayApp({ ...(opts.clock ? { now: opts.clock.now } : {}), ...opts.app, config, logger: logs.logger, upstreams });
   await app.server.ready();
 
   return {

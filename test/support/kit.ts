@@ -32,3 +32,19 @@ export function gatewayEnv(urls: BackendUrls, secrets: { jwtSecret: string; sign
     ...(secrets.signingSecret !== undefined ? { GATEWAY_SIGNING_SECRET: secrets.signingSecret } : {}),
   };
 }
+
+/**
+ * A clock that moves only when told (cache TTLs, stale windows, token times): a test passes
+ * it as `startStack({ clock })` and calls `advance(ms)` instead of sleeping.
+ */
+export class ManualClock {
+  #t: number;
+  constructor(start = Date.now()) {
+    this.#t = start;
+  }
+  /** Bound, so that it can be handed over as `now`. */
+  readonly now = (): number => this.#t;
+  advance(ms: number): void {
+    this.#t += ms;
+  }
+}

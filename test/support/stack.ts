@@ -5,9 +5,9 @@ import { print } from 'graphql';
 import { createGatewayApp, type GatewayApp, type GatewayAppOptions } from '../../src/app.js';
 import { loadConfig } from '../../src/config/index.js';
 import { startBackends, type ReferenceBackends, type StartBackendsOptions } from '../../reference-backends/index.js';
-import { gatewayEnv as kitGatewayEnv, mintToken } from './kit.js';
+import { gatewayEnv as kitGatewayEnv, mintToken, type ManualClock } from './kit.js';
 
-export { mintToken, waitFor } from './kit.js';
+export { ManualClock, mintToken, waitFor } from './kit.js';
 
 export const TEST_JWT_SECRET = 'test-jwt-secret-that-is-long-enough-0123456789';
 export const TEST_SIGNING_SECRET = 'test-signing-secret-0123456789';
@@ -36,6 +36,8 @@ export interface StackOptions {
   backends?: Partial<StartBackendsOptions>;
   /** Extra `createGatewayApp` options (e.g. the sync monitor's manual clock). */
   app?: Partial<Omit<GatewayAppOptions, 'config' | 'logger'>>;
+  /** The gateway's clock for caches, versions and tokens (`app.now`): TTLs pass by `clock.advance(ms)`, not by sleeping. */
+  clock?: ManualClock;
   /** Sign upstream calls (default true). */
   signed?: boolean;
   logLevel?: string;
@@ -82,7 +84,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     'test',
   );
   const logs = new LogCapture(opts.logLevel ?? 'debug');
-  const app = await createGatewayApp({ ...opts.app, config, logger: logs.logger });
+  const app = await createGatewayApp({ ...(opts.clock ? { now: opts.clock.now } : {}), ...opts.app, config, logger: logs.logger });
   const url = await app.listen(0, '127.0.0.1');
   const stack: Stack = {
     backends,
