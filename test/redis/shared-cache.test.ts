@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGatewayApp, type GatewayApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/index.js';
 import { DashboardDocument } from '../generated/graphql.js';
-import { gatewayEnv, mintToken, startStack, TEST_JWT_SECRET, type Stack } from '../support/stack.js';
+import { gatewayEnv, mintToken, startStack, TEST_JWT_SECRET, waitFor, type Stack } from '../support/stack.js';
 
 // Skipped where no Redis is configured; with REQUIRE_REDIS=1 it runs (default URL below) and an
 // unreachable Redis fails it instead of skipping.
@@ -132,11 +132,7 @@ suite(title, () => {
     const cold = await createGatewayApp({ config, logger: pino({ level: 'silent' }) });
     try {
       const coldUrl = await cold.listen(0, '127.0.0.1');
-      const deadline = Date.now() + 10_000;
-      while (['auth', 'comment', 'industry', 'nps'].some((s) => cold.services.upstreams.versions.get(s as 'auth') !== version)) {
-        if (Date.now() > deadline) throw new Error('the sync monitor did not report the versions within 10 s');
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      await waitFor(() => (['auth', 'comment', 'industry', 'nps'] as const).every((s) => cold.services.upstreams.versions.get(s) === version), 10_000, 20, 'the sync monitor reporting the versions');
       a.backends.all.forEach((s) => s.requests.clear());
       const second = await dashboardFrom(coldUrl, 'u5', admin);
       expect(second.errors).toBeUndefined();
