@@ -4,20 +4,11 @@
  * example dashboard query. Runs until Ctrl-C.
  */
 import { randomBytes } from 'node:crypto';
-import { SignJWT } from 'jose';
 import { createGatewayApp } from '../src/app.js';
 import { ConfigError, loadConfig } from '../src/config/index.js';
 import { readGatewayVersion } from '../src/version.js';
 import { DEMO_JWT_SECRET, startBackends } from '../reference-backends/index.js';
-
-async function token(secret: string, sub: string, role: 'user' | 'admin'): Promise<string> {
-  return new SignJWT({ role })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(sub)
-    .setIssuedAt()
-    .setExpirationTime('12h')
-    .sign(new TextEncoder().encode(secret));
-}
+import { gatewayEnv, mintToken } from '../test/support/kit.js';
 
 async function main(): Promise<void> {
   const jwtSecret = process.env.JWT_SECRET ?? DEMO_JWT_SECRET;
@@ -29,12 +20,7 @@ async function main(): Promise<void> {
     config = loadConfig(
       {
         ...process.env,
-        JWT_SECRET: jwtSecret,
-        GATEWAY_SIGNING_SECRET: signingSecret,
-        AUTH_SERVICE_URL: backends.urls.auth,
-        COMMENT_SERVICE_URL: backends.urls.comment,
-        INDUSTRY_SERVICE_URL: backends.urls.industry,
-        NPS_SERVICE_URL: backends.urls.nps,
+        ...gatewayEnv(backends.urls, { jwtSecret, signingSecret }),
         HOST: process.env.HOST ?? '127.0.0.1',
         ENABLE_COLORS: process.env.ENABLE_COLORS ?? (process.stdout.isTTY ? 'true' : 'false'),
         LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
@@ -50,8 +36,8 @@ async function main(): Promise<void> {
     throw err;
   }
 
-  const userToken = await token(jwtSecret, 'u1', 'user');
-  const adminToken = await token(jwtSecret, 'u2', 'admin');
+  const userToken = await mintToken(jwtSecret, 'u1', 'user', '12h');
+  const adminToken = await mintToken(jwtSecret, 'u2', 'admin', '12h');
   const app = await createGatewayApp({ config, graphiql: { headers: { Authorization: `Bearer ${userToken}` } } });
   let url: string;
   try {

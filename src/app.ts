@@ -11,7 +11,7 @@ import { createLogger } from './observability/logger.js';
 import { GatewayMetrics } from './observability/metrics.js';
 import { GatewayTracing } from './observability/tracing.js';
 import { RateLimits } from './security/index.js';
-import { ServiceVersions, Upstreams } from './upstreams/index.js';
+import { ServiceVersions, Upstreams, type UpstreamsOptions } from './upstreams/index.js';
 import { SyncMonitor, type SyncMonitorOptions } from './sync/index.js';
 
 export interface GatewayAppOptions {
@@ -27,6 +27,8 @@ export interface GatewayAppOptions {
   shutdownGraceMs?: number;
   /** Sync monitor test hooks: a manual clock, shorter webhook backoff. */
   sync?: Pick<SyncMonitorOptions, 'clock' | 'webhook'>;
+  /** Builds the upstream clients instead of `new Upstreams` (the fast test tier answers them in memory). */
+  upstreams?: (options: UpstreamsOptions) => Upstreams;
 }
 
 export interface GatewayApp {
@@ -63,7 +65,7 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
     config.otlpEndpoint || options.spanExporter
       ? new GatewayTracing({ version: config.version, otlpEndpoint: config.otlpEndpoint, exporter: options.spanExporter })
       : undefined;
-  const upstreams = new Upstreams({
+  const upstreams = (options.upstreams ?? ((o: UpstreamsOptions) => new Upstreams(o)))({
     config,
     cache,
     versions,

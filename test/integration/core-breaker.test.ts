@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from '../support/stack.js';
+import { startStack, waitFor, type Stack } from '../support/stack.js';
 
 const THRESHOLD = 3;
 const RESET_MS = 300;
@@ -118,14 +118,6 @@ describe('core: circuit breaker (issue 2)', () => {
     for (const name of ['auth', 'comment', 'industry'] as const) expect(stack.app.services.upstreams.clients[name].breaker.state).toBe('CLOSED');
   });
 });
-
-async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe('core: the breaker counts failed calls, retries included (issue 2)', () => {
   let stack: Stack;

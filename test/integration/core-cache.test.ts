@@ -1,12 +1,12 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { DashboardDocument, UsersDocument } from '../generated/graphql.js';
-import { startStack, type Stack } from '../support/stack.js';
+import { ManualClock, startStack, type Stack } from '../support/stack.js';
 
 /** Issue 2: keyv caches with the TTLs of gateway.md, hit/miss counters, ORCHESTRATION_CACHE_ENABLED=false. */
 describe('core: caching (issue 2)', () => {
   const stacks: Stack[] = [];
-  const start = async (env?: Record<string, string>) => {
-    const s = await startStack({ env });
+  const start = async (env?: Record<string, string>, clock?: ManualClock) => {
+    const s = await startStack({ env, clock });
     stacks.push(s);
     return s;
   };
@@ -74,12 +74,16 @@ describe('core: caching (issue 2)', () => {
   });
 
   it('an entry past its TTL is fetched again', async () => {
-    // 1 ms TTLs for every kind: nothing stays fresh past a short pause.
-    const stack = await start({ CACHE_TTL_USER: '1', CACHE_TTL_DASHBOARD: '1', CACHE_TTL_INDUSTRIES: '1', CACHE_TTL_JOBS: '1', ORCHESTRATION_CACHE_EXPIRY: '1' });
+    // 1 min TTLs for every kind, and the gateway's clock moved past them (no sleeping).
+    const clock = new ManualClock();
+    const stack = await start({ CACHE_TTL_USER: '60000', CACHE_TTL_DASHBOARD: '60000', CACHE_TTL_INDUSTRIES: '60000', CACHE_TTL_JOBS: '60000', ORCHESTRATION_CACHE_EXPIRY: '60000' }, clock);
     const token = await stack.token('u1');
     await stack.graphql(DashboardDocument, { userId: 'u1' }, { token });
     const afterFirst = stack.backendRequests();
-    await new Promise((r) => setTimeout(r, 20));
+    clock.advance(59_000);
+    await stack.graphql(DashboardDocument, { userId: 'u1' }, { token });
+    expect(stack.backendRequests()).toBe(afterFirst);
+    clock.advance(1_001);
     await stack.graphql(DashboardDocument, { userId: 'u1' }, { token });
     expect(stack.backendRequests()).toBe(afterFirst * 2);
   });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { seed } from '../../reference-backends/index.js';
 import { DashboardDocument } from '../generated/graphql.js';
-import { startStack, type Stack } from '../support/stack.js';
+import { startStack, waitFor, type Stack } from '../support/stack.js';
 
 /** Issue 2: p-retry for idempotent GETs on network errors, timeouts and 5xx/429 (Retry-After honoured), never on 4xx. */
 describe('core: retries (issue 2)', () => {
@@ -31,8 +31,7 @@ describe('core: retries (issue 2)', () => {
     const token = await stack.token('u1');
     const pending = stack.graphql(DashboardDocument, { userId: 'u1' }, { token });
     // Heal the service once the first try has been refused.
-    const deadline = Date.now() + 3000;
-    while (stack.backendRequests('comment') === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    await waitFor(() => stack.backendRequests('comment') > 0, 10_000, 5);
     stack.backends.comment.faults.set({ reset: false });
     const { body } = await pending;
     expect(body.errors).toBeUndefined();

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { seed } from '../../reference-backends/index.js';
 import { DashboardDocument } from '../generated/graphql.js';
-import { startStack, type Stack } from '../support/stack.js';
+import { ManualClock, startStack, type Stack } from '../support/stack.js';
 
 /**
  * Issue 2, stale-if-error: an entry outlives its TTL by a stale window; when the service fails
@@ -10,10 +10,13 @@ import { startStack, type Stack } from '../support/stack.js';
  */
 describe('core: stale-if-error (issue 2)', () => {
   let stack: Stack;
-  const pause = () => new Promise((r) => setTimeout(r, 15));
+  let clock = new ManualClock();
+  // Past every TTL (1 ms), well within the stale window: the gateway's clock moves, nobody sleeps.
+  const pause = () => clock.advance(15);
 
   beforeAll(async () => {
     stack = await startStack({
+      clock,
       env: {
         // Every entry is fresh for 1 ms, then usable as a stale fallback for 100 s.
         ORCHESTRATION_CACHE_EXPIRY: '1',
@@ -36,7 +39,7 @@ describe('core: stale-if-error (issue 2)', () => {
   async function warm(token: string) {
     const { body } = await stack.graphql(DashboardDocument, { userId: 'u1' }, { token });
     expect(body.errors).toBeUndefined();
-    await pause();
+    pause();
     return body.data!.userDashboard!;
   }
 
@@ -100,7 +103,7 @@ describe('core: stale-if-error (issue 2)', () => {
     const admin = await stack.token('u2', 'admin');
     const q = 'query { user(id: "u1") { id comments(limit: 2) { id } nps { score } } }';
     await stack.graphql(q, {}, { token: admin });
-    await pause();
+    pause();
     stack.backends.comment.faults.set({ failStatus: 500 });
     const { body } = await stack.graphql(q, {}, { token: admin });
     expect(body.errors).toBeUndefined();
@@ -120,7 +123,8 @@ describe('core: stale-if-error (issue 2)', () => {
 
   it('past the stale window nothing stands in', async () => {
     await stack.close();
-    stack = await startStack({ env: { ORCHESTRATION_CACHE_EXPIRY: '1', CACHE_TTL_DASHBOARD: '1', CACHE_STALE_FACTOR: '1', ORCHESTRATION_RETRY_ATTEMPTS: '0' } });
+    clock = new ManualClock();
+    stack = await startStack({ clock, env: { ORCHESTRATION_CACHE_EXPIRY: '1', CACHE_TTL_DASHBOARD: '1', CACHE_STALE_FACTOR: '1', ORCHESTRATION_RETRY_ATTEMPTS: '0' } });
     const token = await stack.token('u1');
     await warm(token);
     stack.backends.comment.faults.set({ failStatus: 500 });

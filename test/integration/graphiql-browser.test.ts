@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signToken, startStack, TEST_JWT_SECRET, type Stack } from '../support/stack.js';
+import { mintToken, startStack, TEST_JWT_SECRET, type Stack } from '../support/stack.js';
 
 /** Debian's chromium (`.ci/run` installs it when missing). */
 const CHROMIUM = '/usr/bin/chromium';
@@ -21,7 +21,7 @@ describe('GraphiQL in a browser: the example query runs as it opens (issue 1)', 
 
   beforeAll(async () => {
     expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)`).toBe(true);
-    const userToken = await signToken(TEST_JWT_SECRET, 'u1', 'user');
+    const userToken = await mintToken(TEST_JWT_SECRET, 'u1', 'user');
     [stack, browser] = await Promise.all([
       startStack({ app: { graphiql: { headers: { Authorization: `Bearer ${userToken}` } } }, logLevel: 'warn' }),
       chromium.launch({

@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startBackends, type ReferenceBackends } from '../../reference-backends/index.js';
-import { TEST_JWT_SECRET, TEST_SIGNING_SECRET, gatewayEnv, signToken, startStack } from '../support/stack.js';
+import { TEST_JWT_SECRET, TEST_SIGNING_SECRET, gatewayEnv, mintToken, startStack } from '../support/stack.js';
 
 /**
  * Issue 5, lifecycle: the real process edge (`src/main.ts`) in a subprocess. On SIGTERM the
@@ -70,7 +70,7 @@ describe('lifecycle: graceful shutdown (issue 5)', () => {
     expect(ready.statusCode).toBe(200);
     await ready.body.dump();
 
-    const token = await signToken(TEST_JWT_SECRET, 'u1', 'user');
+    const token = await mintToken(TEST_JWT_SECRET, 'u1', 'user');
     backends.comment.faults.set({ latencyMs: 3000 });
     const slow = request(`${url}/api/comments/echo`, { headers: { authorization: `Bearer ${token}` }, reset: true }).then(async (res) => ({
       status: res.statusCode,

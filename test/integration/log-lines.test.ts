@@ -6,7 +6,7 @@ import { loadConfig } from '../../src/config/index.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { DashboardDocument } from '../generated/graphql.js';
 import { duplicateKeys } from '../support/json-keys.js';
-import { gatewayEnv, signToken, TEST_JWT_SECRET, TEST_SIGNING_SECRET } from '../support/stack.js';
+import { gatewayEnv, mintToken, TEST_JWT_SECRET, TEST_SIGNING_SECRET } from '../support/stack.js';
 import { ManualClock } from '../unit/sync/manual-clock.js';
 
 /**
@@ -51,8 +51,8 @@ describe('log lines of a running gateway (issue 12.9)', () => {
   });
 
   it('every line has unique keys, and upstream lines name their service under `service`', async () => {
-    const admin = await signToken(TEST_JWT_SECRET, 'u2', 'admin');
-    const user = await signToken(TEST_JWT_SECRET, 'u1', 'user');
+    const admin = await mintToken(TEST_JWT_SECRET, 'u2', 'admin');
+    const user = await mintToken(TEST_JWT_SECRET, 'u1', 'user');
     const gql = (query: string, token: string, variables: object = {}) =>
       fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) }).then((r) => r.json());
 

@@ -7,7 +7,7 @@ import { ServiceBreaker } from '../../src/resilience/index.js';
 import { ServiceClient } from '../../src/upstreams/service-client.js';
 import { ServiceVersions } from '../../src/upstreams/service-versions.js';
 import { GatewayError } from '../../src/errors/index.js';
-import { startStack, TEST_JWT_SECRET, type Stack } from '../support/stack.js';
+import { startStack, TEST_JWT_SECRET, waitFor, type Stack } from '../support/stack.js';
 
 const DOWNLOAD_BYTES = 100 * 1024 * 1024;
 
@@ -54,14 +54,6 @@ function drain(stalled: Stalled): Promise<number> {
   });
 }
 
-async function waitFor(check: () => boolean, timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 /**
  * The 17th passthrough request of a caller with 16 in flight. The two last downloads may still
  * be on their way in: ask until the refusal comes (an answer that slips through is an echo).
@@ -99,7 +91,7 @@ describe('passthrough cannot hold a service (issue 13.2)', () => {
     const stalled = tokens.flatMap((t) => Array.from({ length: 14 }, () => openStalledDownload(stack, t)));
     sockets.push(...stalled.map((s) => s.socket));
     const downloads = () => stack.backendRequests('comment', '/api/comments/echo/download');
-    await waitFor(() => downloads() >= 64, 60_000);
+    await waitFor(() => downloads() >= 64, 60_000, 100);
     expect(await Promise.any(stalled.map((s) => s.status))).toBe(200);
 
     // One caller's share: two more for u3 (16 in flight), the 17th is refused without reaching the service.
@@ -119,7 +111,7 @@ describe('passthrough cannot hold a service (issue 13.2)', () => {
     expect((answer.body.data as { user: { comments: unknown[] } }).user.comments).toHaveLength(2);
 
     // After PASSTHROUGH_TIMEOUT of silence every stalled client is cut off, short of its body.
-    await waitFor(() => stack.logs.find(/passthrough answer stalled/).length >= 72, 90_000);
+    await waitFor(() => stack.logs.find(/passthrough answer stalled/).length >= 72, 90_000, 100);
     const totals = await Promise.all([...stalled, ...more].map(drain));
     for (const total of totals) expect(total).toBeLessThan(DOWNLOAD_BYTES);
 
@@ -152,7 +144,7 @@ describe('ServiceClient: the call budget covers waiting for a connection (issue 
     // (undici's own headersTimeout on the pool, budget + 1 s, ends it: until then it holds the connection.)
     let holderSettled = false;
     const holder = client.pool.request({ method: 'GET', path: '/api/comments?userId=u1' }).catch((e: unknown) => e).finally(() => (holderSettled = true));
-    await waitFor(() => backends.comment.requests.count() >= 1, 10_000);
+    await waitFor(() => backends.comment.requests.count() >= 1, 10_000, 100);
     const started = Date.now();
     const result = await Promise.race([
       client.getJson('/api/comments?userId=u2', { requestId: 'queued' }).then(

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DashboardDocument, UsersDocument } from '../generated/graphql.js';
-import { startStack, type Stack } from '../support/stack.js';
+import { ManualClock, startStack, type Stack } from '../support/stack.js';
 
 /**
  * Issue 6: whole responses of cacheable queries are kept per caller and answered before
@@ -119,8 +119,8 @@ describe('response cache (issue 6)', () => {
 
 describe('response cache: lifetime and switches (issue 6)', () => {
   const stacks: Stack[] = [];
-  const start = async (env: Record<string, string>) => {
-    const s = await startStack({ env });
+  const start = async (env: Record<string, string>, clock?: ManualClock) => {
+    const s = await startStack({ env, clock });
     stacks.push(s);
     return s;
   };
@@ -130,10 +130,11 @@ describe('response cache: lifetime and switches (issue 6)', () => {
 
   it('a response is reused no longer than its shortest-lived part', async () => {
     // The dashboard entry lives 50 ms, its parts 10 minutes: the response follows the dashboard.
-    const stack = await start({ CACHE_TTL_DASHBOARD: '50', CACHE_TTL_USER: '600000', ORCHESTRATION_CACHE_EXPIRY: '600000' });
+    const clock = new ManualClock();
+    const stack = await start({ CACHE_TTL_DASHBOARD: '50', CACHE_TTL_USER: '600000', ORCHESTRATION_CACHE_EXPIRY: '600000' }, clock);
     const token = await stack.token('u1');
     const first = await stack.graphql(DashboardDocument, { userId: 'u1' }, { token });
-    await new Promise((r) => setTimeout(r, 120));
+    clock.advance(120);
     const later = await stack.graphql(DashboardDocument, { userId: 'u1' }, { token });
     expect(later.body.data!.userDashboard!.generatedAt).not.toBe(first.body.data!.userDashboard!.generatedAt);
     expect(stack.app.services.metrics!.requests.responseCache.hits).toBe(0);

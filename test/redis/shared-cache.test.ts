@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGatewayApp, type GatewayApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/index.js';
 import { DashboardDocument } from '../generated/graphql.js';
-import { gatewayEnv, signToken, startStack, TEST_JWT_SECRET, type Stack } from '../support/stack.js';
+import { gatewayEnv, mintToken, startStack, TEST_JWT_SECRET, waitFor, type Stack } from '../support/stack.js';
 
 // Skipped where no Redis is configured; with REQUIRE_REDIS=1 it runs (default URL below) and an
 // unreachable Redis fails it instead of skipping.
@@ -57,7 +57,7 @@ suite(title, () => {
   });
 
   it('the second instance answers a dashboard the first one cached without reaching any backend', async () => {
-    const admin = await signToken(TEST_JWT_SECRET, 'u2', 'admin');
+    const admin = await mintToken(TEST_JWT_SECRET, 'u2', 'admin');
     // A replica learns each service's version from its first answer (or its sync monitor's
     // first poll); until then it cannot know which entries are current. Warm B up on another user.
     const warmup = await dashboardFrom(bUrl, 'u3', admin);
@@ -81,7 +81,7 @@ suite(title, () => {
   });
 
   it('entries the first instance cached for single reads serve the second too', async () => {
-    const admin = await signToken(TEST_JWT_SECRET, 'u2', 'admin');
+    const admin = await mintToken(TEST_JWT_SECRET, 'u2', 'admin');
     const q = (url: string) =>
       fetch(`${url}/graphql`, {
         method: 'POST',
@@ -98,7 +98,7 @@ suite(title, () => {
   });
 
   it('a response one instance kept is answered whole by the other, until either clears the cache', async () => {
-    const admin = await signToken(TEST_JWT_SECRET, 'u2', 'admin');
+    const admin = await mintToken(TEST_JWT_SECRET, 'u2', 'admin');
     const first = await dashboardFrom(a.url, 'u7', admin);
     expect(first.errors).toBeUndefined();
     a.backends.all.forEach((s) => s.requests.clear());
@@ -117,7 +117,7 @@ suite(title, () => {
   });
 
   it('a cold replica with sync monitoring (the default) learns the versions at start and reads what the first cached', async () => {
-    const admin = await signToken(TEST_JWT_SECRET, 'u2', 'admin');
+    const admin = await mintToken(TEST_JWT_SECRET, 'u2', 'admin');
     const first = await dashboardFrom(a.url, 'u5', admin);
     expect(first.errors).toBeUndefined();
 
@@ -132,11 +132,7 @@ suite(title, () => {
     const cold = await createGatewayApp({ config, logger: pino({ level: 'silent' }) });
     try {
       const coldUrl = await cold.listen(0, '127.0.0.1');
-      const deadline = Date.now() + 10_000;
-      while (['auth', 'comment', 'industry', 'nps'].some((s) => cold.services.upstreams.versions.get(s as 'auth') !== version)) {
-        if (Date.now() > deadline) throw new Error('the sync monitor did not report the versions within 10 s');
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      await waitFor(() => (['auth', 'comment', 'industry', 'nps'] as const).every((s) => cold.services.upstreams.versions.get(s) === version), 10_000, 20, 'the sync monitor reporting the versions');
       a.backends.all.forEach((s) => s.requests.clear());
       const second = await dashboardFrom(coldUrl, 'u5', admin);
       expect(second.errors).toBeUndefined();

@@ -1,4 +1,3 @@
-import { SignJWT } from 'jose';
 import { pino, type Logger } from 'pino';
 import { Writable } from 'node:stream';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
@@ -6,6 +5,9 @@ import { print } from 'graphql';
 import { createGatewayApp, type GatewayApp, type GatewayAppOptions } from '../../src/app.js';
 import { loadConfig } from '../../src/config/index.js';
 import { startBackends, type ReferenceBackends, type StartBackendsOptions } from '../../reference-backends/index.js';
+import { gatewayEnv as kitGatewayEnv, mintToken, type ManualClock } from './kit.js';
+
+export { ManualClock, mintToken, waitFor } from './kit.js';
 
 export const TEST_JWT_SECRET = 'test-jwt-secret-that-is-long-enough-0123456789';
 export const TEST_SIGNING_SECRET = 'test-signing-secret-0123456789';
@@ -34,6 +36,8 @@ export interface StackOptions {
   backends?: Partial<StartBackendsOptions>;
   /** Extra `createGatewayApp` options (e.g. the sync monitor's manual clock). */
   app?: Partial<Omit<GatewayAppOptions, 'config' | 'logger'>>;
+  /** The gateway's clock for caches, versions and tokens (`app.now`): TTLs pass by `clock.advance(ms)`, not by sleeping. */
+  clock?: ManualClock;
   /** Sign upstream calls (default true). */
   signed?: boolean;
   logLevel?: string;
@@ -58,21 +62,9 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export function signToken(secret: string, sub: string, role: string, expiresIn = '1h'): Promise<string> {
-  return new SignJWT({ role }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuedAt().setExpirationTime(expiresIn).sign(new TextEncoder().encode(secret));
-}
-
 /** The environment that points a gateway at `urls`: test profile, test secrets, signed unless told otherwise. */
 export function gatewayEnv(urls: ReferenceBackends['urls'], signed = true): Record<string, string> {
-  return {
-    NODE_ENV: 'test',
-    JWT_SECRET: TEST_JWT_SECRET,
-    AUTH_SERVICE_URL: urls.auth,
-    COMMENT_SERVICE_URL: urls.comment,
-    INDUSTRY_SERVICE_URL: urls.industry,
-    NPS_SERVICE_URL: urls.nps,
-    ...(signed ? { GATEWAY_SIGNING_SECRET: TEST_SIGNING_SECRET } : {}),
-  };
+  return { NODE_ENV: 'test', ...kitGatewayEnv(urls, { jwtSecret: TEST_JWT_SECRET, signingSecret: signed ? TEST_SIGNING_SECRET : undefined }) };
 }
 
 /** The reference backends and a real gateway in front of them, on loopback ports. */
@@ -92,14 +84,14 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     'test',
   );
   const logs = new LogCapture(opts.logLevel ?? 'debug');
-  const app = await createGatewayApp({ ...opts.app, config, logger: logs.logger });
+  const app = await createGatewayApp({ ...(opts.clock ? { now: opts.clock.now } : {}), ...opts.app, config, logger: logs.logger });
   const url = await app.listen(0, '127.0.0.1');
   const stack: Stack = {
     backends,
     app,
     url,
     logs,
-    token: (sub, role = 'user', extra) => signToken(TEST_JWT_SECRET, sub, role, extra?.expiresIn),
+    token: (sub, role = 'user', extra) => mintToken(TEST_JWT_SECRET, sub, role, extra?.expiresIn),
     async graphql(query, variables, o = {}) {
       const res = await fetch(`${url}/graphql`, {
         method: 'POST',

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBackends, type ReferenceBackends } from '../../reference-backends/index.js';
 import { DEV_DEFAULTS, devEnvironment } from '../../scripts/dev.js';
 import { loadConfig } from '../../src/config/index.js';
-import { signToken, TEST_JWT_SECRET } from '../support/stack.js';
+import { mintToken, TEST_JWT_SECRET } from '../support/stack.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const scripts = (JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
@@ -112,7 +112,7 @@ describe('npm run dev / dev:enhanced', () => {
 
     it('LOG_LEVEL=debug FEATURE_REQUEST_TRACING=true FEATURE_SYNC_MONITORING=true npm run dev: debug lines, traced upstream calls, sync monitoring on', async () => {
       await withDev('dev', { LOG_LEVEL: 'debug', FEATURE_REQUEST_TRACING: 'true', FEATURE_SYNC_MONITORING: 'true' }, async (url, lines) => {
-        const token = await signToken(TEST_JWT_SECRET, 'u1', 'user');
+        const token = await mintToken(TEST_JWT_SECRET, 'u1', 'user');
         expect((await fetch(`${url}/api/industries`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
         const sync = (await (await fetch(`${url}/api/gateway/sync/status`)).json()) as { enabled?: boolean };
         expect(sync.enabled).toBe(true);
@@ -123,7 +123,7 @@ describe('npm run dev / dev:enhanced', () => {
 
     it('ENABLE_COLORS=false LOG_LEVEL=info FEATURE_REQUEST_TRACING=false npm run dev:enhanced: JSON lines, no debug, no tracing', async () => {
       await withDev('dev:enhanced', { ENABLE_COLORS: 'false', LOG_LEVEL: 'info', FEATURE_REQUEST_TRACING: 'false' }, async (url, lines) => {
-        const token = await signToken(TEST_JWT_SECRET, 'u1', 'user');
+        const token = await mintToken(TEST_JWT_SECRET, 'u1', 'user');
         expect((await fetch(`${url}/api/industries`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
         expect(lines().filter((l) => l.msg === 'upstream call')).toEqual([]);
         expect(lines().some((l) => (l.level as number) < 30)).toBe(false);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from '../support/stack.js';
+import { startApp, type FastApp } from '../support/app.js';
 
 const ADMIN_ROUTES = [
   { action: 'forceSync', method: 'POST', path: '/api/gateway/sync/force' },
@@ -25,11 +25,11 @@ const API_KEY = 'ops-key-0123456789abcdef';
  * attempt leaves one audit line (who, what, request id, outcome).
  */
 describe('security: admin actions (issue 4)', () => {
-  let stack: Stack;
+  let stack: FastApp;
   const headers: Record<Who, Record<string, string>> = { anonymous: {}, user: {}, service: { 'x-api-key': API_KEY }, admin: {} };
 
   beforeAll(async () => {
-    stack = await startStack({ env: { GATEWAY_API_KEYS: `ops:${API_KEY}`, FEATURE_SYNC_MONITORING: 'true', RATE_LIMIT_MUTATION_MAX: '1000' } });
+    stack = await startApp({ env: { GATEWAY_API_KEYS: `ops:${API_KEY}`, FEATURE_SYNC_MONITORING: 'true', RATE_LIMIT_MUTATION_MAX: '1000' } });
     headers.user = { authorization: `Bearer ${await stack.token('u1', 'user')}` };
     headers.admin = { authorization: `Bearer ${await stack.token('u2', 'admin')}` };
   });
@@ -48,14 +48,15 @@ describe('security: admin actions (issue 4)', () => {
   describe.each(ADMIN_ROUTES)('REST $method $path', (route) => {
     it.each(whos)('%s', async (who) => {
       const requestId = `authz-${route.action}-${who}-rest`;
-      const res = await fetch(`${stack.url}${route.path}`, {
+      const res = await stack.inject({
         method: route.method,
+        url: route.path,
         headers: { ...headers[who], 'x-request-id': requestId, ...('body' in route ? { 'content-type': 'application/json' } : {}) },
-        ...('body' in route ? { body: JSON.stringify(route.body) } : {}),
+        ...('body' in route ? { payload: JSON.stringify(route.body) } : {}),
       });
       const want = expected[who];
-      expect(res.status).toBe(want.status);
-      if (want.code) expect(await res.json()).toMatchObject({ error: want.code });
+      expect(res.statusCode).toBe(want.status);
+      if (want.code) expect(res.json()).toMatchObject({ error: want.code });
       const lines = auditFor(requestId);
       expect(lines).toHaveLength(1);
       expect(lines[0]).toMatchObject({ action: route.action, outcome: want.outcome, role: who === 'anonymous' ? 'anonymous' : who });

@@ -1,16 +1,16 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from '../support/stack.js';
+import { startApp, type FastApp } from '../support/app.js';
 
 /** 13.1: four levels of recentJobs(limit: 100) under 15 aliases — 65.9 MB answered for a 1.7 KB query. */
 const ATTACK = `query { ${Array.from({ length: 15 }, (_, i) => `a${i}: industries { recentJobs(limit: 100) { industry { recentJobs(limit: 100) { industry { recentJobs(limit: 100) { industry { recentJobs(limit: 100) { id title company postedAt } } } } } } } }`).join(' ')} }`;
 const CONTRACT_USERS = 'query Users($ids: [ID!]!) { users(ids: $ids) { id name industry { name } nps { score } comments(limit: 3) { id } } }';
 
 describe('security: GraphQL cost multiplies by list sizes, and answers are bounded (13.1)', () => {
-  let stack: Stack;
+  let stack: FastApp;
   let admin: string;
 
   beforeAll(async () => {
-    stack = await startStack();
+    stack = await startApp();
     admin = await stack.token('u2', 'admin');
   });
   afterAll(() => stack?.close());
@@ -51,7 +51,7 @@ describe('security: GraphQL cost multiplies by list sizes, and answers are bound
   });
 
   it('an answer over GRAPHQL_MAX_RESPONSE_BYTES is RESPONSE_TOO_LARGE with no data, and is not cached', async () => {
-    const small = await startStack({ env: { GRAPHQL_MAX_RESPONSE_BYTES: '4096' } });
+    const small = await startApp({ env: { GRAPHQL_MAX_RESPONSE_BYTES: '4096' } });
     try {
       const token = await small.token('u2', 'admin');
       const query = '{ industries { id name sector recentJobs(limit: 10) { id title company postedAt } } }';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DashboardDocument } from '../generated/graphql.js';
-import { startStack, type Stack } from '../support/stack.js';
+import { startApp, type FastApp } from '../support/app.js';
 
 /**
  * 13.8: varying the body made a new whole-response entry each time; 400 requests evicted
@@ -8,7 +8,7 @@ import { startStack, type Stack } from '../support/stack.js';
  * RESPONSE_CACHE_MAX_PER_PRINCIPAL entries, its own oldest evicted first.
  */
 describe('response cache: one principal cannot take the others\' share (13.8)', () => {
-  let stack: Stack;
+  let stack: FastApp;
   let victim: string;
   let flooder: string;
   const responseHits = () => stack.app.services.metrics!.requests.responseCache.hits;
@@ -16,7 +16,7 @@ describe('response cache: one principal cannot take the others\' share (13.8)', 
   const flood = (i: number) => `query Flood { industries { id name sector recentJobs(limit: 4) { id title company postedAt } } } # ${i}`;
 
   beforeAll(async () => {
-    stack = await startStack({ env: { CACHE_MAX_BYTES: String(1024 * 1024), RATE_LIMIT_MAX: '100000' } });
+    stack = await startApp({ env: { CACHE_MAX_BYTES: String(1024 * 1024), RATE_LIMIT_MAX: '100000' } });
     victim = await stack.token('u1');
     flooder = await stack.token('u2', 'admin');
   });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from '../support/stack.js';
+import { startApp, type FastApp } from '../support/app.js';
 
 /**
  * Issue 12: a JSON body that is no GraphQL request gets a clear coded answer, never the JSON
@@ -7,20 +7,20 @@ import { startStack, type Stack } from '../support/stack.js';
  * execution and Yoga's).
  */
 describe('POST /graphql bodies that are no GraphQL request (issue 12)', () => {
-  let direct: Stack;
-  let viaYoga: Stack;
+  let direct: FastApp;
+  let viaYoga: FastApp;
   let token: string;
 
   beforeAll(async () => {
-    [direct, viaYoga] = await Promise.all([startStack({ logLevel: 'warn' }), startStack({ env: { GRAPHQL_DIRECT_EXECUTION: 'false' }, logLevel: 'warn' })]);
+    [direct, viaYoga] = await Promise.all([startApp({ logLevel: 'warn' }), startApp({ env: { GRAPHQL_DIRECT_EXECUTION: 'false' }, logLevel: 'warn' })]);
     token = await direct.token('u1');
   });
   afterAll(() => Promise.all([direct?.close(), viaYoga?.close()]));
 
-  const post = async (stack: Stack, body: string) => {
-    const res = await fetch(`${stack.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body });
-    const text = await res.text();
-    return { status: res.status, text, body: JSON.parse(text) as { errors?: Array<{ message: string; extensions?: Record<string, unknown> }>; data?: unknown } };
+  const post = async (stack: FastApp, body: string) => {
+    const res = await stack.inject({ method: 'POST', url: '/graphql', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, payload: body });
+    const text = res.body;
+    return { status: res.statusCode, text, body: JSON.parse(text) as { errors?: Array<{ message: string; extensions?: Record<string, unknown> }>; data?: unknown } };
   };
 
   const cases: Array<[body: string, message: RegExp]> = [

@@ -1,14 +1,15 @@
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DashboardDocument } from '../generated/graphql.js';
-import { startStack, TEST_JWT_SECRET, type Stack } from '../support/stack.js';
+import { startApp, type FastApp } from '../support/app.js';
+import { TEST_JWT_SECRET } from '../support/stack.js';
 
 /** Issue 2, "Who may do what" (reads): a user reads their own dashboard and record, an admin any. */
 describe('core: read rules (issue 2)', () => {
-  let stack: Stack;
+  let stack: FastApp;
 
   beforeAll(async () => {
-    stack = await startStack();
+    stack = await startApp();
   });
   afterAll(() => stack?.close());
   beforeEach(async () => {

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DashboardDocument } from '../generated/graphql.js';
-import { startStack, type Stack } from '../support/stack.js';
+import { startApp, type FastApp } from '../support/app.js';
 
 /** `FEATURE_ORCHESTRATION=false` switches the dashboard off on both faces, and nothing reaches a backend. */
 describe('FEATURE_ORCHESTRATION=false', () => {
-  let stack: Stack;
+  let stack: FastApp;
 
   beforeAll(async () => {
-    stack = await startStack({ env: { FEATURE_ORCHESTRATION: 'false' } });
+    stack = await startApp({ env: { FEATURE_ORCHESTRATION: 'false' } });
   });
   afterAll(() => stack?.close());
 
@@ -25,8 +25,8 @@ describe('FEATURE_ORCHESTRATION=false', () => {
 
   it('the REST twin answers 501 with the coded JSON error', async () => {
     const token = await stack.token('u1');
-    const res = await fetch(`${stack.url}/api/orchestration/user/u1/dashboard`, { headers: { authorization: `Bearer ${token}` } });
-    expect(res.status).toBe(501);
-    expect(await res.json()).toMatchObject({ error: 'FEATURE_DISABLED' });
+    const res = await stack.inject({ method: 'GET', url: '/api/orchestration/user/u1/dashboard', headers: { authorization: `Bearer ${token}` } });
+    expect(res.statusCode).toBe(501);
+    expect(res.json()).toMatchObject({ error: 'FEATURE_DISABLED' });
   });
 });

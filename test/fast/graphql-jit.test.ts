@@ -1,17 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DashboardDocument, UserDocument, UsersDocument } from '../generated/graphql.js';
-import { startStack, type Stack } from '../support/stack.js';
+import { startApp, type FastApp } from '../support/app.js';
 
 /**
  * graphql-jit (`GRAPHQL_JIT`, on by default) must be invisible to clients: the same data, the
  * same item-level errors and codes as graphql-js, for every shape the schema serves.
  */
 describe('GRAPHQL_JIT: compiled execution answers exactly like graphql-js', () => {
-  let jit: Stack;
-  let plain: Stack;
+  let jit: FastApp;
+  let plain: FastApp;
 
   beforeAll(async () => {
-    [jit, plain] = await Promise.all([startStack({ env: { GRAPHQL_JIT: 'true' } }), startStack({ env: { GRAPHQL_JIT: 'false' } })]);
+    [jit, plain] = await Promise.all([startApp({ env: { GRAPHQL_JIT: 'true' } }), startApp({ env: { GRAPHQL_JIT: 'false' } })]);
   });
   afterAll(() => Promise.all([jit?.close(), plain?.close()]));
 

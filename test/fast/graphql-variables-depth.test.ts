@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from '../support/stack.js';
+import { startApp, type FastApp } from '../support/app.js';
 
 /** `levels` objects nested in one another, as JSON text (built as text: JSON.stringify itself overflows on the attack). */
 const nested = (levels: number) => `${'{"v":'.repeat(levels)}1${'}'.repeat(levels)}`;
@@ -11,19 +11,19 @@ const nested = (levels: number) => `${'{"v":'.repeat(levels)}1${'}'.repeat(level
  * `variables` object itself is level 1.
  */
 describe('variables nested deeper than 32 levels are BAD_USER_INPUT (security issue 9)', () => {
-  let stack: Stack;
+  let stack: FastApp;
   let token: string;
 
   beforeAll(async () => {
     // The response cache on (the default), so a POST's cache key is computed.
-    stack = await startStack({ env: { RESPONSE_CACHE_ENABLED: 'true' }, logLevel: 'info' });
+    stack = await startApp({ env: { RESPONSE_CACHE_ENABLED: 'true' }, logLevel: 'info' });
     token = await stack.token('u1');
   });
   afterAll(() => stack?.close());
 
   const post = async (body: string) => {
-    const res = await fetch(`${stack.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body });
-    return { status: res.status, body: (await res.json()) as { data?: unknown; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> } };
+    const res = await stack.inject({ method: 'POST', url: '/graphql', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, payload: body });
+    return { status: res.statusCode, body: res.json() as { data?: unknown; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> } };
   };
   const refusedAsInput = { errors: [{ message: 'The variables are nested deeper than 32 levels.', extensions: { code: 'BAD_USER_INPUT' } }] };
 
@@ -46,9 +46,9 @@ describe('variables nested deeper than 32 levels are BAD_USER_INPUT (security is
     const batch = await post(`[{"query":"{ __typename }"},{"query":"{ __typename }","variables":${nested(33)}}]`);
     expect(batch).toEqual({ status: 400, body: refusedAsInput });
     const get = async (levels: number) => {
-      const url = `${stack.url}/graphql?query=${encodeURIComponent('{ __typename }')}&variables=${encodeURIComponent(nested(levels))}`;
-      const res = await fetch(url, { headers: { authorization: `Bearer ${token}`, 'x-graphql-csrf': '1', accept: 'application/json' } });
-      return { status: res.status, body: (await res.json()) as unknown };
+      const url = `/graphql?query=${encodeURIComponent('{ __typename }')}&variables=${encodeURIComponent(nested(levels))}`;
+      const res = await stack.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}`, 'x-graphql-csrf': '1', accept: 'application/json' } });
+      return { status: res.statusCode, body: res.json() as unknown };
     };
     expect(await get(32)).toEqual({ status: 200, body: { data: { __typename: 'Query' } } });
     expect(await get(33)).toEqual({ status: 400, body: refusedAsInput });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from '../support/stack.js';
+import { startApp, type FastApp } from '../support/app.js';
 
 /**
  * 13.4: an admin mutation wrapped in a fragment ran with no audit line, and a RATE_LIMIT_RULES
@@ -17,10 +17,10 @@ const SPELLINGS: Array<{ name: string; query: string; variables?: Record<string,
 ];
 
 describe('security: audit and field rate limits see fragment-wrapped fields (13.4)', () => {
-  let stack: Stack;
+  let stack: FastApp;
 
   beforeAll(async () => {
-    stack = await startStack({ env: { RATE_LIMIT_MAX: '1000', RATE_LIMIT_MUTATION_MAX: '1000', RATE_LIMIT_RULES: 'Mutation.clearCache=2/60000' } });
+    stack = await startApp({ env: { RATE_LIMIT_MAX: '1000', RATE_LIMIT_MUTATION_MAX: '1000', RATE_LIMIT_RULES: 'Mutation.clearCache=2/60000' } });
   });
   afterAll(() => stack?.close());
 
