@@ -2,8 +2,9 @@ import { EventEmitter } from 'node:events';
 import CircuitBreaker from 'opossum';
 import { LatencyWindow, type LatencySummary } from './latency-window.js';
 
-/** The states of a {@link ServiceBreaker}. */
-export type BreakerState = 'CLOSED' | 'OPEN' | 'HALF_OPEN';
+/** The states of a {@link ServiceBreaker} (also the GraphQL enum `BreakerState`). */
+export const BREAKER_STATES = ['CLOSED', 'OPEN', 'HALF_OPEN'] as const;
+export type BreakerState = (typeof BREAKER_STATES)[number];
 
 /** Options of a {@link ServiceBreaker}. */
 export interface ServiceBreakerOptions {
