@@ -16,6 +16,8 @@ declare module 'fastify' {
     allowAnonymous?: boolean;
     /** `login`: also the per-IP login limit; `exempt`: no limit at all (health). */
     rateLimit?: 'login' | 'exempt';
+    /** `graphql`: errors the HTTP layer sends leave as `{"errors":[…]}` (GraphQL over HTTP), not `{"error","message"}`. */
+    errorShape?: 'graphql';
   }
 }
 

@@ -1,6 +1,7 @@
 import { getOperationAST, GraphQLError, isObjectType, visit, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
 import type { Plugin } from 'graphql-yoga';
+import { requestError } from '../errors/index.js';
 import { fieldCost, listSizeOf } from '../schema/cost.js';
 
 /**
@@ -106,7 +107,7 @@ export function cachedQueryCost(schema: GraphQLSchema, document: DocumentNode, v
 }
 
 function costError(message: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } } });
+  return requestError('GRAPHQL_VALIDATION_FAILED', { message });
 }
 
 /**

@@ -1,7 +1,8 @@
 import { useGraphQlJit } from '@envelop/graphql-jit';
-import { getOperationAST, getVariableValues, GraphQLError, type ExecutionArgs } from 'graphql';
+import { getOperationAST, getVariableValues, type GraphQLError, type ExecutionArgs } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
+import { recode } from '../../errors/index.js';
 
 /**
  * The execution engine, following the GraphQL specification as graphql-js does whatever runs
@@ -71,11 +72,5 @@ function isArgumentError(error: GraphQLError): boolean {
 
 /** The same error, coded; without its `originalError`, which a scalar may have thrown as a plain Error. */
 function asUserInputError(error: GraphQLError): GraphQLError {
-  return new GraphQLError(error.message, {
-    nodes: error.nodes,
-    source: error.source,
-    positions: error.positions,
-    path: error.path,
-    extensions: { ...error.extensions, code: 'BAD_USER_INPUT' },
-  });
+  return recode(error, 'BAD_USER_INPUT');
 }
