@@ -1,4 +1,5 @@
-import { getOperationAST, type DocumentNode, type ExecutionResult } from 'graphql';
+import type { DocumentNode, ExecutionResult } from 'graphql';
+import { operationOf } from '../security/index.js';
 import { isAsyncIterable, processRegularResult } from 'graphql-yoga';
 import { maskErrorOf, type GatewayYoga, type ServerContext } from './yoga.js';
 
@@ -65,7 +66,7 @@ export function createDirectExecution(yoga: GatewayYoga): DirectExecution {
       return undefined;
     }
     if (enveloped.validate(enveloped.schema, document).length > 0) return undefined;
-    if (getOperationAST(document, body.operationName)?.operation !== 'query') return undefined;
+    if (operationOf({ document, operationName: body.operationName })?.operation !== 'query') return undefined;
     let result: unknown;
     try {
       const contextValue = await enveloped.contextFactory();

@@ -1,9 +1,9 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import { getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { RequestContext } from '../../context/index.js';
 import type { GatewayMetrics } from '../../observability/metrics.js';
 import type { GatewayTracing } from '../../observability/tracing.js';
+import { operationOf } from '../../security/index.js';
 import type { ServerContext } from '../yoga.js';
 
 /**
@@ -17,7 +17,7 @@ export function useOperationTelemetry(metrics: GatewayMetrics | undefined, traci
   return {
     onExecute({ args }) {
       const ctx = args.contextValue as RequestContext & Partial<ServerContext>;
-      const operation = getOperationAST(args.document, args.operationName);
+      const operation = operationOf(args);
       // Client-chosen names are bounded: anything odd or long is folded into one label.
       const rawName = operation?.name?.value ?? 'anonymous';
       const name = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(rawName) ? rawName : 'other';
