@@ -1,7 +1,8 @@
 import type { DocumentNode, ExecutionResult } from 'graphql';
 import { operationOf } from '../security/index.js';
 import { isAsyncIterable, processRegularResult } from 'graphql-yoga';
-import { maskErrorOf, type GatewayYoga, type ServerContext } from './yoga.js';
+import type { ServerContext } from '../context/index.js';
+import { maskErrorOf, type GatewayYoga } from './yoga.js';
 
 /** The GraphQL-over-HTTP parameters of one operation, as Yoga accepts them in a JSON body. */
 interface GraphQLParams {

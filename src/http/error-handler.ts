@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError, toGraphQLError, type ErrorCode } from '../errors/index.js';
-import { routeConfig } from './route-config.js';
+import { routeConfig } from '../security/route-config.js';
 
 /** Fastify's own client errors, mapped onto our codes. */
 const FASTIFY_CODES: Record<number, ErrorCode> = { 400: 'BAD_REQUEST', 404: 'NOT_FOUND', 413: 'PAYLOAD_TOO_LARGE', 415: 'BAD_REQUEST', 429: 'RATE_LIMITED' };

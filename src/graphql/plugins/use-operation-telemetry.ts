@@ -1,10 +1,9 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { Plugin } from 'graphql-yoga';
-import type { RequestContext } from '../../context/index.js';
+import type { RequestContext, ServerContext } from '../../context/index.js';
 import type { GatewayMetrics } from '../../observability/metrics.js';
 import type { GatewayTracing } from '../../observability/tracing.js';
 import { operationOf } from '../../security/index.js';
-import type { ServerContext } from '../yoga.js';
 
 /**
  * A span and metrics per executed GraphQL operation (`gateway_graphql_operations_total`,

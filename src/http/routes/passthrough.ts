@@ -11,7 +11,7 @@ import { traceContextOf } from '../../observability/tracing.js';
 import { SIGNED_BODY_LIMIT, UNSIGNED_PAYLOAD, breakerOpenError, isBreakerOpen, type ServiceClient } from '../../upstreams/index.js';
 import { assertCanPassthrough } from '../../auth/policy.js';
 import { requirePrincipal } from '../guards.js';
-import { routeConfig } from '../route-config.js';
+import { routeConfig } from '../../security/route-config.js';
 
 /** The route map of `gateway.md`: path prefix → service. */
 export const PASSTHROUGH_PREFIXES: ReadonlyArray<readonly [prefix: string, service: ServiceName]> = [

@@ -3,7 +3,7 @@ import { GraphQLError } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GatewayError, recode, requestError, toGraphQLError } from '../../../src/errors/index.js';
 import { registerErrorHandling } from '../../../src/http/error-handler.js';
-import '../../../src/http/route-config.js';
+import '../../../src/security/route-config.js';
 
 describe('errors are built one way (errors/graphql-error.ts)', () => {
   it('a request-level refusal carries the registry status, retry-after and its headers under extensions.http', () => {
