@@ -1,6 +1,6 @@
 import { SERVICE_NAMES } from '../config/index.js';
 import { BREAKER_STATES, type BreakerStats, type LatencySummary } from '../resilience/index.js';
-import { assertServiceName, clearCache, gatewayStats, openBreaker, probeHealth, resetBreaker, serviceView, type GatewayStatsView, type ServiceView } from '../stats/gateway-stats.js';
+import { assertServiceName, clearCache, gatewayStats, openBreaker, probeHealth, resetBreaker, serviceView, type GatewayStatsView, type ServiceView } from '../admin/gateway-admin.js';
 import type { ServiceSync } from '../sync/index.js';
 import { builder } from './builder.js';
 import { listSize } from './cost.js';
