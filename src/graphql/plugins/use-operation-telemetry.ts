@@ -12,7 +12,7 @@ import { operationOf } from '../../security/index.js';
  * `@graphql-yoga/plugin-prometheus`/`@envelop/opentelemetry`: a dozen lines that share the
  * gateway's own registry, label names and tracer instead of global ones.
  */
-export function useOperationTelemetry(metrics: GatewayMetrics | undefined, tracing: GatewayTracing | undefined): Plugin<RequestContext & ServerContext> {
+export function useOperationTelemetry(metrics: GatewayMetrics, tracing: GatewayTracing | undefined): Plugin<RequestContext & ServerContext> {
   return {
     onExecute({ args }) {
       const ctx = args.contextValue as RequestContext & Partial<ServerContext>;
@@ -32,7 +32,7 @@ export function useOperationTelemetry(metrics: GatewayMetrics | undefined, traci
       return {
         onExecuteDone({ result }) {
           const ok = Symbol.asyncIterator in result ? true : !result.errors?.length;
-          metrics?.recordGraphQLOperation(name, type, ok, (performance.now() - started) / 1000);
+          metrics.recordGraphQLOperation(name, type, ok, (performance.now() - started) / 1000);
           if (!span) return;
           if (!ok) span.setStatus({ code: SpanStatusCode.ERROR });
           tracing!.release(ctx.requestId, span);
