@@ -9,7 +9,7 @@ import { createGatewayYoga, type GraphiQLDefaults } from './graphql/yoga.js';
 import { createHttpServer } from './http/server.js';
 import { createLogger } from './observability/logger.js';
 import { GatewayMetrics } from './observability/metrics.js';
-import { GatewayTracing } from './observability/tracing.js';
+import { GatewayTracing, traceContextOf } from './observability/tracing.js';
 import { RateLimits } from './security/index.js';
 import { ServiceVersions, Upstreams, type UpstreamsOptions } from './upstreams/index.js';
 import { SyncMonitor, type SyncMonitorOptions } from './sync/index.js';
@@ -73,7 +73,12 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
     // Every outbound call (data, passthrough, health checks) reports here, from the one client pipeline.
     telemetry: {
       recordAttempt: (event) => metrics.recordUpstreamCall(event),
-      startCallSpan: tracing ? (name, requestId, attributes, parent) => tracing.startCallSpan(name, requestId, attributes, parent) : undefined,
+      startCallSpan: tracing
+        ? (name, requestId, attributes, parent) => {
+            const span = tracing.startCallSpan(name, requestId, attributes, parent);
+            return span && { span, traceparent: traceContextOf(span).traceparent };
+          }
+        : undefined,
     },
   });
   for (const name of SERVICE_NAMES) metrics.watchBreaker(name, upstreams.clients[name].breaker);

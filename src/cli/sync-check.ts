@@ -21,7 +21,7 @@ import {
   table,
   type GatewayAnswer,
   type GatewayReport,
-} from './cli-support.js';
+} from './sync-cli.js';
 
 const USAGE = `Usage: npm run sync:check -- [--gateway-only | --services-only] [--json] [--url <gateway URL>]
 

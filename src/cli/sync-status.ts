@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { EXIT, UsageError, createCliAgent, parseCliFlags, dash, fetchGatewayReport, gatewayUrl, loadDotEnv, paintState, table, type GatewayReport } from './cli-support.js';
+import { EXIT, UsageError, createCliAgent, parseCliFlags, dash, fetchGatewayReport, gatewayUrl, loadDotEnv, paintState, table, type GatewayReport } from './sync-cli.js';
 
 const USAGE = `Usage: npm run sync:status -- [--json] [--url <gateway URL>]
 

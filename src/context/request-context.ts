@@ -16,8 +16,8 @@ export interface GatewayServices {
   readonly authenticator: Authenticator;
   /** Every rate limit (per principal, mutations, login per IP), in memory or in Redis. */
   readonly rateLimits: RateLimits;
-  /** Prometheus metrics (`/metrics`, `/api/gateway/stats`); absent in tests that build services by hand. */
-  readonly metrics?: GatewayMetrics;
+  /** Prometheus metrics (`/metrics`, `/api/gateway/stats`). */
+  readonly metrics: GatewayMetrics;
   /** OpenTelemetry spans of requests, GraphQL operations and upstream calls. */
   readonly tracing?: GatewayTracing;
   /** The shared-knowledge sync monitor (idle when `FEATURE_SYNC_MONITORING=false`). */

@@ -13,7 +13,7 @@ export interface GatewayErrorOptions {
 
 /**
  * An error a client is allowed to see. Anything else that escapes is masked as
- * "Unexpected error." and logged (see `src/errors/mask.ts`).
+ * "Unexpected error." and logged (see `src/graphql/mask-error.ts`).
  */
 export class GatewayError extends Error {
   readonly code: ErrorCode;

@@ -1,6 +1,8 @@
-import { getOperationAST, type DocumentNode, type ExecutionResult } from 'graphql';
+import type { DocumentNode, ExecutionResult } from 'graphql';
+import { operationOf } from '../security/index.js';
 import { isAsyncIterable, processRegularResult } from 'graphql-yoga';
-import { maskErrorOf, type GatewayYoga, type ServerContext } from './yoga.js';
+import type { ServerContext } from '../context/index.js';
+import { maskErrorOf, type GatewayYoga } from './yoga.js';
 
 /** The GraphQL-over-HTTP parameters of one operation, as Yoga accepts them in a JSON body. */
 interface GraphQLParams {
@@ -65,7 +67,7 @@ export function createDirectExecution(yoga: GatewayYoga): DirectExecution {
       return undefined;
     }
     if (enveloped.validate(enveloped.schema, document).length > 0) return undefined;
-    if (getOperationAST(document, body.operationName)?.operation !== 'query') return undefined;
+    if (operationOf({ document, operationName: body.operationName })?.operation !== 'query') return undefined;
     let result: unknown;
     try {
       const contextValue = await enveloped.contextFactory();

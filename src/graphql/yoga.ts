@@ -1,6 +1,5 @@
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { GatewayServices, RequestContext } from '../context/index.js';
+import type { GatewayServices, RequestContext, ServerContext } from '../context/index.js';
 import { createRequestContext } from '../context/index.js';
 import { getSchema, getSubgraphSchema } from '../schema/index.js';
 import { createMaskError } from './mask-error.js';
@@ -8,7 +7,6 @@ import { useStaleExtensions } from './plugins/use-stale-extensions.js';
 import { useOperationTelemetry } from './plugins/use-operation-telemetry.js';
 import { useResponseCacheHint } from './plugins/use-response-cache-hint.js';
 import { persistedOperationsFor } from './plugins/use-persisted-operations.js';
-import type { CacheHint } from '../cache/index.js';
 import { useAuditLog, useGraphQLHardening, useMutationRateLimit } from '../security/index.js';
 import { useVariablesDepthLimit } from '../security/use-variables-depth-limit.js';
 import { useKnownOperationTypes } from './plugins/use-known-operation-types.js';
@@ -34,12 +32,6 @@ export interface GraphiQLDefaults {
   defaultQuery?: string;
 }
 
-export interface ServerContext {
-  req: FastifyRequest;
-  reply: FastifyReply;
-  /** Present when the HTTP layer may cache this response whole (see `ResponseCache`). */
-  cacheHint?: CacheHint;
-}
 
 export type GatewayYoga = YogaServerInstance<ServerContext, RequestContext>;
 

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { audit, auditTarget, type AuditOutcome } from '../security/audit.js';
-import { routeConfig } from './route-config.js';
+import { routeConfig } from '../security/route-config.js';
 
 export function outcomeOfStatus(status: number): AuditOutcome {
   if (status < 400) return 'success';

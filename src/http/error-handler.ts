@@ -1,16 +1,18 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { GatewayError, type ErrorCode } from '../errors/index.js';
+import { GatewayError, toGraphQLError, type ErrorCode } from '../errors/index.js';
+import { routeConfig } from '../security/route-config.js';
 
 /** Fastify's own client errors, mapped onto our codes. */
 const FASTIFY_CODES: Record<number, ErrorCode> = { 400: 'BAD_REQUEST', 404: 'NOT_FOUND', 413: 'PAYLOAD_TOO_LARGE', 415: 'BAD_REQUEST', 429: 'RATE_LIMITED' };
 
-/** Sends a coded error; GraphQL routes get the GraphQL error shape, others `{"error","message"}`. */
+/**
+ * Sends a coded error; a route declaring `errorShape: 'graphql'` gets the GraphQL error shape
+ * (the same extensions a GraphQL plugin's refusal carries), others `{"error","message"}`.
+ */
 export function sendError(req: FastifyRequest, reply: FastifyReply, err: GatewayError): FastifyReply {
   if (err.retryAfterSeconds !== undefined) reply.header('retry-after', String(err.retryAfterSeconds));
   reply.code(err.status);
-  if (req.url.startsWith('/graphql')) {
-    return reply.send({ errors: [{ message: err.message, extensions: { code: err.code, ...(err.service ? { service: err.service } : {}) } }] });
-  }
+  if (routeConfig(req).errorShape === 'graphql') return reply.send({ errors: [toGraphQLError(err).toJSON()] });
   return reply.send(err.toJSON());
 }
 

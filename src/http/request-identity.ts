@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Authenticator, Principal } from '../auth/index.js';
 import { continueTrace, type TraceContext } from '../observability/trace-context.js';
-import { isHealthRoute, routeConfig } from './route-config.js';
+import { isHealthRoute, routeConfig } from '../security/route-config.js';
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -8,7 +8,7 @@ import { registerAuditLog } from './audit.js';
 import { handleFrameworkError, registerErrorHandling } from './error-handler.js';
 import { registerRequestIdentity } from './request-identity.js';
 import fastifyCompress from '@fastify/compress';
-import { registerMetricsRoute, registerObservability } from './observability.js';
+import { registerMetricsRoute, registerObservability } from './request-telemetry.js';
 import { registerAdminRoutes } from './routes/admin.js';
 import { registerDashboardRoute } from './routes/dashboard.js';
 import { registerInspectionRoutes } from './routes/inspection.js';

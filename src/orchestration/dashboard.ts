@@ -68,7 +68,7 @@ export async function loadDashboard(ctx: RequestContext, userId: string): Promis
   const dashboard = valueOf(read!);
   if (dashboard === null) throw new GatewayError('INTERNAL_SERVER_ERROR', { message: 'The dashboard could not be assembled.' });
   // Operators' view (`gateway_dashboards_total`, `/api/gateway/stats`): served whole or degraded.
-  ctx.services.metrics?.recordDashboard(built && dashboard.degraded.length > 0);
+  ctx.services.metrics.recordDashboard(built && dashboard.degraded.length > 0);
   return read as Read<Dashboard>;
 }
 

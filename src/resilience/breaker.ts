@@ -1,9 +1,9 @@
 import { EventEmitter } from 'node:events';
-import CircuitBreaker from 'opossum';
 import { LatencyWindow, type LatencySummary } from './latency-window.js';
 
-/** The states of a {@link ServiceBreaker}. */
-export type BreakerState = 'CLOSED' | 'OPEN' | 'HALF_OPEN';
+/** The states of a {@link ServiceBreaker} (also the GraphQL enum `BreakerState`). */
+export const BREAKER_STATES = ['CLOSED', 'OPEN', 'HALF_OPEN'] as const;
+export type BreakerState = (typeof BREAKER_STATES)[number];
 
 /** Options of a {@link ServiceBreaker}. */
 export interface ServiceBreakerOptions {
@@ -76,12 +76,14 @@ export class BreakerOpenError extends Error {
   }
 }
 
-type Action = () => Promise<unknown>;
-
 const EVENT_OF: Record<BreakerState, 'open' | 'halfOpen' | 'close'> = { OPEN: 'open', HALF_OPEN: 'halfOpen', CLOSED: 'close' };
 
 /**
- * The circuit breaker of one upstream service, over opossum.
+ * The circuit breaker of one upstream service: a small state machine of its own (opossum's
+ * shape: private state, read-only getters, exactly one event per transition, an `unref`ed
+ * timer cleared on dispose). Owned outright rather than over opossum, whose opening rule is an
+ * error percentage over a rolling window: this breaker's rule is consecutive failures, and
+ * mirroring opossum's state beside ours kept two sources of truth.
  *
  * Opens after `failureThreshold` consecutive failures (a success in between resets the
  * count); while OPEN it refuses calls at once with a {@link BreakerOpenError}; after
@@ -98,12 +100,15 @@ const EVENT_OF: Record<BreakerState, 'open' | 'halfOpen' | 'close'> = { OPEN: 'o
 export class ServiceBreaker extends EventEmitter<ServiceBreakerEvents> {
   /** The service it guards. */
   readonly name: string;
-  readonly #cb: CircuitBreaker<[Action], unknown>;
   readonly #threshold: number;
   readonly #resetTimeoutMs: number;
   readonly #enabled: boolean;
+  readonly #isFailure: (err: unknown) => boolean;
   readonly #latency: LatencyWindow;
   #state: BreakerState = 'CLOSED';
+  /** HALF_OPEN: whether its one probe has been let through. */
+  #probing = false;
+  #resetTimer: NodeJS.Timeout | undefined;
   #openedAt: number | null = null;
   #consecutiveFailures = 0;
   #successes = 0;
@@ -126,46 +131,8 @@ export class ServiceBreaker extends EventEmitter<ServiceBreakerEvents> {
     this.#threshold = opts.failureThreshold;
     this.#resetTimeoutMs = opts.resetTimeoutMs;
     this.#enabled = opts.enabled !== false;
+    this.#isFailure = opts.isFailure ?? (() => true);
     this.#latency = new LatencyWindow(opts.latencySamples);
-    const isFailure = opts.isFailure ?? (() => true);
-
-    this.#cb = new CircuitBreaker<[Action], unknown>((fn) => fn(), {
-      name: opts.name,
-      // The caller owns the time budget (retries included); a second clock here would only race it.
-      timeout: false,
-      resetTimeout: opts.resetTimeoutMs,
-      // opossum opens on an error percentage over its rolling window. A volume threshold no
-      // window can reach switches that rule off (opossum still reopens on a failed probe); the
-      // consecutive-failure rule is applied in the 'failure' listener below.
-      volumeThreshold: Number.MAX_SAFE_INTEGER,
-      // opossum computes its stats on every failure; without percentiles that is a cheap sum.
-      rollingPercentilesEnabled: false,
-      // Nobody listens to 'snapshot'; one interval timer fewer.
-      enableSnapshots: false,
-      errorFilter: (err: unknown) => !isFailure(err),
-    });
-
-    this.#cb.on('success', (_result: unknown, latencyMs: number) => {
-      this.#successes++;
-      this.#consecutiveFailures = 0;
-      this.#latency.record(latencyMs);
-    });
-    this.#cb.on('failure', (_err: unknown, latencyMs: number) => {
-      this.#failures++;
-      this.#consecutiveFailures++;
-      this.#latency.record(latencyMs);
-      if (this.#enabled && this.#state === 'CLOSED' && this.#consecutiveFailures >= this.#threshold) this.#cb.open();
-    });
-    // opossum guards its own transitions (open() when already open emits nothing), so each of
-    // these fires once per transition; #moveTo guards again so ours cannot drift from it.
-    this.#cb.on('open', () => this.#moveTo('OPEN'));
-    this.#cb.on('halfOpen', () => {
-      // opossum has no "held open": its reset timer still fires. While forced, go straight back
-      // to OPEN (re-arming that timer) before any call can see HALF_OPEN; ours never leaves OPEN.
-      if (this.#forced) this.#cb.open();
-      else this.#moveTo('HALF_OPEN');
-    });
-    this.#cb.on('close', () => this.#moveTo('CLOSED'));
   }
 
   /** The current state. */
@@ -197,17 +164,23 @@ export class ServiceBreaker extends EventEmitter<ServiceBreakerEvents> {
   /**
    * Runs `fn` through the breaker. Rejects at once with a {@link BreakerOpenError} (without
    * calling `fn`) while OPEN, or while HALF_OPEN with its probe in flight; otherwise settles
-   * as `fn` does, with `fn`'s own error.
+   * as `fn` does, with `fn`'s own error. After {@link dispose}, rejects with code `ESHUTDOWN`.
    */
   async fire<T>(fn: () => Promise<T>): Promise<T> {
-    // Checked before opossum: a forced breaker must never let a call through, not even a probe.
-    if (this.#forced && !this.#disposed) throw this.#reject();
+    if (this.#disposed) throw Object.assign(new Error('The circuit has been shutdown.'), { code: 'ESHUTDOWN' });
+    if (this.#state === 'OPEN' || (this.#state === 'HALF_OPEN' && this.#probing)) throw this.#reject();
+    if (this.#state === 'HALF_OPEN') this.#probing = true;
+    const started = Date.now();
+    let result: T;
     try {
-      return (await this.#cb.fire(fn)) as T;
+      result = await fn();
     } catch (err) {
-      if (err instanceof Error && CircuitBreaker.isOurError(err) && (err as { code?: unknown }).code === 'EOPENBREAKER') throw this.#reject();
+      if (this.#isFailure(err)) this.#onFailure(Date.now() - started);
+      else this.#onSuccess(Date.now() - started);
       throw err;
     }
+    this.#onSuccess(Date.now() - started);
+    return result;
   }
 
   /** Counts a call the caller gave up on for lack of time (its failure is counted by `fire`). */
@@ -225,7 +198,7 @@ export class ServiceBreaker extends EventEmitter<ServiceBreakerEvents> {
     if (this.#disposed) return;
     this.#forced = false;
     this.#consecutiveFailures = 0;
-    this.#cb.close();
+    this.#moveTo('CLOSED');
   }
 
   /**
@@ -237,26 +210,56 @@ export class ServiceBreaker extends EventEmitter<ServiceBreakerEvents> {
     if (this.#disposed) return;
     this.#forced = true;
     // From CLOSED or HALF_OPEN: one 'open' transition. Already OPEN: nothing to emit.
-    this.#cb.open();
+    this.#moveTo('OPEN');
+    this.#clearResetTimer();
   }
 
-  /** Clears every timer (opossum's reset timer and stats interval); idempotent. */
+  /** Clears the reset timer; idempotent. */
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
-    this.#cb.shutdown();
+    this.#clearResetTimer();
+  }
+
+  #onSuccess(latencyMs: number): void {
+    this.#successes++;
+    this.#consecutiveFailures = 0;
+    this.#latency.record(latencyMs);
+    if (this.#state === 'HALF_OPEN') this.#moveTo('CLOSED');
+  }
+
+  #onFailure(latencyMs: number): void {
+    this.#failures++;
+    this.#consecutiveFailures++;
+    this.#latency.record(latencyMs);
+    if (this.#disposed) return;
+    if (this.#state === 'HALF_OPEN' || (this.#enabled && this.#state === 'CLOSED' && this.#consecutiveFailures >= this.#threshold)) this.#moveTo('OPEN');
   }
 
   #moveTo(to: BreakerState): void {
     const from = this.#state;
     if (from === to) return;
     this.#state = to;
-    if (to === 'OPEN') this.#openedAt = Date.now();
+    this.#probing = false;
+    this.#clearResetTimer();
+    if (to === 'OPEN') {
+      this.#openedAt = Date.now();
+      // Held open by an admin: no half-open probe, so no timer.
+      if (!this.#forced) {
+        this.#resetTimer = setTimeout(() => this.#moveTo('HALF_OPEN'), this.#resetTimeoutMs);
+        this.#resetTimer.unref();
+      }
+    }
     if (to === 'CLOSED') {
       this.#openedAt = null;
       this.#consecutiveFailures = 0;
     }
     this.emit(EVENT_OF[to], { service: this.name, from, to });
+  }
+
+  #clearResetTimer(): void {
+    clearTimeout(this.#resetTimer);
+    this.#resetTimer = undefined;
   }
 
   #reject(): BreakerOpenError {

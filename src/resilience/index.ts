@@ -1,6 +1,7 @@
 /** Breaker, retry and time budget of upstream calls. Knows nothing of GraphQL or HTTP routing. */
 export {
   ServiceBreaker,
+  BREAKER_STATES,
   BreakerOpenError,
   type BreakerState,
   type BreakerStats,

@@ -8,8 +8,7 @@ export interface LatencySummary {
 
 /**
  * The latencies of the last `capacity` calls, in a fixed ring: O(1) to record, sorted only
- * when read. Kept apart from opossum's own rolling window, whose percentiles are recomputed
- * (concatenate + sort) on every failure — too costly during an outage.
+ * when read, so an outage (many failures) costs nothing extra.
  */
 export class LatencyWindow {
   readonly #samples: Float64Array;

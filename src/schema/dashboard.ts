@@ -32,6 +32,7 @@ builder.queryField('userDashboard', (t) =>
     nullable: true,
     description: 'The dashboard of one user: the user first, then industry, recent jobs, comments and NPS in parallel. A `user` may read only their own.',
     authScopes: { authenticated: true },
+    extensions: { responseCache: true },
     args: { userId: t.arg.id({ required: true }) },
     resolve: async (_root, { userId }, ctx, info) => served(ctx, info, await loadDashboard(ctx, String(userId))),
   }),

@@ -1,11 +1,15 @@
 import { SERVICE_NAMES } from '../config/index.js';
-import type { BreakerStats, LatencySummary } from '../resilience/index.js';
-import { assertServiceName, clearCache, gatewayStats, openBreaker, probeHealth, resetBreaker, serviceView, type GatewayStatsView, type ServiceView } from '../stats/gateway-stats.js';
+import { BREAKER_STATES, type BreakerStats, type LatencySummary } from '../resilience/index.js';
+import { assertServiceName, clearCache, gatewayStats, openBreaker, probeHealth, resetBreaker, serviceView, type GatewayStatsView, type ServiceView } from '../admin/gateway-admin.js';
 import type { ServiceSync } from '../sync/index.js';
 import { builder } from './builder.js';
 import { listSize } from './cost.js';
 import { ServiceSyncRef } from './sync.js';
 
+export const BreakerStateRef = builder.enumType('BreakerState', {
+  description: 'CLOSED: calls pass; OPEN: calls are refused; HALF_OPEN: one trial call is let through.',
+  values: BREAKER_STATES,
+});
 export const LatencyRef = builder.objectRef<LatencySummary>('Latency');
 export const BreakerRef = builder.objectRef<BreakerStats>('Breaker');
 export const ServiceRef = builder.objectRef<ServiceView>('Service');
@@ -24,7 +28,7 @@ LatencyRef.implement({
 BreakerRef.implement({
   description: 'The circuit breaker of one service; counters are cumulative since start.',
   fields: (t) => ({
-    state: t.exposeString('state', { description: 'CLOSED, OPEN or HALF_OPEN.' }),
+    state: t.expose('state', { type: BreakerStateRef }),
     forced: t.exposeBoolean('forced', { description: 'Held OPEN by an admin (openBreaker) until resetBreaker: no half-open trial calls.' }),
     failures: t.exposeInt('failures'),
     successes: t.exposeInt('successes'),

@@ -46,7 +46,7 @@ builder.queryField('industries', (t) =>
     type: [IndustryRef],
     description: 'Every industry.',
     // Unbounded by any argument: a generous ceiling (the reference data has 12).
-    extensions: listSize({ estimate: 50 }),
+    extensions: { ...listSize({ estimate: 50 }), responseCache: true },
     authScopes: { authenticated: true },
     resolve: async (_root, _args, ctx, info) => served(ctx, info, await ctx.services.upstreams.industry.all(ctx.call)) ?? [],
   }),

@@ -58,6 +58,7 @@ builder.queryFields((t) => ({
     nullable: true,
     description: 'One user. A `user` may read only themselves; unknown ids are null with NOT_FOUND.',
     authScopes: { authenticated: true },
+    extensions: { responseCache: true },
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, { id }, ctx, info) => {
       assertCanReadUser(ctx.principal, String(id));
@@ -73,7 +74,7 @@ builder.queryFields((t) => ({
       'Many users, in the order asked; null for an unknown id, and null with FORBIDDEN for one you may not read. ' +
       'At most GRAPHQL_MAX_IDS ids (default 500); the gateway asks the auth service for at most 100 per call.',
     authScopes: { authenticated: true },
-    extensions: listSize({ arg: 'ids' }),
+    extensions: { ...listSize({ arg: 'ids' }), responseCache: true },
     args: { ids: t.arg.idList({ required: true }) },
     resolve: async (_root, { ids }, ctx, info) => {
       const { maxIds } = ctx.services.config.graphql;

@@ -3,6 +3,7 @@ import {
   getOperationAST,
   getVariableValues,
   Kind,
+  type DocumentNode,
   type ExecutionArgs,
   type FieldNode,
   type FragmentDefinitionNode,
@@ -31,6 +32,22 @@ export interface ExecutedOperation {
   readonly rootFields: readonly ExecutedRootField[];
 }
 
+// Yoga caches parsed documents, so one document object serves every request of the same query.
+const operations = new WeakMap<DocumentNode, Map<string | null, OperationDefinitionNode | null>>();
+
+/**
+ * The operation of `document` that `operationName` selects (graphql-js's `getOperationAST`),
+ * found once per document and name: every plugin that needs the operation or its kind asks here.
+ */
+export function operationOf({ document, operationName }: { document: DocumentNode; operationName?: string | null }): OperationDefinitionNode | undefined {
+  let byName = operations.get(document);
+  if (!byName) operations.set(document, (byName = new Map()));
+  const name = operationName ?? null;
+  let operation = byName.get(name);
+  if (operation === undefined) byName.set(name, (operation = getOperationAST(document, operationName) ?? null));
+  return operation ?? undefined;
+}
+
 // The same args object reaches every plugin's onExecute: collected once per execution.
 const collected = new WeakMap<object, ExecutedOperation | null>();
 
@@ -48,7 +65,7 @@ export function executedOperation(args: ExecutionArgs): ExecutedOperation | unde
 }
 
 function collect(args: ExecutionArgs): ExecutedOperation | undefined {
-  const operation = getOperationAST(args.document, args.operationName);
+  const operation = operationOf(args);
   if (!operation) return undefined;
   const rootType: GraphQLObjectType | null | undefined = args.schema.getRootType(operation.operation);
   if (!rootType) return undefined;

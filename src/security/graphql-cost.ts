@@ -1,7 +1,9 @@
-import { getOperationAST, GraphQLError, isObjectType, visit, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { GraphQLError, isObjectType, visit, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
 import type { Plugin } from 'graphql-yoga';
+import { requestError } from '../errors/index.js';
 import { fieldCost, listSizeOf } from '../schema/cost.js';
+import { operationOf } from './executed-root-fields.js';
 
 /**
  * Every field costs 1 plus what it selects; a list field costs 1 plus its size times the cost
@@ -17,7 +19,7 @@ const estimator: ComplexityEstimator = ({ field, args, childComplexity }) => {
 
 /** The cost of the operation `operationName` of `document` with these (raw) variables. */
 export function queryCost(schema: GraphQLSchema, document: DocumentNode, variables?: Record<string, unknown> | null, operationName?: string | null): number {
-  const operation = getOperationAST(document, operationName);
+  const operation = operationOf({ document, operationName });
   if (!operation) return 0;
   return getComplexity({
     schema,
@@ -106,7 +108,7 @@ export function cachedQueryCost(schema: GraphQLSchema, document: DocumentNode, v
 }
 
 function costError(message: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } } });
+  return requestError('GRAPHQL_VALIDATION_FAILED', { message });
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '../auth/index.js';
 import { GatewayError } from '../errors/index.js';
-import { isHealthRoute, routeConfig } from '../http/route-config.js';
+import { isHealthRoute, routeConfig } from './route-config.js';
 import type { RateLimitDecision, RateLimits } from './rate-limits.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);

@@ -3,6 +3,7 @@ import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { GraphQLError, NoSchemaIntrospectionCustomRule, type ValidationContext } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { GatewayConfig } from '../config/index.js';
+import { recode, requestError, type ErrorCode } from '../errors/index.js';
 import { useCostLimit } from './graphql-cost.js';
 import { useResponseSizeLimit } from './use-response-size-limit.js';
 
@@ -62,10 +63,9 @@ function useCodedCsrfPrevention(): Plugin<Record<string, unknown>> {
       try {
         return csrf.onRequestParse?.(payload);
       } catch {
-        throw new GraphQLError(
-          'This request could be a cross-site request forgery: send it with content-type: application/json, or with an x-graphql-csrf header.',
-          { extensions: { code: 'FORBIDDEN', http: { status: 403 } } },
-        );
+        throw requestError('FORBIDDEN', {
+          message: 'This request could be a cross-site request forgery: send it with content-type: application/json, or with an x-graphql-csrf header.',
+        });
       }
     },
   };
@@ -87,7 +87,7 @@ function useStrictGetParameters(): Plugin<Record<string, unknown>> {
         try {
           JSON.parse(value);
         } catch {
-          throw new GraphQLError(`The "${name}" parameter is not valid JSON.`, { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } });
+          throw requestError('BAD_REQUEST', { message: `The "${name}" parameter is not valid JSON.` });
         }
       }
     },
@@ -100,10 +100,10 @@ function useStrictGetParameters(): Plugin<Record<string, unknown>> {
  * Apollo and Hive name them) so a client can tell a refused query from a failed one.
  */
 function useCodedLimitErrors(): Plugin<Record<string, unknown>> {
-  const coded = (err: GraphQLError, code: string): GraphQLError =>
+  const coded = (err: GraphQLError, code: ErrorCode): GraphQLError =>
     err.extensions.code
       ? err
-      : new GraphQLError(code === 'GRAPHQL_VALIDATION_FAILED' ? err.message.replace(/^Syntax Error: /, '') : err.message, { nodes: err.nodes, source: err.source, positions: err.positions, path: err.path, originalError: err.originalError, extensions: { ...err.extensions, code } });
+      : recode(err, code, { message: code === 'GRAPHQL_VALIDATION_FAILED' ? err.message.replace(/^Syntax Error: /, '') : err.message, keepCause: true });
   return {
     onParse() {
       return ({ result, replaceParseResult }) => {

@@ -1,6 +1,7 @@
-import { GraphQLError } from 'graphql';
+import type { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Principal } from '../auth/index.js';
+import { requestError } from '../errors/index.js';
 import { executedOperation } from './executed-root-fields.js';
 import { rateLimitHeaders, rateLimitKey, windowText } from './http-rate-limit.js';
 import type { Limit, RateLimitDecision, RateLimits } from './rate-limits.js';
@@ -11,14 +12,7 @@ interface LimitedContext {
 }
 
 function rateLimited(d: RateLimitDecision, message: string): GraphQLError {
-  return new GraphQLError(message, {
-    extensions: {
-      code: 'RATE_LIMITED',
-      retryAfter: d.resetSeconds,
-      // Yoga turns `http` into the response status and headers and strips it from the body.
-      http: { status: 429, headers: { 'retry-after': String(d.resetSeconds), ...rateLimitHeaders(d) } },
-    },
-  });
+  return requestError('RATE_LIMITED', { message, retryAfterSeconds: d.resetSeconds, headers: rateLimitHeaders(d) });
 }
 
 /**

@@ -1,5 +1,5 @@
-import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { requestError } from '../errors/index.js';
 
 /** Whether `result` serializes to more than `maxBytes` of UTF-8. */
 function overLimit(result: unknown, maxBytes: number): boolean {
@@ -28,9 +28,7 @@ export function useResponseSizeLimit(maxBytes: number): Plugin<Record<string, un
           if (!overLimit(result, maxBytes)) return;
           setResult({
             errors: [
-              new GraphQLError(`The answer is larger than the limit of ${maxBytes} bytes and was not sent; ask for fewer items or fields.`, {
-                extensions: { code: 'RESPONSE_TOO_LARGE', http: { status: 413 } },
-              }),
+              requestError('RESPONSE_TOO_LARGE', { message: `The answer is larger than the limit of ${maxBytes} bytes and was not sent; ask for fewer items or fields.` }),
             ],
           });
         },

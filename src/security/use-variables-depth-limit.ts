@@ -1,6 +1,5 @@
-import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { GatewayError } from '../errors/index.js';
+import { GatewayError, toGraphQLError } from '../errors/index.js';
 
 /** `gateway.md`: `variables` nested deeper than this many levels is `BAD_USER_INPUT`. */
 export const MAX_VARIABLES_DEPTH = 32;
@@ -50,9 +49,7 @@ export function useVariablesDepthLimit(): Plugin<Record<string, unknown>> {
   return {
     onParams({ params }) {
       const refusal = paramsDepthError(params);
-      if (refusal) {
-        throw new GraphQLError(refusal.message, { extensions: { code: refusal.code, http: { status: refusal.status } } });
-      }
+      if (refusal) throw toGraphQLError(refusal, { http: true });
     },
   };
 }

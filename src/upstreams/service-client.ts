@@ -2,7 +2,6 @@ import { SpanStatusCode, type Span } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { Pool, type Dispatcher } from 'undici';
 import type { ServiceName } from '../config/index.js';
-import { traceContextOf } from '../observability/tracing.js';
 import { ServiceBreaker, withRetry, budgetSignal } from '../resilience/index.js';
 import type { CallContext } from './call-context.js';
 import type { ServiceVersions } from './service-versions.js';
@@ -32,8 +31,11 @@ export interface UpstreamCallEvent {
  * observability class.
  */
 export interface UpstreamTelemetry {
-  /** Starts the client span of one call, under `parent` or else under what `requestId` has active. */
-  startCallSpan?(name: string, requestId: string, attributes: Record<string, string | number>, parent?: Span): Span | undefined;
+  /**
+   * Starts the client span of one call, under `parent` or else under what `requestId` has active;
+   * with the W3C `traceparent` that names it as the parent of the upstream request.
+   */
+  startCallSpan?(name: string, requestId: string, attributes: Record<string, string | number>, parent?: Span): { span: Span; traceparent: string } | undefined;
   /** One attempt finished. */
   recordAttempt?(event: UpstreamCallEvent): void;
 }
@@ -206,15 +208,16 @@ export class ServiceClient {
     const path = pathWithQuery.split('?', 1)[0]!;
     const route = extra?.route ?? path;
     const { telemetry, traceCalls, logger } = this.#opts;
-    const span = telemetry?.startCallSpan?.(
+    const started = telemetry?.startCallSpan?.(
       `${method} ${this.name}`,
       ctx.requestId,
       { 'gateway.service': this.name, 'http.request.method': method, 'url.path': path, ...extra?.attributes },
       extra?.parent,
     );
+    const span = started?.span;
     let ended = false;
     return {
-      traceparent: span ? traceContextOf(span).traceparent : ctx.traceparent,
+      traceparent: started?.traceparent ?? ctx.traceparent,
       attempt: (status, durationMs, attempt) => {
         const event: UpstreamCallEvent = { service: this.name, method, route, status, durationMs, attempt, requestId: ctx.requestId };
         if (status !== 'rejected') telemetry?.recordAttempt?.(event);

@@ -1,7 +1,9 @@
 import { useGraphQlJit } from '@envelop/graphql-jit';
-import { getOperationAST, getVariableValues, GraphQLError, type ExecutionArgs } from 'graphql';
+import { getVariableValues, type GraphQLError, type ExecutionArgs } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
+import { recode } from '../../errors/index.js';
+import { operationOf } from '../../security/index.js';
 
 /**
  * The execution engine, following the GraphQL specification as graphql-js does whatever runs
@@ -19,13 +21,13 @@ import type { Logger } from 'pino';
  *   `@skip(if: null)`. Such an operation runs on graphql-js; it is rare, the hot path keeps the JIT.
  *   The resulting argument error is coded `BAD_USER_INPUT` too.
  * `test/integration/graphql-execution-differential.test.ts` compares the engines on a corpus.
- * Operations without variable definitions (most of the hot path) cost one `getOperationAST`.
+ * Operations without variable definitions (most of the hot path) cost one cached `operationOf`.
  */
 export function useExecutionEngine({ jit, logger }: { jit: boolean; logger: Logger }): Array<Plugin<Record<string, unknown>>> {
   const onGraphqlJs = new WeakSet<ExecutionArgs>();
   const coercion: Plugin<Record<string, unknown>> = {
     onExecute({ args, setResultAndStopExecution }) {
-      const definitions = getOperationAST(args.document, args.operationName)?.variableDefinitions;
+      const definitions = operationOf(args)?.variableDefinitions;
       if (!definitions?.length) return;
       const { coerced, errors } = getVariableValues(args.schema, definitions, args.variableValues ?? {}, { maxErrors: 50 });
       if (errors) {
@@ -71,11 +73,5 @@ function isArgumentError(error: GraphQLError): boolean {
 
 /** The same error, coded; without its `originalError`, which a scalar may have thrown as a plain Error. */
 function asUserInputError(error: GraphQLError): GraphQLError {
-  return new GraphQLError(error.message, {
-    nodes: error.nodes,
-    source: error.source,
-    positions: error.positions,
-    path: error.path,
-    extensions: { ...error.extensions, code: 'BAD_USER_INPUT' },
-  });
+  return recode(error, 'BAD_USER_INPUT');
 }

@@ -1,10 +1,9 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import { getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import type { RequestContext } from '../../context/index.js';
+import type { RequestContext, ServerContext } from '../../context/index.js';
 import type { GatewayMetrics } from '../../observability/metrics.js';
 import type { GatewayTracing } from '../../observability/tracing.js';
-import type { ServerContext } from '../yoga.js';
+import { operationOf } from '../../security/index.js';
 
 /**
  * A span and metrics per executed GraphQL operation (`gateway_graphql_operations_total`,
@@ -13,11 +12,11 @@ import type { ServerContext } from '../yoga.js';
  * `@graphql-yoga/plugin-prometheus`/`@envelop/opentelemetry`: a dozen lines that share the
  * gateway's own registry, label names and tracer instead of global ones.
  */
-export function useOperationTelemetry(metrics: GatewayMetrics | undefined, tracing: GatewayTracing | undefined): Plugin<RequestContext & ServerContext> {
+export function useOperationTelemetry(metrics: GatewayMetrics, tracing: GatewayTracing | undefined): Plugin<RequestContext & ServerContext> {
   return {
     onExecute({ args }) {
       const ctx = args.contextValue as RequestContext & Partial<ServerContext>;
-      const operation = getOperationAST(args.document, args.operationName);
+      const operation = operationOf(args);
       // Client-chosen names are bounded: anything odd or long is folded into one label.
       const rawName = operation?.name?.value ?? 'anonymous';
       const name = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(rawName) ? rawName : 'other';
@@ -33,7 +32,7 @@ export function useOperationTelemetry(metrics: GatewayMetrics | undefined, traci
       return {
         onExecuteDone({ result }) {
           const ok = Symbol.asyncIterator in result ? true : !result.errors?.length;
-          metrics?.recordGraphQLOperation(name, type, ok, (performance.now() - started) / 1000);
+          metrics.recordGraphQLOperation(name, type, ok, (performance.now() - started) / 1000);
           if (!span) return;
           if (!ok) span.setStatus({ code: SpanStatusCode.ERROR });
           tracing!.release(ctx.requestId, span);

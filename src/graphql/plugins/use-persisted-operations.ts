@@ -1,11 +1,11 @@
 import { usePersistedOperations as useYogaPersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
-import { GraphQLError, Kind, parse, validate, type GraphQLSchema } from 'graphql';
+import { Kind, parse, validate, type GraphQLError, type GraphQLSchema } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import { createPersistedOperationStore, type PersistedOperationStore } from '../../cache/persisted-operation-store.js';
 import { ConfigError, type GatewayConfig } from '../../config/index.js';
 import { sha256Hex } from '../../config/persisted-operations.js';
-import { errorCodes, type ErrorCode } from '../../errors/index.js';
+import { requestError, type ErrorCode } from '../../errors/index.js';
 
 export interface PersistedOperationsOptions {
   /** `GRAPHQL_PERSISTED_OPERATIONS`: always known, never evicted. */
@@ -18,9 +18,8 @@ export interface PersistedOperationsOptions {
 
 const HASH = /^[0-9a-f]{64}$/;
 
-function codedError(code: ErrorCode, message: string = errorCodes[code].message, headers?: Record<string, string>): GraphQLError {
-  // Yoga turns `http` into the response status (and headers) and strips it from the body.
-  return new GraphQLError(message, { extensions: { code, http: { status: errorCodes[code].status, ...(headers ? { headers } : {}) } } });
+function codedError(code: ErrorCode, message?: string, headers?: Record<string, string>): GraphQLError {
+  return requestError(code, { message, headers });
 }
 
 /** `extensions.persistedQuery.sha256Hash` of version 1 (Apollo's format, as urql sends it too), lowercased. */

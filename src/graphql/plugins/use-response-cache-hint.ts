@@ -1,17 +1,21 @@
-import { getOperationAST, Kind } from 'graphql';
+import { Kind, type GraphQLObjectType } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { RequestContext } from '../../context/index.js';
+import { operationOf } from '../../security/index.js';
 
 /**
- * Root fields whose whole answer comes from cached upstream reads, so their response can be
- * reused until the first of those reads goes stale. The others (`services`, `stats`,
- * `syncStatus`) describe the gateway's live state and are never reused.
+ * Whether a root field's whole answer comes from cached upstream reads, so its response can be
+ * reused until the first of those reads goes stale: declared on the field
+ * (`extensions: { responseCache: true }`). The others (`services`, `stats`, `syncStatus`)
+ * describe the gateway's live state and are never reused.
  */
-const CACHEABLE_ROOT_FIELDS: ReadonlySet<string> = new Set(['userDashboard', 'user', 'users', 'industries', '__typename']);
+function isCacheableRootField(queryType: GraphQLObjectType | null | undefined, name: string): boolean {
+  return name === '__typename' || queryType?.getFields()[name]?.extensions.responseCache === true;
+}
 
 /**
  * Decides, per operation, whether the HTTP layer may keep its response (see
- * `ResponseCache`): only a query whose root fields are all in {@link CACHEABLE_ROOT_FIELDS},
+ * `ResponseCache`): only a query whose root fields are all declared cacheable ({@link isCacheableRootField}),
  * none of them under a per-field rate limit (`rateLimited('Query.user')`: each call must be
  * counted, and a cache hit never reaches the counter), and whose result has no error. Each
  * field folds the freshness of what it read into the same hint (`served`).
@@ -21,11 +25,12 @@ export function useResponseCacheHint(rateLimited: (coordinate: string) => boolea
     onExecute({ args }) {
       const hint = (args.contextValue as RequestContext).cacheHint;
       if (!hint) return;
-      const operation = getOperationAST(args.document, args.operationName);
+      const operation = operationOf(args);
+      const queryType = args.schema.getQueryType();
       const cacheable =
         operation?.operation === 'query' &&
         // Fragments at the root are not followed: such a query is simply not cached.
-        operation.selectionSet.selections.every((s) => s.kind === Kind.FIELD && CACHEABLE_ROOT_FIELDS.has(s.name.value) && !rateLimited(`Query.${s.name.value}`));
+        operation.selectionSet.selections.every((s) => s.kind === Kind.FIELD && isCacheableRootField(queryType, s.name.value) && !rateLimited(`Query.${s.name.value}`));
       if (!cacheable) {
         hint.uncacheable();
         return;

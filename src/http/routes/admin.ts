@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { GatewayServices } from '../../context/index.js';
-import { assertServiceName, clearCache, openBreaker, resetBreaker } from '../../stats/gateway-stats.js';
+import { assertServiceName, clearCache, openBreaker, resetBreaker } from '../../admin/gateway-admin.js';
 import { requireAdmin } from '../guards.js';
 
 /**

@@ -33,6 +33,7 @@ export function registerGraphQLRoute(app: FastifyInstance, yoga: GatewayYoga, { 
   app.route({
     url: yoga.graphqlEndpoint,
     method: ['GET', 'POST', 'OPTIONS'],
+    config: { errorShape: 'graphql' },
     handler: async (req, reply) => {
       // Before anything walks the body (the cache key stringifies it): refusals thrown here are
       // answered by the error handler as coded GraphQL errors.

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { SERVICE_NAMES } from '../../config/index.js';
 import type { GatewayServices } from '../../context/index.js';
-import { gatewayStats, probeHealth, serviceView } from '../../stats/gateway-stats.js';
+import { gatewayStats, probeHealth, serviceView } from '../../admin/gateway-admin.js';
 import { requireMonitoringRead } from '../guards.js';
 
 /**

@@ -10,7 +10,7 @@ import { backoffDelayMs } from '../../resilience/index.js';
 import { SIGNED_BODY_LIMIT, UNSIGNED_PAYLOAD, isBreakerOpen, isNothingSent, toUpstreamGatewayError, type ServiceClient, type UpstreamCallStatus } from '../../upstreams/index.js';
 import { assertCanPassthrough } from '../../auth/policy.js';
 import { requirePrincipal } from '../guards.js';
-import { routeConfig } from '../route-config.js';
+import { routeConfig } from '../../security/route-config.js';
 
 /** The route map of `gateway.md`: path prefix → service. */
 export const PASSTHROUGH_PREFIXES: ReadonlyArray<readonly [prefix: string, service: ServiceName]> = [

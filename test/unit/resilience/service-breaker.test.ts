@@ -333,6 +333,38 @@ describe('ServiceBreaker', () => {
     });
   });
 
+  describe('one state machine, one source of truth (issue 14)', () => {
+    it('keeps one reset timer while OPEN, none while CLOSED or forced open (nothing left to schedule)', async () => {
+      const b = make();
+      expect(vi.getTimerCount()).toBe(0);
+      await failTimes(b, 3);
+      expect(vi.getTimerCount()).toBe(1);
+      b.forceOpen();
+      expect(vi.getTimerCount()).toBe(0);
+      vi.advanceTimersByTime(60_000);
+      expect(b.state).toBe('OPEN');
+      b.reset();
+      expect(vi.getTimerCount()).toBe(0);
+      expect(b.state).toBe('CLOSED');
+    });
+
+    it('its state is the one its events and stats report, at every step', async () => {
+      const b = make();
+      const states: string[] = [];
+      for (const event of ['open', 'halfOpen', 'close'] as const) b.on(event, (t) => states.push(`${t.to}=${b.state}=${b.stats.state}`));
+      await failTimes(b, 3);
+      vi.advanceTimersByTime(1000);
+      await b.fire(ok(1));
+      expect(states).toEqual(['OPEN=OPEN=OPEN', 'HALF_OPEN=HALF_OPEN=HALF_OPEN', 'CLOSED=CLOSED=CLOSED']);
+    });
+
+    it('refuses calls after dispose() with ESHUTDOWN', async () => {
+      const b = make();
+      b.dispose();
+      await expect(b.fire(ok(1))).rejects.toMatchObject({ code: 'ESHUTDOWN' });
+    });
+  });
+
   it('rejects invalid options', () => {
     expect(() => make({ failureThreshold: 0 })).toThrow(RangeError);
     expect(() => make({ resetTimeoutMs: -1 })).toThrow(RangeError);

@@ -4,7 +4,8 @@ import type { FastifyContextConfig, FastifyRequest } from 'fastify';
  * What a route declares about itself (Fastify route `config`). Audit, rate limits and the
  * anonymous decision read it from the MATCHED route, never from the URL string, so no
  * spelling of a path can reach a route without its rules (gateway.md: "audit, limits and
- * authentication hang on the matched route").
+ * authentication hang on the matched route"). Here, below http/, because the rate-limit hook
+ * (security/) reads it as much as the routes do.
  */
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -16,6 +17,8 @@ declare module 'fastify' {
     allowAnonymous?: boolean;
     /** `login`: also the per-IP login limit; `exempt`: no limit at all (health). */
     rateLimit?: 'login' | 'exempt';
+    /** `graphql`: errors the HTTP layer sends leave as `{"errors":[…]}` (GraphQL over HTTP), not `{"error","message"}`. */
+    errorShape?: 'graphql';
   }
 }
 

@@ -41,7 +41,7 @@ export function registerObservability(app: FastifyInstance, services: GatewaySer
 
   app.addHook('onResponse', async (req, reply) => {
     const route = routeLabel(req);
-    metrics?.recordHttpRequest(req.method, route, reply.statusCode, reply.elapsedTime / 1000);
+    metrics.recordHttpRequest(req.method, route, reply.statusCode, reply.elapsedTime / 1000);
     if (!tracing) return;
     const span = req.otelSpan ?? startSpan(req, Date.now() - reply.elapsedTime);
     if (!span) return;
@@ -77,7 +77,6 @@ export function registerObservability(app: FastifyInstance, services: GatewaySer
 export function registerMetricsRoute(app: FastifyInstance, { metrics, config }: GatewayServices): void {
   app.get('/metrics', async (req: FastifyRequest, reply: FastifyReply) => {
     requireMonitoringRead(req, config);
-    if (!metrics) return reply.code(404).send({ error: 'NOT_FOUND', message: 'Metrics are not enabled.' });
     const { contentType, body } = await metrics.expose();
     return reply.type(contentType).send(body);
   });

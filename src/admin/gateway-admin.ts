@@ -148,11 +148,11 @@ async function checkHealth(services: GatewayServices, names: ServiceName[], requ
 }
 
 export function gatewayStats(services: GatewayServices): GatewayStatsView {
-  const uptimeSeconds = services.metrics?.uptimeSeconds ?? Math.round(process.uptime() * 100) / 100;
+  const uptimeSeconds = services.metrics.uptimeSeconds;
   const breakers = Object.fromEntries(SERVICE_NAMES.map((name) => [name, services.upstreams.clients[name].breaker.stats])) as Record<ServiceName, BreakerStats>;
   const cache = services.upstreams.cache.stats;
-  const requests = services.metrics?.requests ?? null;
-  const dashboards = requests?.dashboards ?? { whole: 0, degraded: 0 };
+  const requests = services.metrics.requests;
+  const dashboards = requests.dashboards;
   return {
     uptimeSeconds,
     breakers,

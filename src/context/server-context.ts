@@ -1,0 +1,10 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { CacheHint } from '../cache/index.js';
+
+/** What the HTTP layer hands Yoga with each request (Yoga's server context). */
+export interface ServerContext {
+  req: FastifyRequest;
+  reply: FastifyReply;
+  /** Present when the HTTP layer may cache this response whole (see `ResponseCache`). */
+  cacheHint?: CacheHint;
+}
