@@ -30,7 +30,10 @@ const LAYERS = [
 const LEAVES = ['schema/cost\\.js'];
 
 /** Packages the lowest layers never use: they know nothing of GraphQL serving or HTTP routing. */
-const NO_SERVING = { group: ['graphql-yoga', 'fastify', '@fastify/*'], message: 'Lower layers must not depend on GraphQL serving or HTTP routing.' };
+const NO_SERVING = {
+  group: ['graphql-yoga', 'fastify', '@fastify/*'],
+  message: 'Lower layers must not depend on GraphQL serving or HTTP routing.',
+};
 const NO_GRAPHQL = { group: ['graphql', 'graphql/*'], message: 'Data, resilience and cache code knows nothing of GraphQL.' };
 
 /** The operation is found once per document: `operationOf` in the one file that may ask graphql-js. */
@@ -52,7 +55,8 @@ function layerRules() {
   for (const [folder, rank] of rankOf) {
     if (folder === 'app' || folder === 'main' || folder === 'version') continue;
     const above = [...rankOf].filter(([, r]) => r > rank).map(([name]) => name);
-    const packages = rank <= rankOf.get('upstreams') ? [NO_SERVING, ...(folder === 'errors' || folder === 'config' ? [] : [NO_GRAPHQL])] : [];
+    const packages =
+      rank <= rankOf.get('upstreams') ? [NO_SERVING, ...(folder === 'errors' || folder === 'config' ? [] : [NO_GRAPHQL])] : [];
     for (const depth of [1, 2]) {
       const files = `src/${folder}/${'*/'.repeat(depth - 1)}*.ts`;
       const layer = {
@@ -61,7 +65,8 @@ function layerRules() {
       };
       const rule = (patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
       configs.push({ files: [files], ignores: [OPERATION_AST], rules: rule([layer, ...packages, NO_GET_OPERATION_AST]) });
-      if (OPERATION_AST.startsWith(`src/${folder}/`) && depth === 1) configs.push({ files: [OPERATION_AST], rules: rule([layer, ...packages]) });
+      if (OPERATION_AST.startsWith(`src/${folder}/`) && depth === 1)
+        configs.push({ files: [OPERATION_AST], rules: rule([layer, ...packages]) });
     }
   }
   return configs;

@@ -41,7 +41,6 @@ const USAGE = `Usage: npm run bench -- [--quick] [--soak] [--only S1,S1-persiste
        [--node-args="--flag ..."] [--compare-node-args="--flag ..."]
 See docs/benchmark.md for what each scenario measures.`;
 
-
 export const { values: flags } = parseBenchArgs();
 
 export function parseBenchArgs() {

@@ -15,7 +15,12 @@ import type { AddressInfo } from 'node:net';
 import { Pool } from 'undici';
 
 type Json = Record<string, unknown>;
-interface User { id: string; name: string; email: string; industryId: string | null }
+interface User {
+  id: string;
+  name: string;
+  email: string;
+  industryId: string | null;
+}
 
 const SERVICES = ['auth', 'comment', 'industry', 'nps'] as const;
 type Service = (typeof SERVICES)[number];
@@ -52,7 +57,9 @@ async function dashboard(userId: string): Promise<Json | null> {
   const iid = user.industryId;
   const [industries, jobs, comments, scores] = await Promise.all([
     iid ? get<{ industries: Array<{ name: string }> }>('industry', `/api/industries?ids=${iid}`) : { industries: [] },
-    iid ? get<{ jobs: Array<{ id: string; title: string; postedAt: string }> }>('industry', `/api/jobs/recent?industryIds=${iid}&limit=5`) : { jobs: [] },
+    iid
+      ? get<{ jobs: Array<{ id: string; title: string; postedAt: string }> }>('industry', `/api/jobs/recent?industryIds=${iid}&limit=5`)
+      : { jobs: [] },
     get<{ comments: Array<{ id: string; body: string; createdAt: string }> }>('comment', `/api/comments?userIds=${userId}&limit=10`),
     get<{ scores: Array<{ score: number }> }>('nps', `/api/nps/scores?userIds=${userId}`),
   ]);
@@ -112,7 +119,9 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 const server = createServer((req, res) => {
   const url = req.url ?? '/';
   const work = url.startsWith('/dashboard/')
-    ? dashboard(decodeURIComponent(url.slice('/dashboard/'.length))).then((d) => (d ? send(res, 200, { data: { userDashboard: d } }) : send(res, 404, { error: 'NOT_FOUND' })))
+    ? dashboard(decodeURIComponent(url.slice('/dashboard/'.length))).then((d) =>
+        d ? send(res, 200, { data: { userDashboard: d } }) : send(res, 404, { error: 'NOT_FOUND' }),
+      )
     : url.startsWith('/users?ids=')
       ? users(decodeURIComponent(url.slice('/users?ids='.length)).split(',')).then((u) => send(res, 200, { data: { users: u } }))
       : Promise.resolve(send(res, 404, { error: 'NOT_FOUND' }));

@@ -8,5 +8,7 @@ process.on('SIGUSR2', () => {
     globalThis.gc();
   }
   const m = process.memoryUsage();
-  process.stderr.write(`BENCH_HEAP ${JSON.stringify({ heapUsed: m.heapUsed, heapTotal: m.heapTotal, rss: m.rss, gc: typeof globalThis.gc === 'function' })}\n`);
+  process.stderr.write(
+    `BENCH_HEAP ${JSON.stringify({ heapUsed: m.heapUsed, heapTotal: m.heapTotal, rss: m.rss, gc: typeof globalThis.gc === 'function' })}\n`,
+  );
 });

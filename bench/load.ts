@@ -29,7 +29,10 @@ export interface LoadSpec {
   bad?(body: string): boolean;
 }
 
-export async function load(spec: LoadSpec, opts: { durationS?: number; amount?: number; connections: number; watch?: Record<string, number> }): Promise<RoundResult> {
+export async function load(
+  spec: LoadSpec,
+  opts: { durationS?: number; amount?: number; connections: number; watch?: Record<string, number> },
+): Promise<RoundResult> {
   let failedBodies = 0;
   const cpuBefore: Record<string, number | null> = {};
   for (const [name, pid] of Object.entries(opts.watch ?? {})) cpuBefore[name] = procCpuS(pid);

@@ -44,7 +44,10 @@ export function machine() {
 
 /** How the report names the `--compare` / `--compare-node-args` target. */
 export function compareLabel(): string {
-  const parts = [flags.compare !== undefined ? `\`--compare ${flags.compare}\`` : '', flags['compare-node-args'] !== undefined ? `\`--compare-node-args "${flags['compare-node-args']}"\`` : ''];
+  const parts = [
+    flags.compare !== undefined ? `\`--compare ${flags.compare}\`` : '',
+    flags['compare-node-args'] !== undefined ? `\`--compare-node-args "${flags['compare-node-args']}"\`` : '',
+  ];
   return parts.filter(Boolean).join(' ');
 }
 
@@ -66,14 +69,22 @@ export function markdown(
   ];
   for (const [name, r] of Object.entries(results)) {
     const t = r.targets.map((x) => `${x.name} = ${x.value ?? 'n/a'} (${x.target})`).join('; ');
-    const met = r.targets.every((x) => x.met !== false) ? 'yes' : `**no** (${r.targets.filter((x) => x.met === false).map((x) => x.name).join(', ')})`;
+    const met = r.targets.every((x) => x.met !== false)
+      ? 'yes'
+      : `**no** (${r.targets
+          .filter((x) => x.met === false)
+          .map((x) => x.name)
+          .join(', ')})`;
     lines.push(
       `| ${name} ${r.title} | ${r.floor.median.rps} | ${r.gateway.median.rps} | ${r.ratio.rps} | ${r.floor.median.p50} / ${r.floor.median.p99} | ${r.gateway.median.p50} / ${r.gateway.median.p99} | ${r.floor.spreadPct.rps}% / ${r.gateway.spreadPct.rps}% | ${r.floor.rpsPerCpuS ?? 'n/a'} / ${r.gateway.rpsPerCpuS ?? 'n/a'} (${r.ratio.rpsPerCpuS ?? 'n/a'}) | ${t} | ${met} |`,
     );
   }
   const loads = Object.values(results).flatMap((r) => [...r.floor.rounds, ...r.gateway.rounds].map((x) => x.loadavg1));
   if (loads.length > 0) {
-    lines.push('', `Load average (1 min) at the end of the rounds: ${Math.min(...loads)}–${Math.max(...loads)} on ${m.nproc} cores${Math.max(...loads) > m.nproc + 0.5 ? ': other work shared the machine, so RPS is noisy; the per-CPU-second column is the steadier comparison' : ''}.`);
+    lines.push(
+      '',
+      `Load average (1 min) at the end of the rounds: ${Math.min(...loads)}–${Math.max(...loads)} on ${m.nproc} cores${Math.max(...loads) > m.nproc + 0.5 ? ': other work shared the machine, so RPS is noisy; the per-CPU-second column is the steadier comparison' : ''}.`,
+    );
   }
   for (const [name, r] of Object.entries(results)) {
     if (!r.yogaBaseline) continue;
@@ -94,14 +105,23 @@ export function markdown(
     );
   }
   if (results.S3?.backendRequestsPerQuery) {
-    lines.push('', `S3 backend requests per query: floor ${results.S3.backendRequestsPerQuery.floor}, gateway ${results.S3.backendRequestsPerQuery.gateway}.`);
+    lines.push(
+      '',
+      `S3 backend requests per query: floor ${results.S3.backendRequestsPerQuery.floor}, gateway ${results.S3.backendRequestsPerQuery.gateway}.`,
+    );
   }
   if (results.S4) {
     const s4 = results.S4;
-    lines.push('', `S4: the gateway made ${s4.gatewayBackendCalls ?? 'n/a'} backend requests during its measured rounds (${s4.gateway.rounds.reduce((n, x) => n + x.requests, 0)} GraphQL requests); cache hit rate ${s4.cacheHitRate ?? 'n/a (no /api/gateway/stats)'}.`);
+    lines.push(
+      '',
+      `S4: the gateway made ${s4.gatewayBackendCalls ?? 'n/a'} backend requests during its measured rounds (${s4.gateway.rounds.reduce((n, x) => n + x.requests, 0)} GraphQL requests); cache hit rate ${s4.cacheHitRate ?? 'n/a (no /api/gateway/stats)'}.`,
+    );
   }
   if (soak) {
-    lines.push('', `Soak: ${soak.seconds} s of S1, heap after GC ${soak.heapAfterWarmupMB} MB after warm-up → ${soak.heapAfterSoakMB} MB (${soak.growthPct}%, target ≤ 10%: ${soak.met ? 'met' : 'not met'}).`);
+    lines.push(
+      '',
+      `Soak: ${soak.seconds} s of S1, heap after GC ${soak.heapAfterWarmupMB} MB after warm-up → ${soak.heapAfterSoakMB} MB (${soak.growthPct}%, target ≤ 10%: ${soak.met ? 'met' : 'not met'}).`,
+    );
   }
   return lines.join('\n') + '\n';
 }

@@ -52,7 +52,10 @@ async function main(): Promise<void> {
   mkdirSync(RESULTS, { recursive: true });
 
   let runtime: 'dist' | 'tsx' = flags.tsx || quick ? 'tsx' : 'dist';
-  let buildNote = runtime === 'tsx' ? 'gateway run from src/ through tsx' : `gateway built with \`npm run build\`, run as \`${['node', ...gatewayNodeArgs, 'dist/src/main.js'].join(' ')}\``;
+  let buildNote =
+    runtime === 'tsx'
+      ? 'gateway run from src/ through tsx'
+      : `gateway built with \`npm run build\`, run as \`${['node', ...gatewayNodeArgs, 'dist/src/main.js'].join(' ')}\``;
   if (runtime === 'dist' && (flags['no-build'] || flags.entry)) {
     if (!existsSync(join(ROOT, 'dist/src/main.js'))) throw new Error('--no-build: dist/src/main.js does not exist; run npm run build');
     buildNote = `gateway run from the existing dist/ (--no-build)${gatewayNodeArgs.length > 0 ? ` with \`${gatewayNodeArgs.join(' ')}\`` : ''}`;
@@ -113,7 +116,11 @@ async function main(): Promise<void> {
     headers: { 'content-type': 'application/json' },
     next: () => {
       const id = nextId();
-      return { path: '/graphql', body: JSON.stringify({ query: DASHBOARD_QUERY, variables: { id: `u${id}` } }), headers: { authorization: `Bearer ${userTokens[id - 1]}` } };
+      return {
+        path: '/graphql',
+        body: JSON.stringify({ query: DASHBOARD_QUERY, variables: { id: `u${id}` } }),
+        headers: { authorization: `Bearer ${userTokens[id - 1]}` },
+      };
     },
     bad: dashboardBad,
   });
@@ -125,7 +132,11 @@ async function main(): Promise<void> {
     headers: { 'content-type': 'application/json' },
     next: () => {
       const id = nextId();
-      return { path: '/graphql', body: JSON.stringify({ variables: { id: `u${id}` }, extensions: { persistedQuery } }), headers: { authorization: `Bearer ${userTokens[id - 1]}` } };
+      return {
+        path: '/graphql',
+        body: JSON.stringify({ variables: { id: `u${id}` }, extensions: { persistedQuery } }),
+        headers: { authorization: `Bearer ${userTokens[id - 1]}` },
+      };
     },
     bad: dashboardBad,
   });
@@ -179,14 +190,28 @@ async function main(): Promise<void> {
       // The log keeps 10 000 entries per service: exact while calls are rare (S4), a floor otherwise.
       if (opts.countBackendCalls) backendCalls += await backendRequests(urls);
       if (opts.yoga && yogaProc) {
-        y.push(await load(opts.yoga, { durationS: settings.durationS, connections: settings.connections, watch: { floor: yogaProc.pid, backends: backends.pid } }));
+        y.push(
+          await load(opts.yoga, {
+            durationS: settings.durationS,
+            connections: settings.connections,
+            watch: { floor: yogaProc.pid, backends: backends.pid },
+          }),
+        );
         log(`${name} round ${i + 1}: yoga baseline ${y.at(-1)!.rps} rps p99 ${y.at(-1)!.p99} ms`);
       }
       if (opts.other) {
-        o.push(await load(opts.other.spec, { durationS: settings.durationS, connections: settings.connections, watch: { gateway: opts.other.pid, backends: backends.pid } }));
+        o.push(
+          await load(opts.other.spec, {
+            durationS: settings.durationS,
+            connections: settings.connections,
+            watch: { gateway: opts.other.pid, backends: backends.pid },
+          }),
+        );
         log(`${name} round ${i + 1}: --compare build ${o.at(-1)!.rps} rps p99 ${o.at(-1)!.p99} ms`);
       }
-      log(`${name} round ${i + 1}: floor ${f.at(-1)!.rps} rps p99 ${f.at(-1)!.p99} ms · gateway ${g.at(-1)!.rps} rps p99 ${g.at(-1)!.p99} ms`);
+      log(
+        `${name} round ${i + 1}: floor ${f.at(-1)!.rps} rps p99 ${f.at(-1)!.p99} ms · gateway ${g.at(-1)!.rps} rps p99 ${g.at(-1)!.p99} ms`,
+      );
     }
     const floorS = summarize(f);
     const gwS = summarize(g);
@@ -212,7 +237,14 @@ async function main(): Promise<void> {
     const compareArgs = flags['compare-node-args'];
     const other =
       flags.compare !== undefined || compareArgs !== undefined
-        ? await startGateway(urls, false, runtime, false, flags.compare ?? flags.entry, compareArgs !== undefined ? splitArgs(compareArgs) : gatewayNodeArgs)
+        ? await startGateway(
+            urls,
+            false,
+            runtime,
+            false,
+            flags.compare ?? flags.entry,
+            compareArgs !== undefined ? splitArgs(compareArgs) : gatewayNodeArgs,
+          )
         : null;
     const otherOf = (spec: (url: string) => LoadSpec) => (other ? { spec: spec(other.url), pid: other.proc.pid } : null);
     try {
@@ -233,14 +265,19 @@ async function main(): Promise<void> {
       if (only.has('S1-persisted')) {
         const sc = spec('S1-persisted');
         await setLatency(urls, sc.backendLatencyMs);
-        const r = await compare('S1-persisted', sc.title, floorDashboard(), gatewayPersistedDashboard(gw.url), gw.proc.pid, { other: otherOf(gatewayPersistedDashboard) });
+        const r = await compare('S1-persisted', sc.title, floorDashboard(), gatewayPersistedDashboard(gw.url), gw.proc.pid, {
+          other: otherOf(gatewayPersistedDashboard),
+        });
         r.targets.push(...judge(sc, { rpsRatio: r.ratio.rps }));
         results['S1-persisted'] = r;
       }
       if (only.has('S2')) {
         const sc = spec('S2');
         await setLatency(urls, sc.backendLatencyMs);
-        const r = await compare('S2', sc.title, floorDashboard(), gatewayDashboard(gw.url), gw.proc.pid, { yoga: yogaDashboard(), other: otherOf(gatewayDashboard) });
+        const r = await compare('S2', sc.title, floorDashboard(), gatewayDashboard(gw.url), gw.proc.pid, {
+          yoga: yogaDashboard(),
+          other: otherOf(gatewayDashboard),
+        });
         r.targets.push(...judge(sc, { rpsRatio: r.ratio.rps }));
         results.S2 = r;
         await setLatency(urls, 0);
@@ -256,7 +293,11 @@ async function main(): Promise<void> {
           await backendRequests(urls, true);
           for (let i = 0; i < amount; i++) {
             const n = spec.next();
-            const res = await fetch(`${spec.url}${n.path}`, { method: spec.method, headers: { ...spec.headers, ...n.headers }, ...(n.body !== undefined ? { body: n.body } : {}) });
+            const res = await fetch(`${spec.url}${n.path}`, {
+              method: spec.method,
+              headers: { ...spec.headers, ...n.headers },
+              ...(n.body !== undefined ? { body: n.body } : {}),
+            });
             const text = await res.text();
             if (!res.ok || spec.bad?.(text)) throw new Error(`S3 count: a query failed (HTTP ${res.status}): ${text.slice(0, 300)}`);
           }
@@ -286,9 +327,10 @@ async function main(): Promise<void> {
         countBackendCalls: true,
       });
       const after = await cacheStats(gw.url);
-      r.cacheHitRate = before && after && after.hits + after.misses - before.hits - before.misses > 0
-        ? round2((after.hits - before.hits) / (after.hits + after.misses - before.hits - before.misses))
-        : null;
+      r.cacheHitRate =
+        before && after && after.hits + after.misses - before.hits - before.misses > 0
+          ? round2((after.hits - before.hits) / (after.hits + after.misses - before.hits - before.misses))
+          : null;
       r.targets.push(...judge(sc, { rpsRatio: r.ratio.rps }));
       results.S4 = r;
     } finally {
@@ -304,7 +346,11 @@ async function main(): Promise<void> {
       await load(gatewayDashboard(gw.url), { durationS: settings.warmupS * 2, connections: settings.connections });
       const afterWarmup = await heapAfterGc(gw.proc);
       log(`soak: ${settings.soakS} s of S1 load`);
-      const run = await load(gatewayDashboard(gw.url), { durationS: settings.soakS, connections: settings.connections, watch: { gateway: gw.proc.pid } });
+      const run = await load(gatewayDashboard(gw.url), {
+        durationS: settings.soakS,
+        connections: settings.connections,
+        watch: { gateway: gw.proc.pid },
+      });
       const afterSoak = await heapAfterGc(gw.proc);
       const growth = round2(((afterSoak.heapUsed - afterWarmup.heapUsed) / afterWarmup.heapUsed) * 100);
       soak = {
@@ -334,7 +380,8 @@ async function main(): Promise<void> {
     machine: machine(),
     arrangement: {
       gateway: buildNote,
-      processes: 'backends (4 services, one process), floor, gateway: separate node processes; autocannon in the bench process; loopback only',
+      processes:
+        'backends (4 services, one process), floor, gateway: separate node processes; autocannon in the bench process; loopback only',
       connections: settings.connections,
       durationS: settings.durationS,
       rounds: settings.rounds,
@@ -346,10 +393,29 @@ async function main(): Promise<void> {
     elapsedS: Math.round((Date.now() - started) / 1000),
   };
   // Only a full default run replaces the recorded figures.
-  const partial = flags.compressed || flags.entry !== undefined || flags.compare !== undefined || flags['node-args'] !== undefined || flags['compare-node-args'] !== undefined || flags.only !== undefined || flags['cpu-prof'] || flags['no-build'] || flags.env !== undefined || flags.connections !== undefined || flags.duration !== undefined || flags.rounds !== undefined || flags.warmup !== undefined;
+  const partial =
+    flags.compressed ||
+    flags.entry !== undefined ||
+    flags.compare !== undefined ||
+    flags['node-args'] !== undefined ||
+    flags['compare-node-args'] !== undefined ||
+    flags.only !== undefined ||
+    flags['cpu-prof'] ||
+    flags['no-build'] ||
+    flags.env !== undefined ||
+    flags.connections !== undefined ||
+    flags.duration !== undefined ||
+    flags.rounds !== undefined ||
+    flags.warmup !== undefined;
   const base = quick ? 'quick' : partial ? 'partial' : 'latest';
   writeFileSync(join(RESULTS, `${base}.json`), JSON.stringify(report, null, 2) + '\n');
-  const md = markdown(report.machine, report.arrangement, results, soak, `${report.command} (${report.date.slice(0, 16).replace('T', ' ')} UTC, ${report.elapsedS} s; ${buildNote})`);
+  const md = markdown(
+    report.machine,
+    report.arrangement,
+    results,
+    soak,
+    `${report.command} (${report.date.slice(0, 16).replace('T', ' ')} UTC, ${report.elapsedS} s; ${buildNote})`,
+  );
   writeFileSync(join(RESULTS, `${base}.md`), md);
   process.stdout.write(`\n${md}\n`);
   if (flags['update-docs'] && base === 'latest') updateBenchmarkDoc(md);
@@ -368,7 +434,6 @@ async function main(): Promise<void> {
   log(`done in ${report.elapsedS} s; wrote bench/results/${base}.json and ${base}.md`);
   process.exit(0);
 }
-
 
 main().catch((err: unknown) => {
   process.stderr.write(`bench: ${(err as Error)?.stack ?? String(err)}\n`);

@@ -58,9 +58,19 @@ export const SCENARIOS: readonly Scenario[] = [
     load: 'users',
     backendLatencyMs: 0,
     cache: false,
-    targets: [{ name: 'backend requests per GraphQL request', metric: 'backendRequestsPerQuery', target: '≤ 5', met: (v) => v <= 5 }, rps(0.4)],
+    targets: [
+      { name: 'backend requests per GraphQL request', metric: 'backendRequestsPerQuery', target: '≤ 5', met: (v) => v <= 5 },
+      rps(0.4),
+    ],
   },
-  { name: 'S4', title: 'S1 with the cache on (steady state, all hits)', load: 'dashboard', backendLatencyMs: 0, cache: true, targets: [rps(1.5)] },
+  {
+    name: 'S4',
+    title: 'S1 with the cache on (steady state, all hits)',
+    load: 'dashboard',
+    backendLatencyMs: 0,
+    cache: true,
+    targets: [rps(1.5)],
+  },
 ];
 
 /** `--only s1,S1-persisted`: names compared without regard to case. */
@@ -69,7 +79,10 @@ export function scenarioNamed(name: string): Scenario | undefined {
 }
 
 /** The scenario's targets with the run's figures (null: not measured, e.g. RSS off Linux). */
-export function judge(scenario: Scenario, values: Partial<Record<Metric, number | null>>): Array<{ name: string; value: number | null; target: string; met: boolean | null }> {
+export function judge(
+  scenario: Scenario,
+  values: Partial<Record<Metric, number | null>>,
+): Array<{ name: string; value: number | null; target: string; met: boolean | null }> {
   return scenario.targets.map((t) => {
     const value = values[t.metric] ?? null;
     return { name: t.name, value, target: t.target, met: value === null ? null : t.met(value) };

@@ -30,7 +30,11 @@ export type Urls = BackendUrls;
 export async function setLatency(urls: Urls, latencyMs: number): Promise<void> {
   await Promise.all(
     Object.values(urls).map(async (u) => {
-      const res = await fetch(`${u}/__control/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ latencyMs }) });
+      const res = await fetch(`${u}/__control/faults`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ latencyMs }),
+      });
       if (!res.ok) throw new Error(`cannot set latency on ${u}: HTTP ${res.status}`);
     }),
   );
@@ -103,4 +107,3 @@ export async function cacheStats(url: string): Promise<{ hits: number; misses: n
     return null;
   }
 }
-

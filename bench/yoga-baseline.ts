@@ -13,11 +13,32 @@ import DataLoader from 'dataloader';
 import { createSchema, createYoga } from 'graphql-yoga';
 import { Pool } from 'undici';
 
-interface User { id: string; name: string; email: string; industryId: string | null }
-interface Industry { id: string; name: string }
-interface Job { id: string; industryId: string; title: string; postedAt: string }
-interface Comment { id: string; userId: string; body: string; createdAt: string }
-interface Score { userId: string; score: number }
+interface User {
+  id: string;
+  name: string;
+  email: string;
+  industryId: string | null;
+}
+interface Industry {
+  id: string;
+  name: string;
+}
+interface Job {
+  id: string;
+  industryId: string;
+  title: string;
+  postedAt: string;
+}
+interface Comment {
+  id: string;
+  userId: string;
+  body: string;
+  createdAt: string;
+}
+interface Score {
+  userId: string;
+  score: number;
+}
 
 const pool = (name: string) => {
   const url = process.env[`${name}_SERVICE_URL`];
@@ -82,13 +103,36 @@ const yoga = createYoga<object, Ctx>({
   context: () => ({ loaders: loaders() }),
   schema: createSchema<Ctx>({
     typeDefs: /* GraphQL */ `
-      type User { id: ID! name: String! email: String! }
-      type Industry { name: String! }
-      type Job { id: ID! title: String! }
-      type Comment { id: ID! body: String! }
-      type Nps { score: Int! }
-      type UserDashboard { user: User! industry: Industry recentJobs: [Job!] comments: [Comment!] nps: Nps degraded: [String!]! }
-      type Query { userDashboard(userId: ID!): UserDashboard }
+      type User {
+        id: ID!
+        name: String!
+        email: String!
+      }
+      type Industry {
+        name: String!
+      }
+      type Job {
+        id: ID!
+        title: String!
+      }
+      type Comment {
+        id: ID!
+        body: String!
+      }
+      type Nps {
+        score: Int!
+      }
+      type UserDashboard {
+        user: User!
+        industry: Industry
+        recentJobs: [Job!]
+        comments: [Comment!]
+        nps: Nps
+        degraded: [String!]!
+      }
+      type Query {
+        userDashboard(userId: ID!): UserDashboard
+      }
     `,
     resolvers: {
       Query: {

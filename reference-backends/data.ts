@@ -100,16 +100,88 @@ function slug(text: string): string {
 }
 
 const FIRST_NAMES = [
-  'Alan', 'Barbara', 'Claude', 'Dorothy', 'Edsger', 'Frances', 'Gordon', 'Hedy', 'Ivan', 'Joan',
-  'Ken', 'Lynn', 'Margaret', 'Niklaus', 'Ole', 'Radia', 'Seymour', 'Tim', 'Ursula', 'Vint',
-  'Whitfield', 'Xiao', 'Yukihiro', 'Zoë', 'Adele', 'Bjarne', 'Carol', 'Dennis', 'Evelyn', 'Fei-Fei',
-  'Guido', 'Hal', 'Ida', 'John', 'Karen', 'Leslie', 'Mary', 'Noam', 'Shafi', 'Tu',
+  'Alan',
+  'Barbara',
+  'Claude',
+  'Dorothy',
+  'Edsger',
+  'Frances',
+  'Gordon',
+  'Hedy',
+  'Ivan',
+  'Joan',
+  'Ken',
+  'Lynn',
+  'Margaret',
+  'Niklaus',
+  'Ole',
+  'Radia',
+  'Seymour',
+  'Tim',
+  'Ursula',
+  'Vint',
+  'Whitfield',
+  'Xiao',
+  'Yukihiro',
+  'Zoë',
+  'Adele',
+  'Bjarne',
+  'Carol',
+  'Dennis',
+  'Evelyn',
+  'Fei-Fei',
+  'Guido',
+  'Hal',
+  'Ida',
+  'John',
+  'Karen',
+  'Leslie',
+  'Mary',
+  'Noam',
+  'Shafi',
+  'Tu',
 ];
 const LAST_NAMES = [
-  'Turing', 'Liskov', 'Shannon', 'Vaughan', 'Dijkstra', 'Allen', 'Moore', 'Lamarr', 'Sutherland', 'Clarke',
-  'Thompson', 'Conway', 'Hamilton', 'Wirth', 'Dahl', 'Perlman', 'Papert', 'Berners-Lee', 'Franklin', 'Cerf',
-  'Diffie', 'Müller', 'Matsumoto', "O'Neil", 'Goldberg', 'Stroustrup', 'Shaw', 'Ritchie', 'Boyd', 'Li',
-  'van Rossum', 'Abelson', 'Rhodes', 'McCarthy', 'Spärck Jones', 'Lamport', 'Keller', 'Chomsky', 'Goldwasser', 'Youyou',
+  'Turing',
+  'Liskov',
+  'Shannon',
+  'Vaughan',
+  'Dijkstra',
+  'Allen',
+  'Moore',
+  'Lamarr',
+  'Sutherland',
+  'Clarke',
+  'Thompson',
+  'Conway',
+  'Hamilton',
+  'Wirth',
+  'Dahl',
+  'Perlman',
+  'Papert',
+  'Berners-Lee',
+  'Franklin',
+  'Cerf',
+  'Diffie',
+  'Müller',
+  'Matsumoto',
+  "O'Neil",
+  'Goldberg',
+  'Stroustrup',
+  'Shaw',
+  'Ritchie',
+  'Boyd',
+  'Li',
+  'van Rossum',
+  'Abelson',
+  'Rhodes',
+  'McCarthy',
+  'Spärck Jones',
+  'Lamport',
+  'Keller',
+  'Chomsky',
+  'Goldwasser',
+  'Youyou',
 ];
 
 const INDUSTRY_SEED: ReadonlyArray<readonly [string, string]> = [
@@ -130,20 +202,43 @@ const INDUSTRY_SEED: ReadonlyArray<readonly [string, string]> = [
 const JOBS_PER_INDUSTRY = [12, 10, 9, 11, 10, 8, 12, 10, 9, 11, 10, 8];
 
 const JOB_TITLES = [
-  'Senior Engineer', 'Product Manager', 'Data Analyst', 'Site Reliability Engineer', 'Designer',
-  'Operations Lead', 'Account Executive', 'Research Scientist', 'Support Specialist', 'Team Lead',
-  'Security Analyst', 'Project Coordinator',
+  'Senior Engineer',
+  'Product Manager',
+  'Data Analyst',
+  'Site Reliability Engineer',
+  'Designer',
+  'Operations Lead',
+  'Account Executive',
+  'Research Scientist',
+  'Support Specialist',
+  'Team Lead',
+  'Security Analyst',
+  'Project Coordinator',
 ];
 const COMPANY_FIRST = ['Northwind', 'Contoso', 'Initech', 'Globex', 'Umbrella', 'Stark', 'Wayne', 'Acme', 'Hooli', 'Vandelay'];
 const COMPANY_LAST = ['Labs', 'Group', 'Systems', 'Partners', 'Industries', 'Works', 'Holdings', '& Co.'];
 
 const COMMENT_OPENERS = [
-  'Great insights on', 'Not sure I agree about', 'Thanks for sharing', 'Loved the part about',
-  'Could you expand on', 'Interesting take on', 'We tried', 'Quick question on',
+  'Great insights on',
+  'Not sure I agree about',
+  'Thanks for sharing',
+  'Loved the part about',
+  'Could you expand on',
+  'Interesting take on',
+  'We tried',
+  'Quick question on',
 ];
 const COMMENT_TOPICS = [
-  'the quarterly roadmap', 'remote onboarding', 'the new dashboard', 'hiring trends', 'caching strategy',
-  'the pricing change', 'team rituals', 'incident reviews', 'the data pipeline', 'customer interviews',
+  'the quarterly roadmap',
+  'remote onboarding',
+  'the new dashboard',
+  'hiring trends',
+  'caching strategy',
+  'the pricing change',
+  'team rituals',
+  'incident reviews',
+  'the data pipeline',
+  'customer interviews',
 ];
 const COMMENT_CLOSERS = ['!', '.', ' — thanks!', '?', '. Worth a follow-up.', ' 👍'];
 
@@ -279,9 +374,21 @@ export const npsResponses: readonly Readonly<NpsScore>[] = freezeAll(built.npsRe
 const usersById = new Map(users.map((u) => [u.id, u]));
 const usersByEmail = new Map(users.map((u) => [u.email.toLowerCase(), u]));
 const industriesById = new Map(industries.map((i) => [i.id, i]));
-const commentsByUser = groupNewestFirst(comments, (c) => c.userId, (c) => c.createdAt);
-const jobsByIndustry = groupNewestFirst(jobs, (j) => j.industryId, (j) => j.postedAt);
-const npsByUser = groupNewestFirst(npsResponses, (r) => r.userId, (r) => r.respondedAt);
+const commentsByUser = groupNewestFirst(
+  comments,
+  (c) => c.userId,
+  (c) => c.createdAt,
+);
+const jobsByIndustry = groupNewestFirst(
+  jobs,
+  (j) => j.industryId,
+  (j) => j.postedAt,
+);
+const npsByUser = groupNewestFirst(
+  npsResponses,
+  (r) => r.userId,
+  (r) => r.respondedAt,
+);
 const EMPTY: readonly never[] = Object.freeze([]);
 
 export function getUser(id: string): Readonly<User> | undefined {

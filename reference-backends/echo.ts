@@ -52,7 +52,8 @@ export function echoReply(ctx: RequestContext, body: { bytes: number; sha256: st
 export function streamDownload(ctx: RequestContext, res: ServerResponse, headers: Record<string, string>): void {
   const raw = ctx.query.get('bytes');
   const total = raw !== null && /^\d{1,10}$/.test(raw) ? Number(raw) : NaN;
-  if (!(total <= MAX_DOWNLOAD_BYTES)) throw new HttpError(400, 'invalid_request', `bytes must be an integer from 0 to ${MAX_DOWNLOAD_BYTES}`);
+  if (!(total <= MAX_DOWNLOAD_BYTES))
+    throw new HttpError(400, 'invalid_request', `bytes must be an integer from 0 to ${MAX_DOWNLOAD_BYTES}`);
   res.writeHead(200, { ...headers, 'content-type': 'application/octet-stream', 'content-length': String(total), 'x-echo': '1' });
   if (ctx.method === 'HEAD') {
     res.end();

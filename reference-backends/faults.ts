@@ -69,7 +69,8 @@ const headerText = (v: unknown) => typeof v === 'string' && v.length > 0 && v.le
 
 const CHECKS: Record<keyof Faults, Check> = {
   latencyMs: delay,
-  failStatus: (v) => (v === null || (typeof v === 'number' && Number.isInteger(v) && v >= 400 && v <= 599) ? null : 'null or an integer 400..599'),
+  failStatus: (v) =>
+    v === null || (typeof v === 'number' && Number.isInteger(v) && v >= 400 && v <= 599) ? null : 'null or an integer 400..599',
   failCount: (v) => (v === null || (typeof v === 'number' && Number.isInteger(v) && v >= 1) ? null : 'null or an integer >= 1'),
   retryAfter: (v) => (v === null || headerText(v) ? null : 'null or a non-empty printable ASCII string'),
   reset: bool,

@@ -34,7 +34,10 @@ export const DEFAULT_LIMIT = 10;
  * {@link MAX_IDS} → 400 `too_many_ids`.
  */
 export function parseIdList(raw: string, name: string): string[] {
-  const ids = raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const ids = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
   if (ids.length > MAX_IDS) {
     throw new HttpError(400, 'too_many_ids', `${name} accepts at most ${MAX_IDS} ids, got ${ids.length}`);
   }

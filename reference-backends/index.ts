@@ -101,7 +101,9 @@ export async function startBackends(options: StartBackendsOptions): Promise<Refe
     }),
   );
   const started = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
-  const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [{ name: SERVICE_NAMES[i] as ServiceName, reason: r.reason as unknown }] : []));
+  const failed = results.flatMap((r, i) =>
+    r.status === 'rejected' ? [{ name: SERVICE_NAMES[i] as ServiceName, reason: r.reason as unknown }] : [],
+  );
   if (failed.length > 0) {
     await Promise.all(started.map((s) => s.close()));
     const why = failed.map(({ name, reason }) => {

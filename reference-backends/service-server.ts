@@ -178,7 +178,8 @@ export async function startService(options: ServiceServerOptions): Promise<Refer
     const methods = routes[path];
     if (!methods) throw new HttpError(404, 'not_found', `no control route ${path}`);
     const handler = methods[method];
-    if (!handler) throw new HttpError(405, 'method_not_allowed', `${method} ${path} is not allowed`, { allow: Object.keys(methods).join(', ') });
+    if (!handler)
+      throw new HttpError(405, 'method_not_allowed', `${method} ${path} is not allowed`, { allow: Object.keys(methods).join(', ') });
     send(res, await handler());
   }
 
@@ -206,7 +207,15 @@ export async function startService(options: ServiceServerOptions): Promise<Refer
     if (path.startsWith('/__control/')) return control(req, res, method, path);
 
     const query = new URLSearchParams(q === -1 ? '' : url.slice(q + 1));
-    const entry: LoggedRequest = { method, path, url, query: Object.fromEntries(query), headers: req.headers, at: Date.now(), signatureValid: null };
+    const entry: LoggedRequest = {
+      method,
+      path,
+      url,
+      query: Object.fromEntries(query),
+      headers: req.headers,
+      at: Date.now(),
+      signatureValid: null,
+    };
     let signature: SignatureCheck | null = null;
     if (signingSecret !== undefined) {
       signature = verifySignature({ secret: signingSecret, method, pathWithQuery: url, headers: req.headers });
@@ -270,7 +279,8 @@ export async function startService(options: ServiceServerOptions): Promise<Refer
     }
     ctx.params = found.params;
     if (wantsJson && body) {
-      if (body.overflow || !body.buffer) throw new HttpError(413, 'payload_too_large', `the body must be at most ${MAX_JSON_BODY_BYTES} bytes`);
+      if (body.overflow || !body.buffer)
+        throw new HttpError(413, 'payload_too_large', `the body must be at most ${MAX_JSON_BODY_BYTES} bytes`);
       try {
         ctx.json = JSON.parse(body.buffer.toString('utf8'));
       } catch {

@@ -14,7 +14,9 @@ if (major < 20) {
   process.stderr.write(`check-sync: Node.js 20 or newer is needed (this is ${process.version}).\n`);
   process.exitCode = USAGE_EXIT;
 } else if (!existsSync(fileURLToPath(cli))) {
-  process.stderr.write(`check-sync: the built CLI is missing (${fileURLToPath(cli)}).\nRun \`npm run build\` first, or use \`npm run sync:check -- [flags]\`.\n`);
+  process.stderr.write(
+    `check-sync: the built CLI is missing (${fileURLToPath(cli)}).\nRun \`npm run build\` first, or use \`npm run sync:check -- [flags]\`.\n`,
+  );
   process.exitCode = USAGE_EXIT;
 } else {
   // The CLI reads its flags from process.argv and sets process.exitCode itself.

@@ -43,7 +43,9 @@ async function main(): Promise<void> {
   try {
     url = await app.listen();
   } catch (err) {
-    process.stderr.write(`Cannot start the gateway on ${config.host}:${config.port}: ${(err as Error).message}\nSet PORT to another port, e.g. PORT=3001 npm run demo\n`);
+    process.stderr.write(
+      `Cannot start the gateway on ${config.host}:${config.port}: ${(err as Error).message}\nSet PORT to another port, e.g. PORT=3001 npm run demo\n`,
+    );
     await Promise.all([app.close(), backends.close()]);
     process.exit(1);
   }
@@ -62,7 +64,9 @@ async function main(): Promise<void> {
   Bearer ${adminToken}
 
   Try:  curl -s -H "Authorization: Bearer ${userToken}" ${url}/api/orchestration/user/u1/dashboard
-  Backends: ${Object.entries(backends.urls).map(([n, u]) => `${n} ${u}`).join(', ')}
+  Backends: ${Object.entries(backends.urls)
+    .map(([n, u]) => `${n} ${u}`)
+    .join(', ')}
   Press Ctrl-C to stop.
 `);
 

@@ -35,7 +35,11 @@ function main(argv: string[]): void {
   }
   const root = fileURLToPath(new URL('..', import.meta.url));
   const tsx = createRequire(import.meta.url).resolve('tsx/cli');
-  const child = spawn(process.execPath, [tsx, 'watch', 'src/main.ts'], { cwd: root, env: devEnvironment(mode, process.env), stdio: 'inherit' });
+  const child = spawn(process.execPath, [tsx, 'watch', 'src/main.ts'], {
+    cwd: root,
+    env: devEnvironment(mode, process.env),
+    stdio: 'inherit',
+  });
   // Ctrl-C reaches the whole process group: let tsx watch stop the gateway, then follow it.
   process.on('SIGINT', () => {});
   process.on('SIGTERM', () => child.kill('SIGTERM'));

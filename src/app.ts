@@ -97,13 +97,20 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
   });
   // Whole responses live in the same cache, keyed by every service's version (any new version retires them).
   const responseCache = config.cache.response.enabled
-    ? new ResponseCache(cache, () => SERVICE_NAMES.map((service) => ({ service, version: versions.get(service) })), config.cache.response.maxBody, config.cache.response.maxPerPrincipal)
+    ? new ResponseCache(
+        cache,
+        () => SERVICE_NAMES.map((service) => ({ service, version: versions.get(service) })),
+        config.cache.response.maxBody,
+        config.cache.response.maxPerPrincipal,
+      )
     : undefined;
   const services: GatewayServices = { config, logger, upstreams, authenticator, rateLimits, metrics, tracing, sync, responseCache };
-  metrics.watchSync(() => SERVICE_NAMES.flatMap((name) => {
-    const state = sync.serviceSync(name)?.state;
-    return state ? [{ name, state }] : [];
-  }));
+  metrics.watchSync(() =>
+    SERVICE_NAMES.flatMap((name) => {
+      const state = sync.serviceSync(name)?.state;
+      return state ? [{ name, state }] : [];
+    }),
+  );
 
   let ready = true;
   const yoga = createGatewayYoga(services, options.graphiql);

@@ -61,7 +61,9 @@ async function main(): Promise<void> {
     log.info({ url, graphql: `${url}/graphql`, profile: config.profile }, 'gateway listening');
   } catch (err) {
     const code = (err as { code?: string }).code;
-    process.stderr.write(`Cannot listen on ${config.host}:${config.port}: ${code === 'EADDRINUSE' ? 'the port is already in use' : (err as Error).message}\n`);
+    process.stderr.write(
+      `Cannot listen on ${config.host}:${config.port}: ${code === 'EADDRINUSE' ? 'the port is already in use' : (err as Error).message}\n`,
+    );
     await app.close();
     process.exit(1);
   }

@@ -55,7 +55,7 @@ export interface GatewayStatsView {
 export function assertServiceName(value: unknown, code: 'BAD_REQUEST' | 'BAD_USER_INPUT'): ServiceName {
   if (isServiceName(value)) return value;
   throw new GatewayError(code, {
-    message: `Unknown service ${JSON.stringify(typeof value === 'string' ? value.slice(0, 64) : value ?? null)}; expected one of ${SERVICE_NAMES.join(', ')}.`,
+    message: `Unknown service ${JSON.stringify(typeof value === 'string' ? value.slice(0, 64) : (value ?? null))}; expected one of ${SERVICE_NAMES.join(', ')}.`,
     details: { services: [...SERVICE_NAMES] },
   });
 }
@@ -149,7 +149,10 @@ async function checkHealth(services: GatewayServices, names: ServiceName[], requ
 
 export function gatewayStats(services: GatewayServices): GatewayStatsView {
   const uptimeSeconds = services.metrics.uptimeSeconds;
-  const breakers = Object.fromEntries(SERVICE_NAMES.map((name) => [name, services.upstreams.clients[name].breaker.stats])) as Record<ServiceName, BreakerStats>;
+  const breakers = Object.fromEntries(SERVICE_NAMES.map((name) => [name, services.upstreams.clients[name].breaker.stats])) as Record<
+    ServiceName,
+    BreakerStats
+  >;
   const cache = services.upstreams.cache.stats;
   const requests = services.metrics.requests;
   const dashboards = requests.dashboards;

@@ -36,7 +36,11 @@ export class Authenticator {
     if (config.jwksUrl) {
       // Keys cached 10 min; an unknown kid refetches (rotation) at most every 30 s; a slow JWKS
       // host holds a request at most 3 s.
-      this.#jwks = createRemoteJWKSet(new URL(config.jwksUrl), { cacheMaxAge: 10 * 60_000, cooldownDuration: 30_000, timeoutDuration: 3000 });
+      this.#jwks = createRemoteJWKSet(new URL(config.jwksUrl), {
+        cacheMaxAge: 10 * 60_000,
+        cooldownDuration: 30_000,
+        timeoutDuration: 3000,
+      });
     }
     this.#apiKeys = config.apiKeys.map(({ name, key }) => ({ name, digest: sha256(key) }));
   }

@@ -23,7 +23,8 @@ export function canAdminister(principal: Principal | null): boolean {
 }
 
 export function assertAuthenticated(principal: Principal | null): asserts principal is Principal {
-  if (!principal) throw new GatewayError('UNAUTHENTICATED', { message: 'Authentication is required: send Authorization: Bearer <token> or x-api-key.' });
+  if (!principal)
+    throw new GatewayError('UNAUTHENTICATED', { message: 'Authentication is required: send Authorization: Bearer <token> or x-api-key.' });
 }
 
 export function assertCanReadUser(principal: Principal | null, userId: string): void {
@@ -41,7 +42,8 @@ export function usersNamedByPassthrough(target: URL): string[] {
   const named: string[] = [];
   const userPath = /^\/api\/users\/([^/]*)/.exec(target.pathname);
   if (userPath) named.push(safeDecode(userPath[1]!));
-  const params = target.pathname === '/api/users' || target.pathname.startsWith('/api/users/') ? ['ids', 'userId', 'userIds'] : ['userId', 'userIds'];
+  const params =
+    target.pathname === '/api/users' || target.pathname.startsWith('/api/users/') ? ['ids', 'userId', 'userIds'] : ['userId', 'userIds'];
   for (const name of params) {
     for (const value of target.searchParams.getAll(name)) named.push(...value.split(','));
   }

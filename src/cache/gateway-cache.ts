@@ -13,9 +13,7 @@ export interface CacheEntry<T> {
 
 /** What a lookup found: a fresh value, a stale one (usable only if the service fails), or nothing. */
 export type CacheLookup<T> =
-  | { status: 'fresh'; value: T; freshUntil: number }
-  | { status: 'stale'; value: T; storedAt: number }
-  | { status: 'miss' };
+  { status: 'fresh'; value: T; freshUntil: number } | { status: 'stale'; value: T; storedAt: number } | { status: 'miss' };
 
 /** One entry of {@link GatewayCache.setMany}. */
 export interface CacheWrite<T> {

@@ -78,7 +78,13 @@ export class ResponseCache {
 
   /** The entry key of a request; the body is hashed so keys stay short in Redis. */
   key(req: ResponseCacheRequest): CacheKey {
-    const digest = createHash('sha256').update(req.caller).update('\n').update(req.accept).update('\n').update(req.body).digest('base64url');
+    const digest = createHash('sha256')
+      .update(req.caller)
+      .update('\n')
+      .update(req.accept)
+      .update('\n')
+      .update(req.body)
+      .digest('base64url');
     const key: CacheKey = { kind: 'graphql-response', id: digest, deps: this.deps() };
     this.#callerOf.set(key, req.caller);
     return key;

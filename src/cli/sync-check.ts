@@ -4,7 +4,16 @@ import semver from 'semver';
 import { SERVICE_NAMES, type ServiceName } from '../config/index.js';
 import { continueTrace } from '../observability/trace-context.js';
 import { ServiceBreaker } from '../resilience/index.js';
-import { classify, clientProbeGet, exitCodeFor, probeService, systemClock, worstState, type ServiceSync, type SyncState } from '../sync/index.js';
+import {
+  classify,
+  clientProbeGet,
+  exitCodeFor,
+  probeService,
+  systemClock,
+  worstState,
+  type ServiceSync,
+  type SyncState,
+} from '../sync/index.js';
 import { ServiceClient, type CallContext } from '../upstreams/index.js';
 import {
   CLI_TIMEOUT_MS,
@@ -76,7 +85,10 @@ function serviceUrls(env: NodeJS.ProcessEnv): Record<ServiceName, string> {
       problems.push(`${variable} must be an http:// or https:// URL (got "${raw}")`);
     }
   }
-  if (problems.length > 0) throw new UsageError(`cannot check the services directly:\n  - ${problems.join('\n  - ')}\n(use --gateway-only to ask the gateway alone)`);
+  if (problems.length > 0)
+    throw new UsageError(
+      `cannot check the services directly:\n  - ${problems.join('\n  - ')}\n(use --gateway-only to ask the gateway alone)`,
+    );
   return urls;
 }
 
@@ -139,7 +151,8 @@ async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const wantServices = !values['gateway-only'];
   const base = wantGateway ? gatewayUrl(values.url, env) : null;
   const configured = env.SHARED_KNOWLEDGE_VERSION || '1.0.0';
-  if (!semver.valid(configured)) throw new UsageError(`SHARED_KNOWLEDGE_VERSION must be a semantic version such as 1.0.0 (got "${configured}")`);
+  if (!semver.valid(configured))
+    throw new UsageError(`SHARED_KNOWLEDGE_VERSION must be a semantic version such as 1.0.0 (got "${configured}")`);
   const urls = wantServices ? serviceUrls(env) : null;
 
   const agent = createCliAgent();
@@ -155,7 +168,18 @@ async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     const answers: OwnAnswer[] | null =
       own?.map(({ name, url, probe, at }) => {
         const { state, error } = classify(probe, expectedVersion);
-        return { name, version: probe.version, expectedVersion, state, outOfSyncSince: null, lastUpdated: probe.lastUpdated, lastCheckedAt: at, error, url, healthy: probe.reachable && probe.healthy };
+        return {
+          name,
+          version: probe.version,
+          expectedVersion,
+          state,
+          outOfSyncSince: null,
+          lastUpdated: probe.lastUpdated,
+          lastCheckedAt: at,
+          error,
+          url,
+          healthy: probe.reachable && probe.healthy,
+        };
       }) ?? null;
     const states: SyncState[] = answers?.map((a) => a.state) ?? [];
     const gw = gateway ? gatewayState(gateway) : null;
@@ -164,7 +188,12 @@ async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       status: worstState(states),
       expectedVersion,
       services: answers ?? (gateway?.kind === 'ok' ? gateway.report.services : []),
-      gateway: gateway === null ? null : gateway.kind === 'ok' ? gateway.report : { status: 'unreachable', url: base!, error: gateway.kind === 'unreachable' ? gateway.error : '' },
+      gateway:
+        gateway === null
+          ? null
+          : gateway.kind === 'ok'
+            ? gateway.report
+            : { status: 'unreachable', url: base!, error: gateway.kind === 'unreachable' ? gateway.error : '' },
     };
     process.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : render(result, answers, gateway, base));
     return exitCodeFor(result.status);
@@ -183,17 +212,37 @@ function render(result: CheckResult, own: OwnAnswer[] | null, gateway: GatewayAn
         ['SERVICE', 'REPORTS', 'STATE', 'GATEWAY SEES', 'GATEWAY STATE', 'HEALTH', 'ERROR'],
         own.map((s) => {
           const g = seen.get(s.name);
-          return [s.name, dash(s.version), paintState(s.state), dash(g?.version), g ? paintState(g.state) : '-', s.healthy ? 'ok' : 'unhealthy', dash(s.error ?? g?.error)];
+          return [
+            s.name,
+            dash(s.version),
+            paintState(s.state),
+            dash(g?.version),
+            g ? paintState(g.state) : '-',
+            s.healthy ? 'ok' : 'unhealthy',
+            dash(s.error ?? g?.error),
+          ];
         }),
       ),
     );
   } else if (own) {
-    out.push(table(['SERVICE', 'URL', 'HEALTH', 'VERSION', 'STATE', 'ERROR'], own.map((s) => [s.name, s.url, s.healthy ? 'ok' : 'unhealthy', dash(s.version), paintState(s.state), dash(s.error)])));
+    out.push(
+      table(
+        ['SERVICE', 'URL', 'HEALTH', 'VERSION', 'STATE', 'ERROR'],
+        own.map((s) => [s.name, s.url, s.healthy ? 'ok' : 'unhealthy', dash(s.version), paintState(s.state), dash(s.error)]),
+      ),
+    );
   } else if (report) {
     out.push(
       table(
         ['SERVICE', 'VERSION', 'STATE', 'OUT OF SYNC SINCE', 'LAST CHECKED', 'ERROR'],
-        report.services.map((s) => [s.name, dash(s.version), paintState(s.state), dash(s.outOfSyncSince), dash(s.lastCheckedAt), dash(s.error)]),
+        report.services.map((s) => [
+          s.name,
+          dash(s.version),
+          paintState(s.state),
+          dash(s.outOfSyncSince),
+          dash(s.lastCheckedAt),
+          dash(s.error),
+        ]),
       ),
     );
   }

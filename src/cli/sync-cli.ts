@@ -20,7 +20,9 @@ export function parseCliFlags<O extends FlagOptions>(argv: string[], options: O,
   try {
     parsed = parseArgs({
       args: argv,
-      options: { ...options, help: { type: 'boolean', short: 'h', default: false } } as O & { help: { type: 'boolean'; short: 'h'; default: false } },
+      options: { ...options, help: { type: 'boolean', short: 'h', default: false } } as O & {
+        help: { type: 'boolean'; short: 'h'; default: false };
+      },
       strict: true,
       allowPositionals: false,
     });
@@ -41,7 +43,9 @@ export function parseCliFlags<O extends FlagOptions>(argv: string[], options: O,
  */
 export function npmForwardedFlags(argv: string[], env: NodeJS.ProcessEnv, script: string, flags: readonly string[]): string[] {
   if (env.npm_lifecycle_event !== script) return argv;
-  const extra = flags.filter((flag) => env[`npm_config_${flag.replaceAll('-', '_')}`] === 'true' && !argv.includes(`--${flag}`)).map((flag) => `--${flag}`);
+  const extra = flags
+    .filter((flag) => env[`npm_config_${flag.replaceAll('-', '_')}`] === 'true' && !argv.includes(`--${flag}`))
+    .map((flag) => `--${flag}`);
   return extra.length > 0 ? [...argv, ...extra] : argv;
 }
 
@@ -70,14 +74,13 @@ export function gatewayUrl(flag: string | undefined, env: NodeJS.ProcessEnv): st
   } catch {
     throw new UsageError(`--url must be an http:// or https:// URL (got "${raw}")`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--url must be an http:// or https:// URL (got "${raw}")`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new UsageError(`--url must be an http:// or https:// URL (got "${raw}")`);
   return url.toString().replace(/\/+$/, '');
 }
 
 export type GatewayAnswer =
-  | { kind: 'ok'; report: GatewayReport }
-  | { kind: 'unreachable'; error: string }
-  | { kind: 'refused'; status: number; error: string };
+  { kind: 'ok'; report: GatewayReport } | { kind: 'unreachable'; error: string } | { kind: 'refused'; status: number; error: string };
 
 /** What the CLI reads of `GET /api/gateway/sync/status` (the gateway may send more). */
 export interface GatewayReport {
@@ -101,7 +104,11 @@ export async function fetchGatewayReport(base: string, env: NodeJS.ProcessEnv, a
   if (env.GATEWAY_TOKEN) headers.authorization = `Bearer ${env.GATEWAY_TOKEN}`;
   else if (env.GATEWAY_API_KEY) headers['x-api-key'] = env.GATEWAY_API_KEY;
   try {
-    const res = await request(`${base}/api/gateway/sync/status`, { headers, dispatcher: agent, signal: AbortSignal.timeout(CLI_TIMEOUT_MS) });
+    const res = await request(`${base}/api/gateway/sync/status`, {
+      headers,
+      dispatcher: agent,
+      signal: AbortSignal.timeout(CLI_TIMEOUT_MS),
+    });
     const text = await res.body.text();
     let body: unknown;
     try {
@@ -113,7 +120,11 @@ export async function fetchGatewayReport(base: string, env: NodeJS.ProcessEnv, a
     if (res.statusCode === 401 || res.statusCode === 403) {
       const why = typeof b.message === 'string' ? b.message : `HTTP ${res.statusCode}`;
       const hint = headers.authorization || headers['x-api-key'] ? 'the credentials were refused' : 'no credentials were given';
-      return { kind: 'refused', status: res.statusCode, error: `the gateway answered ${res.statusCode} (${why}): ${hint}; set GATEWAY_TOKEN (an admin JWT) or GATEWAY_API_KEY` };
+      return {
+        kind: 'refused',
+        status: res.statusCode,
+        error: `the gateway answered ${res.statusCode} (${why}): ${hint}; set GATEWAY_TOKEN (an admin JWT) or GATEWAY_API_KEY`,
+      };
     }
     if (res.statusCode !== 200 || !Array.isArray(b.services) || typeof b.status !== 'string') {
       return { kind: 'unreachable', error: `${base} did not answer with a sync report (HTTP ${res.statusCode})` };

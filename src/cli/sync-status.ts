@@ -1,5 +1,17 @@
 #!/usr/bin/env node
-import { EXIT, UsageError, createCliAgent, parseCliFlags, dash, fetchGatewayReport, gatewayUrl, loadDotEnv, paintState, table, type GatewayReport } from './sync-cli.js';
+import {
+  EXIT,
+  UsageError,
+  createCliAgent,
+  parseCliFlags,
+  dash,
+  fetchGatewayReport,
+  gatewayUrl,
+  loadDotEnv,
+  paintState,
+  table,
+  type GatewayReport,
+} from './sync-cli.js';
 
 const USAGE = `Usage: npm run sync:status -- [--json] [--url <gateway URL>]
 
@@ -24,10 +36,22 @@ function render(base: string, r: GatewayReport): string {
       '',
       table(
         ['SERVICE', 'VERSION', 'STATE', 'HEALTH', 'OUT OF SYNC SINCE', 'LAST CHECKED', 'ERROR'],
-        r.services.map((s) => [s.name, dash(s.version), paintState(s.state), s.healthy === undefined || s.healthy === null ? '-' : s.healthy ? 'ok' : 'unhealthy', dash(s.outOfSyncSince), dash(s.lastCheckedAt), dash(s.error)]),
+        r.services.map((s) => [
+          s.name,
+          dash(s.version),
+          paintState(s.state),
+          s.healthy === undefined || s.healthy === null ? '-' : s.healthy ? 'ok' : 'unhealthy',
+          dash(s.outOfSyncSince),
+          dash(s.lastCheckedAt),
+          dash(s.error),
+        ]),
       ),
     );
-    const changes = r.services.flatMap((s) => (s.history ?? []).slice(-HISTORY_SHOWN).map((h) => [h.at, s.name, `${h.from ?? '(first check)'} -> ${paintState(h.state)}`, dash(h.version), dash(h.error)]));
+    const changes = r.services.flatMap((s) =>
+      (s.history ?? [])
+        .slice(-HISTORY_SHOWN)
+        .map((h) => [h.at, s.name, `${h.from ?? '(first check)'} -> ${paintState(h.state)}`, dash(h.version), dash(h.error)]),
+    );
     if (changes.length > 0) {
       changes.sort((a, b) => a[0]!.localeCompare(b[0]!));
       out.push('', 'Recent state changes:', table(['AT', 'SERVICE', 'CHANGE', 'VERSION', 'ERROR'], changes));
@@ -61,7 +85,9 @@ async function main(): Promise<void> {
     process.exitCode = await run(process.argv.slice(2), process.env);
   } catch (err) {
     const usage = err instanceof UsageError;
-    process.stderr.write(`sync-status: ${usage ? err.message : `unexpected error: ${(err as Error)?.message ?? String(err)}`}\n${usage ? `\n${USAGE}\n` : ''}`);
+    process.stderr.write(
+      `sync-status: ${usage ? err.message : `unexpected error: ${(err as Error)?.message ?? String(err)}`}\n${usage ? `\n${USAGE}\n` : ''}`,
+    );
     process.exitCode = EXIT.usage;
   }
 }

@@ -18,7 +18,13 @@ const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
     .trim()
     .regex(/^-?\d+$/, { message: 'must be a whole number' })
     .transform(Number)
-    .pipe(z.number().int().min(min, { message: `must be at least ${min}` }).max(max, { message: `must be at most ${max}` }));
+    .pipe(
+      z
+        .number()
+        .int()
+        .min(min, { message: `must be at least ${min}` })
+        .max(max, { message: `must be at most ${max}` }),
+    );
 
 const httpUrl = z
   .string()
@@ -31,26 +37,33 @@ const semver = z
   .trim()
   .regex(/^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/, { message: 'must be a semantic version such as 1.0.0' });
 
-const csv = z
-  .string()
-  .transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean));
+const csv = z.string().transform((s) =>
+  s
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean),
+);
 
-const apiKeys = z
-  .string()
-  .transform((s, ctx) => {
-    const keys: Array<{ name: string; key: string }> = [];
-    for (const pair of s.split(',').map((p) => p.trim()).filter(Boolean)) {
-      const sep = pair.indexOf(':');
-      const name = pair.slice(0, sep).trim();
-      const key = pair.slice(sep + 1).trim();
-      if (sep <= 0 || !/^[A-Za-z0-9._-]+$/.test(name) || key.length < 16) {
-        ctx.addIssue({ code: 'custom', message: 'must be name:key pairs, comma separated; names of A-Z a-z 0-9 . _ -, keys of at least 16 characters' });
-        return z.NEVER;
-      }
-      keys.push({ name, key });
+const apiKeys = z.string().transform((s, ctx) => {
+  const keys: Array<{ name: string; key: string }> = [];
+  for (const pair of s
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const sep = pair.indexOf(':');
+    const name = pair.slice(0, sep).trim();
+    const key = pair.slice(sep + 1).trim();
+    if (sep <= 0 || !/^[A-Za-z0-9._-]+$/.test(name) || key.length < 16) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be name:key pairs, comma separated; names of A-Z a-z 0-9 . _ -, keys of at least 16 characters',
+      });
+      return z.NEVER;
     }
-    return keys;
-  });
+    keys.push({ name, key });
+  }
+  return keys;
+});
 
 /**
  * `RATE_LIMIT_RULES`: extra limits per route or GraphQL root field, on top of the general one:
@@ -59,10 +72,16 @@ const apiKeys = z
  */
 const rateLimitRules = z.string().transform((s, ctx) => {
   const rules: Array<{ method?: string; path?: string; field?: string; max: number; windowMs?: number }> = [];
-  for (const entry of s.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const entry of s
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const m = /^(?:(?:([A-Za-z]+) +)?(\/[^\s=]*)|((?:Query|Mutation)\.[A-Za-z_][A-Za-z0-9_]*)) *= *(\d+)(?: *\/ *(\d+))?$/.exec(entry);
     if (!m || Number(m[4]) < 1 || (m[5] !== undefined && Number(m[5]) < 1000)) {
-      ctx.addIssue({ code: 'custom', message: `"${entry}" must be "[METHOD] /path=max[/windowMs]" or "Mutation.field=max[/windowMs]" (max at least 1, window at least 1000 ms)` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${entry}" must be "[METHOD] /path=max[/windowMs]" or "Mutation.field=max[/windowMs]" (max at least 1, window at least 1000 ms)`,
+      });
       return z.NEVER;
     }
     rules.push({
@@ -85,13 +104,19 @@ const trustProxy = z
     if (lower === 'true') return true;
     if (lower === 'false') return false;
     if (/^\d+$/.test(s)) return Number(s);
-    return s.split(',').map((p) => p.trim()).filter(Boolean);
+    return s
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean);
   });
 
 /** `PASSTHROUGH_ROUTE_TIMEOUTS`: `/api/jobs=10000,/api/auth/login=3000` (path prefix = ms). */
 const passthroughRouteTimeouts = z.string().transform((s, ctx) => {
   const out: Array<{ prefix: string; timeoutMs: number }> = [];
-  for (const part of s.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of s
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const m = /^(\/[^=\s]*)=(\d{1,6})$/.exec(part);
     if (!m || Number(m[2]) < 1) {
       ctx.addIssue({ code: 'custom', message: `"${part}" is not <path prefix>=<ms> (e.g. /api/jobs=10000)` });
@@ -198,7 +223,11 @@ export const envSchema = z.object({
   TRUST_PROXY: trustProxy.optional(),
   CORS_ORIGINS: csv.optional(),
 
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'must be one of fatal, error, warn, info, debug, trace, silent' }).default('info'),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      message: 'must be one of fatal, error, warn, info, debug, trace, silent',
+    })
+    .default('info'),
   ENABLE_COLORS: bool.default(false),
   OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl.optional(),
   PASSTHROUGH_TIMEOUT: int(1, 600_000).optional(),

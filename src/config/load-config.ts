@@ -53,7 +53,11 @@ export interface GatewayConfig {
      * Whole GraphQL responses of cacheable queries, per caller (`RESPONSE_CACHE_ENABLED`,
      * default true; only with the cache on), up to `maxBody` bytes each (`RESPONSE_CACHE_MAX_BODY`).
      */
-    readonly response: { readonly enabled: boolean; readonly maxBody: number; /** Entries one caller may hold (`RESPONSE_CACHE_MAX_PER_PRINCIPAL`). */ readonly maxPerPrincipal: number };
+    readonly response: {
+      readonly enabled: boolean;
+      readonly maxBody: number;
+      /** Entries one caller may hold (`RESPONSE_CACHE_MAX_PER_PRINCIPAL`). */ readonly maxPerPrincipal: number;
+    };
   };
   readonly breaker: {
     readonly enabled: boolean;
@@ -191,7 +195,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (critical < warning) {
     issues.push({ variable: 'SYNC_CRITICAL_THRESHOLD', message: `must not be below SYNC_WARNING_THRESHOLD (${warning} ms)` });
   }
-  const persisted = e.GRAPHQL_PERSISTED_OPERATIONS === undefined ? new Map<string, string>() : readPersistedOperations(e.GRAPHQL_PERSISTED_OPERATIONS);
+  const persisted =
+    e.GRAPHQL_PERSISTED_OPERATIONS === undefined ? new Map<string, string>() : readPersistedOperations(e.GRAPHQL_PERSISTED_OPERATIONS);
   if (typeof persisted === 'string') issues.push({ variable: 'GRAPHQL_PERSISTED_OPERATIONS', message: persisted });
   if (e.GRAPHQL_TRUSTED_ONLY && e.GRAPHQL_PERSISTED_OPERATIONS === undefined) {
     issues.push({ variable: 'GRAPHQL_TRUSTED_ONLY', message: 'needs GRAPHQL_PERSISTED_OPERATIONS (the only operations it lets run)' });
@@ -249,7 +254,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       staleFactor: e.CACHE_STALE_FACTOR,
       maxEntries: e.CACHE_MAX_ENTRIES,
       maxBytes: e.CACHE_MAX_BYTES,
-      response: { enabled: e.ORCHESTRATION_CACHE_ENABLED && e.RESPONSE_CACHE_ENABLED, maxBody: e.RESPONSE_CACHE_MAX_BODY, maxPerPrincipal: e.RESPONSE_CACHE_MAX_PER_PRINCIPAL },
+      response: {
+        enabled: e.ORCHESTRATION_CACHE_ENABLED && e.RESPONSE_CACHE_ENABLED,
+        maxBody: e.RESPONSE_CACHE_MAX_BODY,
+        maxPerPrincipal: e.RESPONSE_CACHE_MAX_PER_PRINCIPAL,
+      },
     },
     breaker: {
       enabled: e.CIRCUIT_BREAKER_ENABLED,

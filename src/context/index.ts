@@ -1,2 +1,8 @@
-export { createRequestContext, type GatewayServices, type RequestContext, type RequestContextInit, type RequestLogger } from './request-context.js';
+export {
+  createRequestContext,
+  type GatewayServices,
+  type RequestContext,
+  type RequestContextInit,
+  type RequestLogger,
+} from './request-context.js';
 export type { ServerContext } from './server-context.js';

@@ -17,10 +17,16 @@ export const errorCodes = {
   RATE_LIMITED: { status: 429, message: 'Too many requests; retry later.' },
   HEADERS_TOO_LARGE: { status: 431, message: 'The request line and headers are larger than the limit.' },
   GRAPHQL_PARSE_FAILED: { status: 400, message: 'The GraphQL document is not valid syntax, or is over the token limit.' },
-  GRAPHQL_VALIDATION_FAILED: { status: 400, message: 'The GraphQL operation is invalid for the schema, or over a depth, alias, directive or cost limit.' },
+  GRAPHQL_VALIDATION_FAILED: {
+    status: 400,
+    message: 'The GraphQL operation is invalid for the schema, or over a depth, alias, directive or cost limit.',
+  },
   PERSISTED_QUERY_NOT_FOUND: { status: 404, message: 'PersistedQueryNotFound' },
   PERSISTED_QUERY_MISMATCH: { status: 400, message: 'The persisted query hash is not the SHA-256 of the query sent with it.' },
-  PERSISTED_QUERY_ONLY: { status: 400, message: 'Only trusted persisted operations run on this gateway: send extensions.persistedQuery.sha256Hash without a query.' },
+  PERSISTED_QUERY_ONLY: {
+    status: 400,
+    message: 'Only trusted persisted operations run on this gateway: send extensions.persistedQuery.sha256Hash without a query.',
+  },
   FEATURE_DISABLED: { status: 501, message: 'This feature is switched off on this gateway.' },
   INTERNAL_SERVER_ERROR: { status: 500, message: 'Unexpected error.' },
   UPSTREAM_ERROR: { status: 502, message: 'An upstream service answered with an error.' },

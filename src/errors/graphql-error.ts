@@ -23,7 +23,10 @@ export interface ToGraphQLErrorOptions {
 
 /** The GraphQL form of a coded gateway error. */
 export function toGraphQLError(err: GatewayError, { like, http = false, headers }: ToGraphQLErrorOptions = {}): GraphQLError {
-  const allHeaders: Record<string, string> = { ...(err.retryAfterSeconds !== undefined ? { 'retry-after': String(err.retryAfterSeconds) } : {}), ...headers };
+  const allHeaders: Record<string, string> = {
+    ...(err.retryAfterSeconds !== undefined ? { 'retry-after': String(err.retryAfterSeconds) } : {}),
+    ...headers,
+  };
   return new GraphQLError(err.message, {
     ...placeOf(like),
     extensions: {
@@ -46,7 +49,11 @@ export function requestError(code: ErrorCode, options: GatewayErrorOptions & { h
  * `error` (graphql-js's or a library's, uncoded) with `code`, in the same place. `keepCause`
  * keeps its `originalError`, so an unexpected cause is still masked and logged.
  */
-export function recode(error: GraphQLError, code: ErrorCode, { message = error.message, keepCause = false }: { message?: string; keepCause?: boolean } = {}): GraphQLError {
+export function recode(
+  error: GraphQLError,
+  code: ErrorCode,
+  { message = error.message, keepCause = false }: { message?: string; keepCause?: boolean } = {},
+): GraphQLError {
   return new GraphQLError(message, {
     nodes: error.nodes,
     source: error.source,

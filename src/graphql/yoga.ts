@@ -32,7 +32,6 @@ export interface GraphiQLDefaults {
   defaultQuery?: string;
 }
 
-
 export type GatewayYoga = YogaServerInstance<ServerContext, RequestContext>;
 
 /** Each gateway Yoga's `maskError`, for direct execution to mask what it catches as Yoga would. */

@@ -18,4 +18,3 @@ export function registerAuditLog(app: FastifyInstance): void {
     audit(req, action, outcomeOfStatus(reply.statusCode), { status: reply.statusCode, ...auditTarget(service) });
   });
 }
-

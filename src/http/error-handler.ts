@@ -3,7 +3,13 @@ import { GatewayError, toGraphQLError, type ErrorCode } from '../errors/index.js
 import { routeConfig } from '../security/route-config.js';
 
 /** Fastify's own client errors, mapped onto our codes. */
-const FASTIFY_CODES: Record<number, ErrorCode> = { 400: 'BAD_REQUEST', 404: 'NOT_FOUND', 413: 'PAYLOAD_TOO_LARGE', 415: 'BAD_REQUEST', 429: 'RATE_LIMITED' };
+const FASTIFY_CODES: Record<number, ErrorCode> = {
+  400: 'BAD_REQUEST',
+  404: 'NOT_FOUND',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'BAD_REQUEST',
+  429: 'RATE_LIMITED',
+};
 
 /**
  * Sends a coded error; a route declaring `errorShape: 'graphql'` gets the GraphQL error shape
@@ -41,7 +47,11 @@ export function registerErrorHandling(app: FastifyInstance): void {
     const status = error.statusCode ?? 500;
     if (status < 500 && FASTIFY_CODES[status]) {
       const code = FASTIFY_CODES[status];
-      return sendError(req, reply, new GatewayError(code, { message: status === 413 ? `The request body is larger than the limit.` : error.message }));
+      return sendError(
+        req,
+        reply,
+        new GatewayError(code, { message: status === 413 ? `The request body is larger than the limit.` : error.message }),
+      );
     }
     if (status < 500) return sendError(req, reply, new GatewayError('BAD_REQUEST', { message: error.message }));
     req.log.error({ err: error }, 'unexpected error');

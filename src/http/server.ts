@@ -2,7 +2,13 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { GatewayServices } from '../context/index.js';
 import type { GatewayYoga } from '../graphql/yoga.js';
 import { requestIdFrom } from '../observability/trace-context.js';
-import { authFailureGate, hardenedServerOptions, registerAuthFailureLimit, registerHttpHardening, registerRateLimit } from '../security/index.js';
+import {
+  authFailureGate,
+  hardenedServerOptions,
+  registerAuthFailureLimit,
+  registerHttpHardening,
+  registerRateLimit,
+} from '../security/index.js';
 import { registerRequestTargetCheck } from '../security/http-hardening.js';
 import { registerAuditLog } from './audit.js';
 import { handleFrameworkError, registerErrorHandling } from './error-handler.js';

@@ -83,7 +83,14 @@ export class GatewayMetrics {
   readonly #breakerRejections: Counter<'service'>;
   readonly #dashboards: Counter<'result'>;
   readonly #responseCache: Counter<'result'>;
-  readonly #requestStats: RequestStats = { total: 0, byRoute: {}, byStatus: {}, dashboards: { whole: 0, degraded: 0 }, graphqlOperations: {}, responseCache: { hits: 0, misses: 0 } };
+  readonly #requestStats: RequestStats = {
+    total: 0,
+    byRoute: {},
+    byStatus: {},
+    dashboards: { whole: 0, degraded: 0 },
+    graphqlOperations: {},
+    responseCache: { hits: 0, misses: 0 },
+  };
   readonly #breakers = new Map<string, ServiceBreaker>();
   #cache: GatewayCache | undefined;
   #sync: SyncStateSource | undefined;

@@ -3,7 +3,17 @@ import { assertCanReadUser } from '../auth/index.js';
 import { SERVICE_NAMES, type ServiceName } from '../config/index.js';
 import type { RequestContext } from '../context/index.js';
 import { GatewayError } from '../errors/index.js';
-import { readThrough, valueOf, type Comment, type Industry, type Job, type NpsScore, type Read, type ServiceVersions, type User } from '../upstreams/index.js';
+import {
+  readThrough,
+  valueOf,
+  type Comment,
+  type Industry,
+  type Job,
+  type NpsScore,
+  type Read,
+  type ServiceVersions,
+  type User,
+} from '../upstreams/index.js';
 
 /** Dashboard list sizes (`gateway.md`). */
 export const DASHBOARD_COMMENTS = 10;
@@ -27,7 +37,13 @@ export interface Dashboard {
 }
 
 type PartName = 'user' | 'industry' | 'recentJobs' | 'comments' | 'nps';
-const SERVICE_OF = { user: 'auth', industry: 'industry', recentJobs: 'industry', comments: 'comment', nps: 'nps' } as const satisfies Record<PartName, ServiceName>;
+const SERVICE_OF = {
+  user: 'auth',
+  industry: 'industry',
+  recentJobs: 'industry',
+  comments: 'comment',
+  nps: 'nps',
+} as const satisfies Record<PartName, ServiceName>;
 
 function dashboardKey(versions: ServiceVersions, userId: string): CacheKey {
   return { kind: 'dashboard', id: userId, deps: SERVICE_NAMES.map((service) => ({ service, version: versions.get(service) })) };
@@ -81,7 +97,9 @@ async function assemble(ctx: RequestContext, userId: string): Promise<{ dashboar
   const industryId = found.industryId;
   const [industry, recentJobs, comments, nps] = await Promise.all([
     industryId ? loaders.industry.load(industryId) : Promise.resolve<Read<Industry | null>>({ value: null, stale: false }),
-    industryId ? loaders.jobs.load({ id: industryId, limit: DASHBOARD_JOBS }) : Promise.resolve<Read<Job[] | null>>({ value: [], stale: false }),
+    industryId
+      ? loaders.jobs.load({ id: industryId, limit: DASHBOARD_JOBS })
+      : Promise.resolve<Read<Job[] | null>>({ value: [], stale: false }),
     loaders.comments.load({ id: userId, limit: DASHBOARD_COMMENTS }),
     loaders.nps.load(userId),
   ]);

@@ -233,7 +233,8 @@ export class ServiceBreaker extends EventEmitter<ServiceBreakerEvents> {
     this.#consecutiveFailures++;
     this.#latency.record(latencyMs);
     if (this.#disposed) return;
-    if (this.#state === 'HALF_OPEN' || (this.#enabled && this.#state === 'CLOSED' && this.#consecutiveFailures >= this.#threshold)) this.#moveTo('OPEN');
+    if (this.#state === 'HALF_OPEN' || (this.#enabled && this.#state === 'CLOSED' && this.#consecutiveFailures >= this.#threshold))
+      this.#moveTo('OPEN');
   }
 
   #moveTo(to: BreakerState): void {

@@ -56,7 +56,10 @@ export async function withRetry<T>(fn: (attempt: number, signal: AbortSignal) =>
       if (attempt > opts.retries || !opts.shouldRetry(err)) throw err;
       const asked = opts.retryAfterMs?.(err);
       // Retry-After is a floor ("not before"), so the longer of it and the backoff is waited.
-      const wait = Math.max(backoffDelayMs(attempt, minDelayMs, maxDelayMs), asked !== undefined && Number.isFinite(asked) && asked > 0 ? asked : 0);
+      const wait = Math.max(
+        backoffDelayMs(attempt, minDelayMs, maxDelayMs),
+        asked !== undefined && Number.isFinite(asked) && asked > 0 ? asked : 0,
+      );
       // Waiting past the deadline only to be aborted would hide the real error behind a timeout.
       if (wait >= remainingBudgetMs(signal)) throw err;
       opts.onRetry?.(err, attempt);

@@ -39,7 +39,13 @@ const operations = new WeakMap<DocumentNode, Map<string | null, OperationDefinit
  * The operation of `document` that `operationName` selects (graphql-js's `getOperationAST`),
  * found once per document and name: every plugin that needs the operation or its kind asks here.
  */
-export function operationOf({ document, operationName }: { document: DocumentNode; operationName?: string | null }): OperationDefinitionNode | undefined {
+export function operationOf({
+  document,
+  operationName,
+}: {
+  document: DocumentNode;
+  operationName?: string | null;
+}): OperationDefinitionNode | undefined {
   let byName = operations.get(document);
   if (!byName) operations.set(document, (byName = new Map()));
   const name = operationName ?? null;
@@ -69,7 +75,11 @@ function collect(args: ExecutionArgs): ExecutedOperation | undefined {
   if (!operation) return undefined;
   const rootType: GraphQLObjectType | null | undefined = args.schema.getRootType(operation.operation);
   if (!rootType) return undefined;
-  const coerced = getVariableValues(args.schema, operation.variableDefinitions ?? [], (args.variableValues ?? {}) as Record<string, unknown>);
+  const coerced = getVariableValues(
+    args.schema,
+    operation.variableDefinitions ?? [],
+    (args.variableValues ?? {}) as Record<string, unknown>,
+  );
   if (coerced.errors) return undefined;
   const variables = coerced.coerced;
   const fragments: Record<string, FragmentDefinitionNode> = Object.create(null) as Record<string, FragmentDefinitionNode>;

@@ -18,7 +18,12 @@ const estimator: ComplexityEstimator = ({ field, args, childComplexity }) => {
 };
 
 /** The cost of the operation `operationName` of `document` with these (raw) variables. */
-export function queryCost(schema: GraphQLSchema, document: DocumentNode, variables?: Record<string, unknown> | null, operationName?: string | null): number {
+export function queryCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  variables?: Record<string, unknown> | null,
+  operationName?: string | null,
+): number {
   const operation = operationOf({ document, operationName });
   if (!operation) return 0;
   return getComplexity({
@@ -93,11 +98,19 @@ const COSTS_PER_DOCUMENT = 256;
  * {@link queryCost}, remembered per document and the values of the variables it depends on:
  * a walk of the operation with graphql-query-complexity costs ~100 µs or more, on every request.
  */
-export function cachedQueryCost(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | null | undefined, operationName: string | null | undefined): number {
+export function cachedQueryCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  variables: Record<string, unknown> | null | undefined,
+  operationName: string | null | undefined,
+): number {
   let entry = costsOf.get(document);
   if (!entry) costsOf.set(document, (entry = { variables: costVariables(schema, document), costs: new Map() }));
   // An absent variable (its default applies) and an explicit null are different keys.
-  const key = JSON.stringify([operationName ?? null, ...entry.variables.map((v) => (variables && Object.hasOwn(variables, v) ? [variables[v]] : []))]);
+  const key = JSON.stringify([
+    operationName ?? null,
+    ...entry.variables.map((v) => (variables && Object.hasOwn(variables, v) ? [variables[v]] : [])),
+  ]);
   let cost = entry.costs.get(key);
   if (cost === undefined) {
     cost = queryCost(schema, document, variables, operationName);

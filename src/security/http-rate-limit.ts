@@ -76,19 +76,31 @@ export function registerRateLimit(app: FastifyInstance, limits: RateLimits): voi
 
     const general = await limits.consume(limits.request, key);
     reply.headers(rateLimitHeaders(general));
-    if (!general.allowed) refuse(reply, general, `Rate limit of ${general.limit} requests per ${windowText(limits.request.windowMs)} reached; retry later.`);
+    if (!general.allowed)
+      refuse(reply, general, `Rate limit of ${general.limit} requests per ${windowText(limits.request.windowMs)} reached; retry later.`);
 
     if (routeConfig(req).rateLimit === 'login') {
       const login = await limits.consume(limits.login, `ip:${req.ip}`);
-      if (!login.allowed) refuse(reply, login, `Too many login attempts from this address (${login.limit} per ${windowText(limits.login.windowMs)}); retry later.`);
+      if (!login.allowed)
+        refuse(
+          reply,
+          login,
+          `Too many login attempts from this address (${login.limit} per ${windowText(limits.login.windowMs)}); retry later.`,
+        );
     } else if (!SAFE_METHODS.has(req.method) && path !== '/graphql') {
       const write = await limits.consume(limits.mutation, key);
-      if (!write.allowed) refuse(reply, write, `Rate limit of ${write.limit} writes and admin actions per ${windowText(limits.mutation.windowMs)} reached; retry later.`);
+      if (!write.allowed)
+        refuse(
+          reply,
+          write,
+          `Rate limit of ${write.limit} writes and admin actions per ${windowText(limits.mutation.windowMs)} reached; retry later.`,
+        );
     }
 
     for (const rule of limits.routeRules(req.method, path)) {
       const d = await limits.consume(rule, key);
-      if (!d.allowed) refuse(reply, d, `Rate limit of ${d.limit} requests per ${windowText(rule.windowMs)} for this route reached; retry later.`);
+      if (!d.allowed)
+        refuse(reply, d, `Rate limit of ${d.limit} requests per ${windowText(rule.windowMs)} for this route reached; retry later.`);
     }
   });
 }

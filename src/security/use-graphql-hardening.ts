@@ -32,7 +32,11 @@ export function useGraphQLHardening(config: GatewayConfig): Array<Plugin<Record<
     // "Did you mean …?" lets a client map a hidden schema field by field.
     blockFieldSuggestion: { enabled: config.profile === 'production' },
   });
-  const plugins: Array<Plugin<Record<string, unknown>>> = [useCodedCsrfPrevention(), useStrictGetParameters(), ...(armor.protect().plugins as Array<Plugin<Record<string, unknown>>>)];
+  const plugins: Array<Plugin<Record<string, unknown>>> = [
+    useCodedCsrfPrevention(),
+    useStrictGetParameters(),
+    ...(armor.protect().plugins as Array<Plugin<Record<string, unknown>>>),
+  ];
   if (!g.introspection) plugins.push(useNoIntrospection());
   plugins.push(useCodedLimitErrors(), useCostLimit(g.maxCost), useResponseSizeLimit(g.maxResponseBytes));
   return plugins;
@@ -64,7 +68,8 @@ function useCodedCsrfPrevention(): Plugin<Record<string, unknown>> {
         return csrf.onRequestParse?.(payload);
       } catch {
         throw requestError('FORBIDDEN', {
-          message: 'This request could be a cross-site request forgery: send it with content-type: application/json, or with an x-graphql-csrf header.',
+          message:
+            'This request could be a cross-site request forgery: send it with content-type: application/json, or with an x-graphql-csrf header.',
         });
       }
     },
@@ -103,7 +108,10 @@ function useCodedLimitErrors(): Plugin<Record<string, unknown>> {
   const coded = (err: GraphQLError, code: ErrorCode): GraphQLError =>
     err.extensions.code
       ? err
-      : recode(err, code, { message: code === 'GRAPHQL_VALIDATION_FAILED' ? err.message.replace(/^Syntax Error: /, '') : err.message, keepCause: true });
+      : recode(err, code, {
+          message: code === 'GRAPHQL_VALIDATION_FAILED' ? err.message.replace(/^Syntax Error: /, '') : err.message,
+          keepCause: true,
+        });
   return {
     onParse() {
       return ({ result, replaceParseResult }) => {

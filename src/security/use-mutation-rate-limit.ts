@@ -32,11 +32,17 @@ export function useMutationRateLimit(limits: RateLimits): Plugin<LimitedContext>
       const key = rateLimitKey(ctx.principal ?? null, ctx.req?.ip ?? 'unknown');
       const checks: Array<{ limit: Limit; message: (d: RateLimitDecision) => string }> = [];
       if (op.operation === 'mutation') {
-        checks.push({ limit: limits.mutation, message: (d) => `Rate limit of ${d.limit} mutations per ${windowText(limits.mutation.windowMs)} reached; retry later.` });
+        checks.push({
+          limit: limits.mutation,
+          message: (d) => `Rate limit of ${d.limit} mutations per ${windowText(limits.mutation.windowMs)} reached; retry later.`,
+        });
       }
       for (const { coordinate: field } of executed.rootFields) {
         for (const limit of limits.fieldRules(field)) {
-          checks.push({ limit, message: (d) => `Rate limit of ${d.limit} calls of ${field} per ${windowText(limit.windowMs)} reached; retry later.` });
+          checks.push({
+            limit,
+            message: (d) => `Rate limit of ${d.limit} calls of ${field} per ${windowText(limit.windowMs)} reached; retry later.`,
+          });
         }
       }
       for (const { limit, message } of checks) {

@@ -28,7 +28,9 @@ export function useResponseSizeLimit(maxBytes: number): Plugin<Record<string, un
           if (!overLimit(result, maxBytes)) return;
           setResult({
             errors: [
-              requestError('RESPONSE_TOO_LARGE', { message: `The answer is larger than the limit of ${maxBytes} bytes and was not sent; ask for fewer items or fields.` }),
+              requestError('RESPONSE_TOO_LARGE', {
+                message: `The answer is larger than the limit of ${maxBytes} bytes and was not sent; ask for fewer items or fields.`,
+              }),
             ],
           });
         },

@@ -54,7 +54,9 @@ export interface AlertWebhookOptions {
 
 /** The fields that name an event in the webhook's own log lines. */
 function describe(event: SyncAlertEvent): Record<string, unknown> {
-  return event.type === 'sync.state_changed' ? { service: event.service, state: event.state } : { type: event.type, from: event.from, to: event.to };
+  return event.type === 'sync.state_changed'
+    ? { service: event.service, state: event.state }
+    : { type: event.type, from: event.from, to: event.to };
 }
 
 class WebhookHttpError extends Error {
@@ -133,7 +135,8 @@ export class AlertWebhook {
         minDelayMs: o.minTimeoutMs,
         maxDelayMs: o.maxTimeoutMs,
         shouldRetry: worthRetrying,
-        onRetry: (error, attempt) => o.logger.debug({ ...describe(event), attempt, err: (error as Error).message }, 'sync alert webhook attempt failed; retrying'),
+        onRetry: (error, attempt) =>
+          o.logger.debug({ ...describe(event), attempt, err: (error as Error).message }, 'sync alert webhook attempt failed; retrying'),
       },
     );
   }

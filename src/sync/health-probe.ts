@@ -1,5 +1,11 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { VERSION_HEADER, describeFailure as describeUpstreamFailure, upstreamFailureOf, type CallContext, type ServiceClient } from '../upstreams/index.js';
+import {
+  VERSION_HEADER,
+  describeFailure as describeUpstreamFailure,
+  upstreamFailureOf,
+  type CallContext,
+  type ServiceClient,
+} from '../upstreams/index.js';
 import type { SyncClock } from './sync-clock.js';
 import type { Observation } from './sync-states.js';
 
@@ -90,12 +96,19 @@ export async function probeService(get: ProbeGet, { timeoutMs, clock, signal }: 
   try {
     const [health, status] = await Promise.allSettled([get(HEALTH_ROUTE, controller.signal), get(STATUS_ROUTE, controller.signal)]);
     if (health.status === 'rejected') {
-      return { reachable: false, healthy: false, version: null, lastUpdated: null, error: describeFailure(health.reason, timedOut, timeoutMs) };
+      return {
+        reachable: false,
+        healthy: false,
+        version: null,
+        lastUpdated: null,
+        error: describeFailure(health.reason, timedOut, timeoutMs),
+      };
     }
     const h = health.value;
     const s = status.status === 'fulfilled' && status.value.status >= 200 && status.value.status < 300 ? record(status.value.body) : {};
     const header = h.headers[VERSION_HEADER];
-    const version = versionOf(s.version) ?? versionOf(record(h.body).sharedKnowledgeVersion) ?? versionOf(Array.isArray(header) ? header[0] : header);
+    const version =
+      versionOf(s.version) ?? versionOf(record(h.body).sharedKnowledgeVersion) ?? versionOf(Array.isArray(header) ? header[0] : header);
     const lastUpdated = typeof s.lastUpdated === 'string' ? s.lastUpdated : null;
     return { reachable: true, healthy: h.status >= 200 && h.status < 300, healthStatus: h.status, version, lastUpdated };
   } finally {
@@ -108,7 +121,10 @@ export async function probeService(get: ProbeGet, { timeoutMs, clock, signal }: 
 export const MAX_PROBE_BODY_BYTES = 64 * 1024;
 
 /** Reads a probe's body as JSON (undefined when absent, too large or not JSON); always consumes it. */
-export async function readProbeBody(headers: IncomingHttpHeaders, body: { text(): Promise<string>; dump(): Promise<void> }): Promise<unknown> {
+export async function readProbeBody(
+  headers: IncomingHttpHeaders,
+  body: { text(): Promise<string>; dump(): Promise<void> },
+): Promise<unknown> {
   const length = Number(headers['content-length']);
   if (Number.isFinite(length) && length > MAX_PROBE_BODY_BYTES) {
     await body.dump();

@@ -116,7 +116,8 @@ export class ServiceSyncState extends EventEmitter<{ transition: [SyncTransition
     }
     const { state, error } = classify(result, this.#opts.expectedVersion());
     this.#base = state;
-    this.#baseError = result.reachable && !result.healthy && state !== 'in_sync' ? `${error} (health check answered HTTP ${result.healthStatus})` : error;
+    this.#baseError =
+      result.reachable && !result.healthy && state !== 'in_sync' ? `${error} (health check answered HTTP ${result.healthStatus})` : error;
     this.evaluate();
   }
 
@@ -189,15 +190,25 @@ export class ServiceSyncState extends EventEmitter<{ transition: [SyncTransition
     this.#escalation = undefined;
     if (this.#closed || this.#outOfSyncSince === null || this.#state === 'critical') return;
     const due = this.#outOfSyncSince + (this.#state === 'warning' ? this.#opts.criticalThresholdMs : this.#opts.warningThresholdMs);
-    this.#escalation = clock.setTimeout(() => {
-      this.#escalation = undefined;
-      this.evaluate();
-    }, Math.max(0, due - clock.now()));
+    this.#escalation = clock.setTimeout(
+      () => {
+        this.#escalation = undefined;
+        this.evaluate();
+      },
+      Math.max(0, due - clock.now()),
+    );
   }
 
   #transition(previous: SyncState | null, next: SyncState, now: number): void {
     this.#state = next;
-    this.#history.push({ at: iso(now)!, from: previous, state: next, version: this.#version, expectedVersion: this.#opts.expectedVersion(), error: this.#error });
+    this.#history.push({
+      at: iso(now)!,
+      from: previous,
+      state: next,
+      version: this.#version,
+      expectedVersion: this.#opts.expectedVersion(),
+      error: this.#error,
+    });
     if (this.#history.length > HISTORY_LIMIT) this.#history.splice(0, this.#history.length - HISTORY_LIMIT);
     this.emit('transition', { service: this.name, previousState: previous, state: next, sync: this.sync(), at: now });
   }

@@ -118,12 +118,23 @@ export class SyncMonitor extends EventEmitter<{ stateChange: [SyncStateChange] }
     this.#expected = semver.valid(opts.config.expectedVersion) ?? opts.config.expectedVersion;
     const { warningThresholdMs, criticalThresholdMs } = opts.config;
     for (const name of Object.keys(opts.clients) as ServiceName[]) {
-      const state = new ServiceSyncState({ name, clock: this.#clock, expectedVersion: () => this.#expected, warningThresholdMs, criticalThresholdMs });
+      const state = new ServiceSyncState({
+        name,
+        clock: this.#clock,
+        expectedVersion: () => this.#expected,
+        warningThresholdMs,
+        criticalThresholdMs,
+      });
       state.on('transition', (t) => this.#onTransition(t));
       this.#records.set(name, state);
     }
     if (this.enabled && opts.config.alertWebhookUrl) {
-      this.#webhook = new AlertWebhook({ url: opts.config.alertWebhookUrl, logger: this.#log, signingSecret: opts.signingSecret, ...opts.webhook });
+      this.#webhook = new AlertWebhook({
+        url: opts.config.alertWebhookUrl,
+        logger: this.#log,
+        signingSecret: opts.signingSecret,
+        ...opts.webhook,
+      });
     }
   }
 
@@ -273,7 +284,15 @@ export class SyncMonitor extends EventEmitter<{ stateChange: [SyncStateChange] }
 
   /** One transition of one service: one log line, one webhook alert, one `stateChange` event. */
   #onTransition({ service, previousState: previous, state: next, sync, at }: SyncTransition): void {
-    const fields = { service, previousState: previous, state: next, version: sync.version, expectedVersion: this.#expected, outOfSyncSince: sync.outOfSyncSince, error: sync.error };
+    const fields = {
+      service,
+      previousState: previous,
+      state: next,
+      version: sync.version,
+      expectedVersion: this.#expected,
+      outOfSyncSince: sync.outOfSyncSince,
+      error: sync.error,
+    };
     if (previous === null) {
       // The first check establishes a state; it is only an alert when that state is bad.
       this.#log[next === 'in_sync' ? 'info' : LOG_LEVEL[next]](fields, 'sync state established');
@@ -309,8 +328,15 @@ export class SyncMonitor extends EventEmitter<{ stateChange: [SyncStateChange] }
       { previousVersion: previous, expectedVersion: agreed, direction, services: agreeing },
       'sync auto-update: expected shared knowledge version updated',
     );
-    this.#webhook?.send({ type: 'sync.expected_version_changed', sequence: ++this.#sequence, from: previous, to: agreed, direction, services: agreeing, at: iso(this.#clock.now())! });
+    this.#webhook?.send({
+      type: 'sync.expected_version_changed',
+      sequence: ++this.#sequence,
+      from: previous,
+      to: agreed,
+      direction,
+      services: agreeing,
+      at: iso(this.#clock.now())!,
+    });
     for (const rec of this.#records.values()) rec.reclassify();
   }
-
 }

@@ -12,7 +12,10 @@ export const userSchema = z.object({
   name: z.string(),
   email: z.string(),
   role: z.string(),
-  industryId: id.nullable().optional().transform((v) => v ?? null),
+  industryId: id
+    .nullable()
+    .optional()
+    .transform((v) => v ?? null),
   createdAt: z.string().optional(),
 });
 export type User = z.infer<typeof userSchema>;

@@ -46,7 +46,10 @@ export function createLoaders(upstreams: Upstreams, ctx: CallContext): Loaders {
         const out: Array<Read<V>> = new Array(keys.length);
         await Promise.all(
           [...byLimit].map(async ([limit, slots]) => {
-            const results = await read(slots.map((i) => keys[i]!.id), limit);
+            const results = await read(
+              slots.map((i) => keys[i]!.id),
+              limit,
+            );
             slots.forEach((slot, j) => (out[slot] = results[j]!));
           }),
         );
@@ -61,10 +64,20 @@ export function createLoaders(upstreams: Upstreams, ctx: CallContext): Loaders {
   const comments = lazy(() => byList((ids, limit) => upstreams.comment.byUsers(ids, limit, ctx)));
   const jobs = lazy(() => byList((ids, limit) => upstreams.industry.recentJobs(ids, limit, ctx)));
   return {
-    get user() { return user(); },
-    get industry() { return industry(); },
-    get nps() { return nps(); },
-    get comments() { return comments(); },
-    get jobs() { return jobs(); },
+    get user() {
+      return user();
+    },
+    get industry() {
+      return industry();
+    },
+    get nps() {
+      return nps();
+    },
+    get comments() {
+      return comments();
+    },
+    get jobs() {
+      return jobs();
+    },
   };
 }

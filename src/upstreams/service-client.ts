@@ -35,7 +35,12 @@ export interface UpstreamTelemetry {
    * Starts the client span of one call, under `parent` or else under what `requestId` has active;
    * with the W3C `traceparent` that names it as the parent of the upstream request.
    */
-  startCallSpan?(name: string, requestId: string, attributes: Record<string, string | number>, parent?: Span): { span: Span; traceparent: string } | undefined;
+  startCallSpan?(
+    name: string,
+    requestId: string,
+    attributes: Record<string, string | number>,
+    parent?: Span,
+  ): { span: Span; traceparent: string } | undefined;
   /** One attempt finished. */
   recordAttempt?(event: UpstreamCallEvent): void;
 }
@@ -236,7 +241,12 @@ export class ServiceClient {
   }
 
   /** Headers every outbound request carries (also used by passthrough). */
-  outboundHeaders(method: string, pathWithQuery: string, ctx: CallContext, body?: string | Uint8Array | typeof UNSIGNED_PAYLOAD): Record<string, string> {
+  outboundHeaders(
+    method: string,
+    pathWithQuery: string,
+    ctx: CallContext,
+    body?: string | Uint8Array | typeof UNSIGNED_PAYLOAD,
+  ): Record<string, string> {
     const headers: Record<string, string> = { 'x-request-id': ctx.requestId, accept: 'application/json' };
     if (ctx.traceparent) headers.traceparent = ctx.traceparent;
     if (ctx.principal) {
@@ -258,11 +268,19 @@ export class ServiceClient {
     await this.pool.close();
   }
 
-  async #attempt<T>(req: UpstreamRequest<T>, traceparent: string | undefined, signal: AbortSignal, onStatus: (status: number) => void): Promise<T> {
+  async #attempt<T>(
+    req: UpstreamRequest<T>,
+    traceparent: string | undefined,
+    signal: AbortSignal,
+    onStatus: (status: number) => void,
+  ): Promise<T> {
     const { method, pathWithQuery, body } = req;
     const headers = this.outboundHeaders(method, pathWithQuery, { ...req.ctx, traceparent }, body);
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const res = await untilAborted(this.pool.request({ method: method as Dispatcher.HttpMethod, path: pathWithQuery, headers, body, signal }), signal);
+    const res = await untilAborted(
+      this.pool.request({ method: method as Dispatcher.HttpMethod, path: pathWithQuery, headers, body, signal }),
+      signal,
+    );
     onStatus(res.statusCode);
     if (req.observeVersion !== false) this.observeVersion(res.headers);
     return req.read(res);
@@ -289,7 +307,10 @@ export class ServiceClient {
  */
 function untilAborted<T extends { body: { dump(): Promise<void> } }>(pending: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) {
-    pending.then((res) => res.body.dump().catch(() => undefined), () => undefined);
+    pending.then(
+      (res) => res.body.dump().catch(() => undefined),
+      () => undefined,
+    );
     return Promise.reject(signal.reason as Error);
   }
   return new Promise<T>((resolve, reject) => {

@@ -140,11 +140,18 @@ export function toUpstreamGatewayError(err: unknown, { service, surface, timeout
   const codes = SURFACE_CODES[surface];
   const failure = timedOut ? 'timeout' : upstreamFailureOf(err);
   if (failure === 'timeout') {
-    return new GatewayError(codes.timeout, { service, message: `The ${service} service did not answer within ${timeoutMs} ms.`, cause: err });
+    return new GatewayError(codes.timeout, {
+      service,
+      message: `The ${service} service did not answer within ${timeoutMs} ms.`,
+      cause: err,
+    });
   }
   if (err instanceof UpstreamHttpError) {
     const code = httpStatusCode(err.status);
-    const message = code === 'SERVICE_UNAVAILABLE' ? `The ${service} service failed (HTTP ${err.status}).` : `The ${service} service refused the request (HTTP ${err.status}).`;
+    const message =
+      code === 'SERVICE_UNAVAILABLE'
+        ? `The ${service} service failed (HTTP ${err.status}).`
+        : `The ${service} service refused the request (HTTP ${err.status}).`;
     return new GatewayError(code, { service, message, cause: err });
   }
   if (failure) return new GatewayError(codes[failure], { service, message: `The ${service} service is unreachable.`, cause: err });

@@ -68,9 +68,11 @@ export class Upstreams {
   }
 
   async close(): Promise<void> {
-    await Promise.all(Object.values(this.clients).map((c) => {
-      c.breaker.dispose();
-      return c.close();
-    }));
+    await Promise.all(
+      Object.values(this.clients).map((c) => {
+        c.breaker.dispose();
+        return c.close();
+      }),
+    );
   }
 }

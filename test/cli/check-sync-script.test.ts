@@ -29,8 +29,11 @@ interface Run {
 
 function systemNode(script: string, args: string[], env: Record<string, string>, cwd: string): Promise<Run> {
   return new Promise((resolve) => {
-    execFile('/usr/bin/env', ['node', script, ...args], { cwd, env: { PATH: SYSTEM_PATH, HOME: process.env.HOME ?? cwd, ...env }, timeout: 60_000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stdout, stderr }),
+    execFile(
+      '/usr/bin/env',
+      ['node', script, ...args],
+      { cwd, env: { PATH: SYSTEM_PATH, HOME: process.env.HOME ?? cwd, ...env }, timeout: 60_000 },
+      (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stdout, stderr }),
     );
   });
 }
@@ -48,9 +51,16 @@ describe('node scripts/check-sync.js (issue 12.10)', { timeout: 240_000 }, () =>
     // `npm run build` (tsc -p tsconfig.build.json) into the temp dir; --noCheck: the same output
     // without the type check, which `npm run typecheck` does (and which takes a minute here).
     const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-    await promisify(execFile)(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(dir, 'dist'), '--noCheck'], { cwd: ROOT });
+    await promisify(execFile)(
+      process.execPath,
+      [tsc, '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(dir, 'dist'), '--noCheck'],
+      { cwd: ROOT },
+    );
 
-    stack = await startStack({ env: { FEATURE_SYNC_MONITORING: 'true', SYNC_CHECK_INTERVAL: String(24 * 3_600_000) }, app: { sync: { clock: new ManualClock() } } });
+    stack = await startStack({
+      env: { FEATURE_SYNC_MONITORING: 'true', SYNC_CHECK_INTERVAL: String(24 * 3_600_000) },
+      app: { sync: { clock: new ManualClock() } },
+    });
     await stack.app.services.sync.check();
     const { urls } = stack.backends;
     env = {
@@ -72,7 +82,12 @@ describe('node scripts/check-sync.js (issue 12.10)', { timeout: 240_000 }, () =>
     const r = await systemNode(join(dir, 'scripts', 'check-sync.js'), ['--json', '--url', stack.url], env, dir);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const body = JSON.parse(r.stdout) as { status: string; expectedVersion: string; services: Array<{ name: string; state: string; version: string }>; gateway: { status: string } };
+    const body = JSON.parse(r.stdout) as {
+      status: string;
+      expectedVersion: string;
+      services: Array<{ name: string; state: string; version: string }>;
+      gateway: { status: string };
+    };
     expect(Object.keys(body).sort()).toEqual(['expectedVersion', 'gateway', 'services', 'status']);
     expect(body.status).toBe('in_sync');
     expect(body.expectedVersion).toBe('1.0.0');

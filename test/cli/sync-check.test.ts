@@ -98,13 +98,25 @@ describe('sync CLI (issue 3)', { timeout: 180_000 }, () => {
     ]);
     expect([both.code, gatewayOnly.code, servicesOnly.code, text.code]).toEqual([0, 0, 0, 0]);
 
-    const b = JSON.parse(both.stdout) as Record<string, unknown> & { services: Array<Record<string, unknown>>; gateway: Record<string, unknown> };
+    const b = JSON.parse(both.stdout) as Record<string, unknown> & {
+      services: Array<Record<string, unknown>>;
+      gateway: Record<string, unknown>;
+    };
     expect(Object.keys(b).sort()).toEqual(['expectedVersion', 'gateway', 'services', 'status']);
     expect(b).toMatchObject({ status: 'in_sync', expectedVersion: '1.0.0', gateway: { status: 'in_sync', expectedVersion: '1.0.0' } });
     expect(b.services.map((s) => s.name)).toEqual(['auth', 'comment', 'industry', 'nps']);
     for (const s of b.services) {
-      expect(s).toMatchObject({ version: '1.0.0', expectedVersion: '1.0.0', state: 'in_sync', outOfSyncSince: null, error: null, healthy: true });
-      expect(Object.keys(s)).toEqual(expect.arrayContaining(['name', 'version', 'expectedVersion', 'state', 'outOfSyncSince', 'lastUpdated', 'lastCheckedAt', 'error']));
+      expect(s).toMatchObject({
+        version: '1.0.0',
+        expectedVersion: '1.0.0',
+        state: 'in_sync',
+        outOfSyncSince: null,
+        error: null,
+        healthy: true,
+      });
+      expect(Object.keys(s)).toEqual(
+        expect.arrayContaining(['name', 'version', 'expectedVersion', 'state', 'outOfSyncSince', 'lastUpdated', 'lastCheckedAt', 'error']),
+      );
     }
     const g = JSON.parse(gatewayOnly.stdout) as Record<string, unknown> & { services: unknown[] };
     expect(g).toMatchObject({ status: 'in_sync', gateway: { status: 'in_sync' } });
@@ -157,7 +169,11 @@ describe('sync CLI (issue 3)', { timeout: 180_000 }, () => {
       cli('sync-check', ['--url', dead], env),
     ]);
     expect(gwDead.code).toBe(2);
-    expect(JSON.parse(gwDead.stdout)).toMatchObject({ status: 'unreachable', services: [], gateway: { status: 'unreachable', error: expect.stringMatching(/unreachable/) } });
+    expect(JSON.parse(gwDead.stdout)).toMatchObject({
+      status: 'unreachable',
+      services: [],
+      gateway: { status: 'unreachable', error: expect.stringMatching(/unreachable/) },
+    });
     expect(servicesDead.code).toBe(2);
     expect(JSON.parse(servicesDead.stdout).services[3]).toMatchObject({ name: 'nps', state: 'unreachable', healthy: false });
     expect(bothDead.code).toBe(2);
@@ -176,7 +192,16 @@ describe('sync CLI (issue 3)', { timeout: 180_000 }, () => {
       cli('sync-check', ['--services-only'], { ...env, SHARED_KNOWLEDGE_VERSION: 'latest' }),
       cli('sync-check', ['extra'], env),
     ]);
-    const messages = [/Unknown option '--bogus'/, /exclude each other/, /--url must be an http/, /AUTH_SERVICE_URL is not set[\s\S]*NPS_SERVICE_URL is not set/, /401.*no credentials were given.*GATEWAY_TOKEN/, /403.*credentials were refused/, /SHARED_KNOWLEDGE_VERSION must be a semantic version/, /positional argument/i];
+    const messages = [
+      /Unknown option '--bogus'/,
+      /exclude each other/,
+      /--url must be an http/,
+      /AUTH_SERVICE_URL is not set[\s\S]*NPS_SERVICE_URL is not set/,
+      /401.*no credentials were given.*GATEWAY_TOKEN/,
+      /403.*credentials were refused/,
+      /SHARED_KNOWLEDGE_VERSION must be a semantic version/,
+      /positional argument/i,
+    ];
     runs.forEach((r, i) => {
       expect(r.code, r.stderr).toBe(3);
       expect(r.stderr).toMatch(messages[i]!);
@@ -201,7 +226,10 @@ describe('sync CLI (issue 3)', { timeout: 180_000 }, () => {
     expect(text.stdout).toMatch(/^Gateway http:\/\/127\.0\.0\.1:\d+: in_sync \(expected 1\.0\.0/);
     expect(text.stdout).toMatch(/Recent state changes:[\s\S]*comment\s+warning -> critical/);
     expect(json.code).toBe(0);
-    expect(JSON.parse(json.stdout)).toMatchObject({ status: 'in_sync', services: expect.arrayContaining([expect.objectContaining({ name: 'auth', history: expect.any(Array) })]) });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      status: 'in_sync',
+      services: expect.arrayContaining([expect.objectContaining({ name: 'auth', history: expect.any(Array) })]),
+    });
     expect(unreachable.code).toBe(2);
     expect(unreachable.stderr).toMatch(/unreachable/);
     expect(missing.code).toBe(3);

@@ -65,7 +65,11 @@ const cases: Array<[string, Record<string, string | undefined>, string[]]> = [
   ['NODE_ENV unknown', { NODE_ENV: 'staging' }, ['NODE_ENV']],
   ['REDIS_URL not a redis URL', { REDIS_URL: 'http://127.0.0.1:6379' }, ['REDIS_URL']],
   ['SHARED_KNOWLEDGE_VERSION not semver', { SHARED_KNOWLEDGE_VERSION: 'v1' }, ['SHARED_KNOWLEDGE_VERSION']],
-  ['SYNC_CRITICAL_THRESHOLD below the warning one', { SYNC_WARNING_THRESHOLD: '60000', SYNC_CRITICAL_THRESHOLD: '1000' }, ['SYNC_CRITICAL_THRESHOLD']],
+  [
+    'SYNC_CRITICAL_THRESHOLD below the warning one',
+    { SYNC_WARNING_THRESHOLD: '60000', SYNC_CRITICAL_THRESHOLD: '1000' },
+    ['SYNC_CRITICAL_THRESHOLD'],
+  ],
   [
     'several bad variables at once: one message naming every one',
     { JWT_SECRET: undefined, AUTH_SERVICE_URL: undefined, PORT: 'eighty', CACHE_STALE_FACTOR: '0.5' },
@@ -86,7 +90,11 @@ describe('core: bad configuration exits 1 naming the variable (issue 2)', () => 
   });
 
   it('the good baseline of these cases does start (so each failure above is the variable named)', async () => {
-    const child = spawn(TSX, [MAIN], { cwd, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? cwd, ...GOOD }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(TSX, [MAIN], {
+      cwd,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? cwd, ...GOOD },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     try {
       await new Promise<void>((ok, fail) => {

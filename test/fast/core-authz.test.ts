@@ -36,7 +36,12 @@ describe('core: read rules (issue 2)', () => {
     const { body } = await stack.graphql('query { users(ids: ["u3", "u1", "u4"]) { id } }', {}, { token });
     expect(body.data).toEqual({ users: [null, { id: 'u1' }, null] });
     const forbidden = body.errors!.filter((e) => e.extensions?.code === 'FORBIDDEN').map((e) => e.path);
-    expect(forbidden).toEqual(expect.arrayContaining([['users', 0], ['users', 2]]));
+    expect(forbidden).toEqual(
+      expect.arrayContaining([
+        ['users', 0],
+        ['users', 2],
+      ]),
+    );
     expect(forbidden).toHaveLength(2);
     // Only the readable id went upstream.
     expect(stack.backends.auth.requests.all().map((r) => r.query.ids)).toEqual(['u1']);
@@ -60,7 +65,12 @@ describe('core: read rules (issue 2)', () => {
     ['no credentials', undefined],
     ['a malformed token', 'not.a.jwt'],
   ])('anonymous (%s) gets UNAUTHENTICATED and reaches no backend', async (_name, token) => {
-    for (const query of ['query { userDashboard(userId: "u1") { degraded } }', 'query { user(id: "u1") { id } }', 'query { users(ids: ["u1"]) { id } }', 'query { industries { id } }']) {
+    for (const query of [
+      'query { userDashboard(userId: "u1") { degraded } }',
+      'query { user(id: "u1") { id } }',
+      'query { users(ids: ["u1"]) { id } }',
+      'query { industries { id } }',
+    ]) {
       const { body } = await stack.graphql(query, {}, token ? { token } : {});
       expect(body.errors?.[0]?.extensions?.code, query).toBe('UNAUTHENTICATED');
     }
@@ -70,8 +80,17 @@ describe('core: read rules (issue 2)', () => {
   it('an expired token, a token signed with another secret, a token without exp or with alg none are refused', async () => {
     const key = new TextEncoder().encode(TEST_JWT_SECRET);
     const now = Math.floor(Date.now() / 1000);
-    const expired = await new SignJWT({ role: 'user' }).setProtectedHeader({ alg: 'HS256' }).setSubject('u1').setIssuedAt(now - 3600).setExpirationTime(now - 60).sign(key);
-    const otherSecret = await new SignJWT({ role: 'user' }).setProtectedHeader({ alg: 'HS256' }).setSubject('u1').setExpirationTime('1h').sign(new TextEncoder().encode('x'.repeat(48)));
+    const expired = await new SignJWT({ role: 'user' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('u1')
+      .setIssuedAt(now - 3600)
+      .setExpirationTime(now - 60)
+      .sign(key);
+    const otherSecret = await new SignJWT({ role: 'user' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('u1')
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode('x'.repeat(48)));
     const noExp = await new SignJWT({ role: 'user' }).setProtectedHeader({ alg: 'HS256' }).setSubject('u1').sign(key);
     const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
     const algNone = `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: 'u1', role: 'admin', exp: now + 3600 })}.`;

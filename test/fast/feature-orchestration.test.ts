@@ -25,7 +25,11 @@ describe('FEATURE_ORCHESTRATION=false', () => {
 
   it('the REST twin answers 501 with the coded JSON error', async () => {
     const token = await stack.token('u1');
-    const res = await stack.inject({ method: 'GET', url: '/api/orchestration/user/u1/dashboard', headers: { authorization: `Bearer ${token}` } });
+    const res = await stack.inject({
+      method: 'GET',
+      url: '/api/orchestration/user/u1/dashboard',
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(res.statusCode).toBe(501);
     expect(res.json()).toMatchObject({ error: 'FEATURE_DISABLED' });
   });

@@ -15,7 +15,8 @@ describe('GRAPHQL_JIT: compiled execution answers exactly like graphql-js', () =
   });
   afterAll(() => Promise.all([jit?.close(), plain?.close()]));
 
-  const strip = (body: Record<string, unknown>) => JSON.parse(JSON.stringify(body).replace(/"generatedAt":"[^"]+"/g, '"generatedAt":"-"')) as unknown;
+  const strip = (body: Record<string, unknown>) =>
+    JSON.parse(JSON.stringify(body).replace(/"generatedAt":"[^"]+"/g, '"generatedAt":"-"')) as unknown;
 
   it('dashboard, user, users (with FORBIDDEN items and a NOT_FOUND) and a bad limit', async () => {
     const user = await jit.token('u1');

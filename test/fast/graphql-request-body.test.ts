@@ -12,15 +12,27 @@ describe('POST /graphql bodies that are no GraphQL request (issue 12)', () => {
   let token: string;
 
   beforeAll(async () => {
-    [direct, viaYoga] = await Promise.all([startApp({ logLevel: 'warn' }), startApp({ env: { GRAPHQL_DIRECT_EXECUTION: 'false' }, logLevel: 'warn' })]);
+    [direct, viaYoga] = await Promise.all([
+      startApp({ logLevel: 'warn' }),
+      startApp({ env: { GRAPHQL_DIRECT_EXECUTION: 'false' }, logLevel: 'warn' }),
+    ]);
     token = await direct.token('u1');
   });
   afterAll(() => Promise.all([direct?.close(), viaYoga?.close()]));
 
   const post = async (stack: FastApp, body: string) => {
-    const res = await stack.inject({ method: 'POST', url: '/graphql', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, payload: body });
+    const res = await stack.inject({
+      method: 'POST',
+      url: '/graphql',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      payload: body,
+    });
     const text = res.body;
-    return { status: res.statusCode, text, body: JSON.parse(text) as { errors?: Array<{ message: string; extensions?: Record<string, unknown> }>; data?: unknown } };
+    return {
+      status: res.statusCode,
+      text,
+      body: JSON.parse(text) as { errors?: Array<{ message: string; extensions?: Record<string, unknown> }>; data?: unknown },
+    };
   };
 
   const cases: Array<[body: string, message: RegExp]> = [
@@ -54,7 +66,10 @@ describe('POST /graphql bodies that are no GraphQL request (issue 12)', () => {
   it('a real query, and a batch of them, still run', async () => {
     for (const stack of [direct, viaYoga]) {
       expect((await post(stack, '{"query": "{ __typename }"}')).body).toEqual({ data: { __typename: 'Query' } });
-      expect((await post(stack, '[{"query": "{ __typename }"}, {"query": "{ a: __typename }"}]')).body).toEqual([{ data: { __typename: 'Query' } }, { data: { a: 'Query' } }]);
+      expect((await post(stack, '[{"query": "{ __typename }"}, {"query": "{ a: __typename }"}]')).body).toEqual([
+        { data: { __typename: 'Query' } },
+        { data: { a: 'Query' } },
+      ]);
     }
   });
 

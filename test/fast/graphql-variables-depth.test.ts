@@ -22,10 +22,20 @@ describe('variables nested deeper than 32 levels are BAD_USER_INPUT (security is
   afterAll(() => stack?.close());
 
   const post = async (body: string) => {
-    const res = await stack.inject({ method: 'POST', url: '/graphql', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, payload: body });
-    return { status: res.statusCode, body: res.json() as { data?: unknown; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> } };
+    const res = await stack.inject({
+      method: 'POST',
+      url: '/graphql',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      payload: body,
+    });
+    return {
+      status: res.statusCode,
+      body: res.json() as { data?: unknown; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> },
+    };
   };
-  const refusedAsInput = { errors: [{ message: 'The variables are nested deeper than 32 levels.', extensions: { code: 'BAD_USER_INPUT' } }] };
+  const refusedAsInput = {
+    errors: [{ message: 'The variables are nested deeper than 32 levels.', extensions: { code: 'BAD_USER_INPUT' } }],
+  };
 
   it('the attack: 10 000 levels is a 400 BAD_USER_INPUT, nothing logged as an error, and the gateway keeps serving', async () => {
     const res = await post(`{"query":"{ __typename }","variables":{"x":${nested(10_000)}}}`);
@@ -47,7 +57,11 @@ describe('variables nested deeper than 32 levels are BAD_USER_INPUT (security is
     expect(batch).toEqual({ status: 400, body: refusedAsInput });
     const get = async (levels: number) => {
       const url = `/graphql?query=${encodeURIComponent('{ __typename }')}&variables=${encodeURIComponent(nested(levels))}`;
-      const res = await stack.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}`, 'x-graphql-csrf': '1', accept: 'application/json' } });
+      const res = await stack.inject({
+        method: 'GET',
+        url,
+        headers: { authorization: `Bearer ${token}`, 'x-graphql-csrf': '1', accept: 'application/json' },
+      });
       return { status: res.statusCode, body: res.json() as unknown };
     };
     expect(await get(32)).toEqual({ status: 200, body: { data: { __typename: 'Query' } } });

@@ -7,7 +7,7 @@ import { startApp, type FastApp } from '../support/app.js';
  * another principal's responses. Each principal now holds at most
  * RESPONSE_CACHE_MAX_PER_PRINCIPAL entries, its own oldest evicted first.
  */
-describe('response cache: one principal cannot take the others\' share (13.8)', () => {
+describe("response cache: one principal cannot take the others' share (13.8)", () => {
   let stack: FastApp;
   let victim: string;
   let flooder: string;

@@ -29,7 +29,9 @@ describe('security: admin actions (issue 4)', () => {
   const headers: Record<Who, Record<string, string>> = { anonymous: {}, user: {}, service: { 'x-api-key': API_KEY }, admin: {} };
 
   beforeAll(async () => {
-    stack = await startApp({ env: { GATEWAY_API_KEYS: `ops:${API_KEY}`, FEATURE_SYNC_MONITORING: 'true', RATE_LIMIT_MUTATION_MAX: '1000' } });
+    stack = await startApp({
+      env: { GATEWAY_API_KEYS: `ops:${API_KEY}`, FEATURE_SYNC_MONITORING: 'true', RATE_LIMIT_MUTATION_MAX: '1000' },
+    });
     headers.user = { authorization: `Bearer ${await stack.token('u1', 'user')}` };
     headers.admin = { authorization: `Bearer ${await stack.token('u2', 'admin')}` };
   });

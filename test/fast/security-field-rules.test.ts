@@ -10,17 +10,25 @@ const SPELLINGS: Array<{ name: string; query: string; variables?: Record<string,
   { name: 'plain', query: 'mutation { clearCache }' },
   { name: 'inline fragment', query: 'mutation { ... on Mutation { clearCache } }' },
   { name: 'named fragment', query: 'mutation { ...Wipe } fragment Wipe on Mutation { clearCache }' },
-  { name: 'nested fragments', query: 'mutation { ...A } fragment A on Mutation { ...B } fragment B on Mutation { ... on Mutation { clearCache } }' },
+  {
+    name: 'nested fragments',
+    query: 'mutation { ...A } fragment A on Mutation { ...B } fragment B on Mutation { ... on Mutation { clearCache } }',
+  },
   { name: 'aliased', query: 'mutation { wipe: clearCache }' },
   { name: '@include(if: $v)', query: 'mutation Wipe($v: Boolean!) { clearCache @include(if: $v) }', variables: { v: true } },
-  { name: '@skip(if: $v) in a fragment', query: 'mutation Wipe($v: Boolean = false) { ...F } fragment F on Mutation { clearCache @skip(if: $v) }' },
+  {
+    name: '@skip(if: $v) in a fragment',
+    query: 'mutation Wipe($v: Boolean = false) { ...F } fragment F on Mutation { clearCache @skip(if: $v) }',
+  },
 ];
 
 describe('security: audit and field rate limits see fragment-wrapped fields (13.4)', () => {
   let stack: FastApp;
 
   beforeAll(async () => {
-    stack = await startApp({ env: { RATE_LIMIT_MAX: '1000', RATE_LIMIT_MUTATION_MAX: '1000', RATE_LIMIT_RULES: 'Mutation.clearCache=2/60000' } });
+    stack = await startApp({
+      env: { RATE_LIMIT_MAX: '1000', RATE_LIMIT_MUTATION_MAX: '1000', RATE_LIMIT_RULES: 'Mutation.clearCache=2/60000' },
+    });
   });
   afterAll(() => stack?.close());
 
@@ -48,7 +56,11 @@ describe('security: audit and field rate limits see fragment-wrapped fields (13.
   it('spellings share one budget, two aliases count twice, and a field that does not execute is neither counted nor audited', async () => {
     const actor = 'admin-mixed';
     const token = await stack.token(actor, 'admin');
-    const skipped = await stack.graphql('mutation Wipe($v: Boolean!) { ...F } fragment F on Mutation { clearCache @include(if: $v) }', { v: false }, { token });
+    const skipped = await stack.graphql(
+      'mutation Wipe($v: Boolean!) { ...F } fragment F on Mutation { clearCache @include(if: $v) }',
+      { v: false },
+      { token },
+    );
     expect(skipped.body.errors ?? []).toEqual([]);
     expect(auditsOf(actor)).toEqual([]);
     const twice = await stack.graphql('mutation { a: clearCache ... on Mutation { b: clearCache(service: "comment") } }', {}, { token });
@@ -63,7 +75,11 @@ describe('security: audit and field rate limits see fragment-wrapped fields (13.
 
   it('a non-admin running an admin mutation through a fragment is refused and audited as refused', async () => {
     const token = await stack.token('u7');
-    const { body } = await stack.graphql('mutation Go($s: String!) { ...F } fragment F on Mutation { resetBreaker(service: $s) { name } }', { s: 'nps' }, { token });
+    const { body } = await stack.graphql(
+      'mutation Go($s: String!) { ...F } fragment F on Mutation { resetBreaker(service: $s) { name } }',
+      { s: 'nps' },
+      { token },
+    );
     expect(body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     expect(auditsOf('u7').map((l) => [l.action, l.outcome, l.target])).toEqual([['resetBreaker', 'refused', 'nps']]);
   });

@@ -3,7 +3,8 @@ import { startApp, type FastApp } from '../support/app.js';
 
 /** 13.1: four levels of recentJobs(limit: 100) under 15 aliases — 65.9 MB answered for a 1.7 KB query. */
 const ATTACK = `query { ${Array.from({ length: 15 }, (_, i) => `a${i}: industries { recentJobs(limit: 100) { industry { recentJobs(limit: 100) { industry { recentJobs(limit: 100) { industry { recentJobs(limit: 100) { id title company postedAt } } } } } } } }`).join(' ')} }`;
-const CONTRACT_USERS = 'query Users($ids: [ID!]!) { users(ids: $ids) { id name industry { name } nps { score } comments(limit: 3) { id } } }';
+const CONTRACT_USERS =
+  'query Users($ids: [ID!]!) { users(ids: $ids) { id name industry { name } nps { score } comments(limit: 3) { id } } }';
 
 describe('security: GraphQL cost multiplies by list sizes, and answers are bounded (13.1)', () => {
   let stack: FastApp;
@@ -59,7 +60,12 @@ describe('security: GraphQL cost multiplies by list sizes, and answers are bound
         const res = await small.graphql(query, {}, { token, headers: { accept } });
         expect(res.status).toBe(413);
         expect(res.body).not.toHaveProperty('data');
-        expect(res.body.errors).toEqual([expect.objectContaining({ message: expect.stringMatching(/larger than the limit of 4096 bytes/), extensions: { code: 'RESPONSE_TOO_LARGE' } })]);
+        expect(res.body.errors).toEqual([
+          expect.objectContaining({
+            message: expect.stringMatching(/larger than the limit of 4096 bytes/),
+            extensions: { code: 'RESPONSE_TOO_LARGE' },
+          }),
+        ]);
       }
       // Not kept by the response cache: the next ask executes (and is refused) again.
       expect(small.app.services.metrics?.requests.responseCache.hits).toBe(0);

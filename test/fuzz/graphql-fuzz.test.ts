@@ -3,11 +3,77 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../support/stack.js';
 
 const TOKENS = [
-  '{', '}', '(', ')', '[', ']', ':', '$', '@', '...', '!', '=', ',', '|', '&',
-  'query', 'mutation', 'subscription', 'fragment', 'on', 'schema', 'type',
-  'user', 'users', 'userDashboard', 'industries', 'syncStatus', 'services', 'stats', 'id', 'name', 'email', 'industry', 'recentJobs', 'comments', 'nps', 'score', 'degraded',
-  'limit', 'ids', 'userId', 'service', 'clearCache', 'forceSync', 'resetBreaker', '__schema', '__type', '__typename', 'types', 'fields',
-  '"u1"', '"comment"', '"\\u0000"', '"unterminated', '"""block"""', '1', '-1', '2147483648', '1e400', 'true', 'null', 'ID', 'Int', 'String', '$v', '$ids', 'a:', '@include(if: true)', '@skip(if: $v)', '@deprecated', '#c\n',
+  '{',
+  '}',
+  '(',
+  ')',
+  '[',
+  ']',
+  ':',
+  '$',
+  '@',
+  '...',
+  '!',
+  '=',
+  ',',
+  '|',
+  '&',
+  'query',
+  'mutation',
+  'subscription',
+  'fragment',
+  'on',
+  'schema',
+  'type',
+  'user',
+  'users',
+  'userDashboard',
+  'industries',
+  'syncStatus',
+  'services',
+  'stats',
+  'id',
+  'name',
+  'email',
+  'industry',
+  'recentJobs',
+  'comments',
+  'nps',
+  'score',
+  'degraded',
+  'limit',
+  'ids',
+  'userId',
+  'service',
+  'clearCache',
+  'forceSync',
+  'resetBreaker',
+  '__schema',
+  '__type',
+  '__typename',
+  'types',
+  'fields',
+  '"u1"',
+  '"comment"',
+  '"\\u0000"',
+  '"unterminated',
+  '"""block"""',
+  '1',
+  '-1',
+  '2147483648',
+  '1e400',
+  'true',
+  'null',
+  'ID',
+  'Int',
+  'String',
+  '$v',
+  '$ids',
+  'a:',
+  '@include(if: true)',
+  '@skip(if: $v)',
+  '@deprecated',
+  '#c\n',
 ];
 
 const doc = fc.array(fc.constantFrom(...TOKENS), { maxLength: 60 }).map((t) => t.join(' '));
@@ -30,7 +96,11 @@ const scalar = fc.oneof(fc.string({ maxLength: 20 }), fc.integer(), fc.double(),
 const operation = fc.record(
   {
     query: fc.oneof(doc, doc, wellFormed, scalar, fc.jsonValue({ maxDepth: 2 })),
-    variables: fc.oneof(fc.dictionary(fc.constantFrom('v', 'ids', 'userId', 'limit', '__proto__', 'constructor'), fc.jsonValue({ maxDepth: 3 })), scalar, fc.jsonValue({ maxDepth: 2 })),
+    variables: fc.oneof(
+      fc.dictionary(fc.constantFrom('v', 'ids', 'userId', 'limit', '__proto__', 'constructor'), fc.jsonValue({ maxDepth: 3 })),
+      scalar,
+      fc.jsonValue({ maxDepth: 2 }),
+    ),
     operationName: fc.oneof(fc.string({ maxLength: 10 }), scalar),
     extensions: fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.constant({ persistedQuery: { version: 1, sha256Hash: 'abc' } })),
   },
@@ -41,12 +111,65 @@ const body = fc.oneof(
   { weight: 2, arbitrary: fc.array(operation, { maxLength: 12 }).map((o) => JSON.stringify(o)) },
   { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)) },
   { weight: 1, arbitrary: fc.string({ maxLength: 200 }) },
-  { weight: 1, arbitrary: fc.constantFrom('', '{', '[', 'null', '{"query":', '{"query":"{ user(id: \\"u1\\") { id } }"}', '\u0000\u0001', '{"__proto__":{"query":"{__typename}"}}') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      '',
+      '{',
+      '[',
+      'null',
+      '{"query":',
+      '{"query":"{ user(id: \\"u1\\") { id } }"}',
+      '\u0000\u0001',
+      '{"__proto__":{"query":"{__typename}"}}',
+    ),
+  },
 );
 const printable = (max: number) => fc.stringMatching(new RegExp(`^[\\x21-\\x7e][\\x20-\\x7e]{0,${max}}$`));
-const headerName = fc.constantFrom('authorization', 'x-api-key', 'x-request-id', 'traceparent', 'accept', 'x-user-id', 'x-user-role', 'x-gateway-signature', 'x-graphql-csrf', 'cookie', 'origin', 'accept-encoding', 'graphql-preflight', 'x-forwarded-for');
-const headers = fc.dictionary(headerName, fc.oneof(printable(80), fc.constantFrom('Bearer ', 'Bearer a.b.c', 'Bearer eyJhbGciOiJub25lIn0.e30.', 'application/graphql-response+json', 'text/html', '*/*', 'gzip, br', '00-00000000000000000000000000000000-0000000000000000-01')), { maxKeys: 5 });
-const contentType = fc.constantFrom('application/json', 'application/json; charset=utf-8', 'application/graphql', 'application/graphql+json', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/xml', undefined);
+const headerName = fc.constantFrom(
+  'authorization',
+  'x-api-key',
+  'x-request-id',
+  'traceparent',
+  'accept',
+  'x-user-id',
+  'x-user-role',
+  'x-gateway-signature',
+  'x-graphql-csrf',
+  'cookie',
+  'origin',
+  'accept-encoding',
+  'graphql-preflight',
+  'x-forwarded-for',
+);
+const headers = fc.dictionary(
+  headerName,
+  fc.oneof(
+    printable(80),
+    fc.constantFrom(
+      'Bearer ',
+      'Bearer a.b.c',
+      'Bearer eyJhbGciOiJub25lIn0.e30.',
+      'application/graphql-response+json',
+      'text/html',
+      '*/*',
+      'gzip, br',
+      '00-00000000000000000000000000000000-0000000000000000-01',
+    ),
+  ),
+  { maxKeys: 5 },
+);
+const contentType = fc.constantFrom(
+  'application/json',
+  'application/json; charset=utf-8',
+  'application/graphql',
+  'application/graphql+json',
+  'text/plain',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data; boundary=x',
+  'application/xml',
+  undefined,
+);
 const method = fc.constantFrom('POST', 'POST', 'POST', 'GET', 'PUT', 'DELETE', 'PATCH');
 
 /**
@@ -59,7 +182,10 @@ describe('fuzz: random GraphQL requests (issue 4)', () => {
   let admin: string;
 
   beforeAll(async () => {
-    stack = await startStack({ env: { RATE_LIMIT_MAX: '100000', RATE_LIMIT_MUTATION_MAX: '100000', RATE_LIMIT_AUTH_FAILURE_MAX: '100000' }, logLevel: 'warn' });
+    stack = await startStack({
+      env: { RATE_LIMIT_MAX: '100000', RATE_LIMIT_MUTATION_MAX: '100000', RATE_LIMIT_AUTH_FAILURE_MAX: '100000' },
+      logLevel: 'warn',
+    });
     admin = await stack.token('u2', 'admin');
   });
   afterAll(() => stack?.close());
@@ -108,10 +234,24 @@ describe('fuzz: every operation type (issue 2)', () => {
 
   it('no operation of any type answers INTERNAL_SERVER_ERROR, whoever sends it and however', async () => {
     const sends = (query: string, token: string) => [
-      fetch(`${stack.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables: { v: 'u1', ids: ['u1'] } }) }),
-      fetch(`${stack.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify([{ query }, { query: '{ __typename }' }]) }),
-      fetch(`${stack.url}/graphql?${new URLSearchParams({ query }).toString()}`, { headers: { authorization: `Bearer ${token}`, 'x-graphql-csrf': '1', accept: 'application/json' } }),
-      fetch(`${stack.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query }) }),
+      fetch(`${stack.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query, variables: { v: 'u1', ids: ['u1'] } }),
+      }),
+      fetch(`${stack.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify([{ query }, { query: '{ __typename }' }]),
+      }),
+      fetch(`${stack.url}/graphql?${new URLSearchParams({ query }).toString()}`, {
+        headers: { authorization: `Bearer ${token}`, 'x-graphql-csrf': '1', accept: 'application/json' },
+      }),
+      fetch(`${stack.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query }),
+      }),
     ];
     for (const query of OPERATIONS) {
       for (const token of [admin, user]) {
@@ -128,7 +268,11 @@ describe('fuzz: every operation type (issue 2)', () => {
   it('a subscription is GRAPHQL_VALIDATION_FAILED (the schema has no Subscription type)', async () => {
     const res = await stack.graphql('subscription { syncStatus { status } }', undefined, { token: admin });
     expect(res.body.errors).toEqual([
-      { message: 'The subscription operation is not supported by the schema.', locations: [{ line: 1, column: 1 }], extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } },
+      {
+        message: 'The subscription operation is not supported by the schema.',
+        locations: [{ line: 1, column: 1 }],
+        extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+      },
     ]);
     expect(res.body.data).toBeUndefined();
   });
@@ -138,7 +282,7 @@ function safeParams(body: string): Record<string, string> {
   try {
     const parsed: unknown = JSON.parse(body);
     if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
-      return Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v) ?? '']));
+      return Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, typeof v === 'string' ? v : (JSON.stringify(v) ?? '')]));
     }
   } catch {
     // not JSON: send it as the query

@@ -92,7 +92,11 @@ describe('admin and inspection routes (issue 5)', () => {
 
   it('the GraphQL twins resetBreaker and clearCache do the same, admin only', async () => {
     await openCommentBreaker();
-    const reset = await stack.graphql('mutation { resetBreaker(service: "comment") { name healthy breaker { state failures } } }', {}, { token: admin });
+    const reset = await stack.graphql(
+      'mutation { resetBreaker(service: "comment") { name healthy breaker { state failures } } }',
+      {},
+      { token: admin },
+    );
     expect(reset.body.errors).toBeUndefined();
     expect(reset.body.data).toMatchObject({ resetBreaker: { name: 'comment', breaker: { state: 'CLOSED' } } });
     expect(stack.app.services.upstreams.clients.comment.breaker.state).toBe('CLOSED');
@@ -110,7 +114,12 @@ describe('admin and inspection routes (issue 5)', () => {
   });
 
   it('stats count dashboards served whole and degraded', async () => {
-    const read = async () => ((await call('GET', '/api/gateway/stats', { token: admin })).body.orchestration as { dashboards: { whole: number; degraded: number } }).dashboards;
+    const read = async () =>
+      (
+        (await call('GET', '/api/gateway/stats', { token: admin })).body.orchestration as {
+          dashboards: { whole: number; degraded: number };
+        }
+      ).dashboards;
     const before = await read();
     await call('GET', '/api/orchestration/user/u1/dashboard', { token: admin });
     stack.backends.nps.faults.set({ failStatus: 500 });
@@ -137,7 +146,15 @@ describe('admin and inspection routes (issue 5)', () => {
     expect(stats.status).toBe(200);
     expect(stats.body).toMatchObject({
       uptimeSeconds: expect.any(Number),
-      breakers: { comment: { state: 'OPEN', failures: expect.any(Number), rejects: expect.any(Number), timeouts: 0, latency: { p50: expect.any(Number), p95: expect.any(Number), p99: expect.any(Number) } } },
+      breakers: {
+        comment: {
+          state: 'OPEN',
+          failures: expect.any(Number),
+          rejects: expect.any(Number),
+          timeouts: 0,
+          latency: { p50: expect.any(Number), p95: expect.any(Number), p99: expect.any(Number) },
+        },
+      },
       cache: { hits: expect.any(Number), misses: expect.any(Number), keys: expect.any(Number), hitRate: expect.any(Number) },
       orchestration: { dashboards: { whole: expect.any(Number), degraded: expect.any(Number) } },
     });
@@ -148,9 +165,16 @@ describe('admin and inspection routes (issue 5)', () => {
     expect(Object.keys(requests.byRoute).some((k) => k.includes('?'))).toBe(false);
     expect(requests.byRoute['POST /graphql']?.['200']).toBeGreaterThanOrEqual(2);
 
-    const gql = await stack.graphql('{ services { name url healthy breaker { state failures successes rejects timeouts } } stats { uptimeSeconds cacheHits cacheMisses breakers { name breaker { state } } } }', {}, { token: admin });
+    const gql = await stack.graphql(
+      '{ services { name url healthy breaker { state failures successes rejects timeouts } } stats { uptimeSeconds cacheHits cacheMisses breakers { name breaker { state } } } }',
+      {},
+      { token: admin },
+    );
     expect(gql.body.errors).toBeUndefined();
-    const data = gql.body.data as { services: Array<{ name: string; breaker: { state: string } }>; stats: { cacheHits: number; breakers: unknown[] } };
+    const data = gql.body.data as {
+      services: Array<{ name: string; breaker: { state: string } }>;
+      stats: { cacheHits: number; breakers: unknown[] };
+    };
     expect(data.services.map((s) => s.name)).toEqual(['auth', 'comment', 'industry', 'nps']);
     expect(data.services.find((s) => s.name === 'comment')!.breaker.state).toBe('OPEN');
     expect(data.stats.cacheHits).toBeGreaterThanOrEqual(1);

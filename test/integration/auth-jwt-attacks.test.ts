@@ -66,7 +66,9 @@ describe('auth: JWT attacks (issue 4)', () => {
     jwks = await startJwks();
     rsa = await keyPair('RS256', 'rsa-1');
     jwks.keys = [rsa.jwk];
-    stack = await startStack({ env: { JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE, JWT_JWKS_URL: jwks.url, RATE_LIMIT_AUTH_FAILURE_MAX: '1000' } });
+    stack = await startStack({
+      env: { JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE, JWT_JWKS_URL: jwks.url, RATE_LIMIT_AUTH_FAILURE_MAX: '1000' },
+    });
   });
   afterAll(async () => {
     await stack?.close();
@@ -84,7 +86,8 @@ describe('auth: JWT attacks (issue 4)', () => {
   const cases: Case[] = [
     {
       name: 'alg none (unsigned token)',
-      headers: async () => bearer(`${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: 'u1', role: 'admin', exp: now() + 3600, iss: ISSUER, aud: AUDIENCE })}.`),
+      headers: async () =>
+        bearer(`${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: 'u1', role: 'admin', exp: now() + 3600, iss: ISSUER, aud: AUDIENCE })}.`),
       message: /none are not accepted/,
     },
     {
@@ -100,8 +103,16 @@ describe('auth: JWT attacks (issue 4)', () => {
       },
       message: /not valid|signature/,
     },
-    { name: 'wrong secret', headers: async () => bearer(await hs256({}, { key: new TextEncoder().encode('another-secret-that-is-long-enough-012345') })), message: /signature is not valid/ },
-    { name: 'another HMAC algorithm (HS512) with the right secret', headers: async () => bearer(await hs256({}, { alg: 'HS512' })), message: /HS512 are not accepted/ },
+    {
+      name: 'wrong secret',
+      headers: async () => bearer(await hs256({}, { key: new TextEncoder().encode('another-secret-that-is-long-enough-012345') })),
+      message: /signature is not valid/,
+    },
+    {
+      name: 'another HMAC algorithm (HS512) with the right secret',
+      headers: async () => bearer(await hs256({}, { alg: 'HS512' })),
+      message: /HS512 are not accepted/,
+    },
     { name: 'expired (beyond the 5 s tolerance)', headers: async () => bearer(await hs256({ exp: now() - 30 })), message: /expired/ },
     { name: 'no exp at all', headers: async () => bearer(await hs256({ exp: undefined })), message: /exp/ },
     { name: 'nbf in the future', headers: async () => bearer(await hs256({ nbf: now() + 600 })), message: /not valid yet/ },
@@ -113,12 +124,33 @@ describe('auth: JWT attacks (issue 4)', () => {
     { name: 'three garbage segments', headers: async () => bearer('aaaa.bbbb.cccc'), message: /malformed/ },
     { name: 'empty bearer', headers: async () => ({ authorization: 'Bearer ' }), message: /Bearer <JWT>/ },
     { name: 'bare "Bearer"', headers: async () => ({ authorization: 'Bearer' }), message: /Bearer <JWT>/ },
-    { name: 'another scheme (Basic)', headers: async () => ({ authorization: `Basic ${Buffer.from('u1:pw').toString('base64')}` }), message: /Bearer <JWT>/ },
-    { name: 'RS256 signed by a key the JWKS does not hold', headers: async () => bearer(await asymmetric((await keyPair('RS256', 'rogue')).privateKey, 'RS256', 'rogue')), message: /No known key|not valid/ },
-    { name: 'RS256 with a known kid but signed by another key', headers: async () => bearer(await asymmetric((await keyPair('RS256', 'x')).privateKey, 'RS256', 'rsa-1')), message: /signature is not valid/ },
+    {
+      name: 'another scheme (Basic)',
+      headers: async () => ({ authorization: `Basic ${Buffer.from('u1:pw').toString('base64')}` }),
+      message: /Bearer <JWT>/,
+    },
+    {
+      name: 'RS256 signed by a key the JWKS does not hold',
+      headers: async () => bearer(await asymmetric((await keyPair('RS256', 'rogue')).privateKey, 'RS256', 'rogue')),
+      message: /No known key|not valid/,
+    },
+    {
+      name: 'RS256 with a known kid but signed by another key',
+      headers: async () => bearer(await asymmetric((await keyPair('RS256', 'x')).privateKey, 'RS256', 'rsa-1')),
+      message: /signature is not valid/,
+    },
     // A token anywhere but the Authorization header is ignored: the request is anonymous.
-    { name: 'token in the query string', headers: async () => ({}), query: async () => `?access_token=${await hs256()}`, message: /Authentication is required/ },
-    { name: 'token in a cookie', headers: async () => ({ cookie: `token=${await hs256()}; access_token=${await hs256()}` }), message: /Authentication is required/ },
+    {
+      name: 'token in the query string',
+      headers: async () => ({}),
+      query: async () => `?access_token=${await hs256()}`,
+      message: /Authentication is required/,
+    },
+    {
+      name: 'token in a cookie',
+      headers: async () => ({ cookie: `token=${await hs256()}; access_token=${await hs256()}` }),
+      message: /Authentication is required/,
+    },
     { name: 'token in x-access-token', headers: async () => ({ 'x-access-token': await hs256() }), message: /Authentication is required/ },
   ];
 
@@ -165,14 +197,18 @@ describe('auth: JWT attacks (issue 4)', () => {
     expect((await dashboard(bearer(await asymmetric(rotated.privateKey, 'RS256', 'rsa-2')))).status).toBe(200);
     expect(jwks.fetches()).toBe(before + 1);
     // The new key is cached: another token with it needs no fetch.
-    expect((await dashboard(bearer(await asymmetric(rotated.privateKey, 'RS256', 'rsa-2', { sub: 'u1', exp: now() + 100 })))).status).toBe(200);
+    expect((await dashboard(bearer(await asymmetric(rotated.privateKey, 'RS256', 'rsa-2', { sub: 'u1', exp: now() + 100 })))).status).toBe(
+      200,
+    );
     expect(jwks.fetches()).toBe(before + 1);
   });
 
   it('an RS256 token is refused when no JWKS is configured', async () => {
     const plain = await startStack();
     try {
-      const res = await fetch(`${plain.url}/api/orchestration/user/u1/dashboard`, { headers: bearer(await asymmetric(rsa.privateKey, 'RS256', 'rsa-1')) });
+      const res = await fetch(`${plain.url}/api/orchestration/user/u1/dashboard`, {
+        headers: bearer(await asymmetric(rsa.privateKey, 'RS256', 'rsa-1')),
+      });
       expect(res.status).toBe(401);
       expect(((await res.json()) as { message: string }).message).toMatch(/RS256 are not accepted/);
     } finally {

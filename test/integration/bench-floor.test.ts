@@ -14,7 +14,14 @@ describe('bench floor', () => {
     stack = await startStack({ signed: false, env: { ORCHESTRATION_CACHE_ENABLED: 'false' } });
     const { urls } = stack.backends;
     floor = spawn(process.execPath, ['--import', 'tsx', 'bench/floor.ts'], {
-      env: { ...process.env, PORT: '0', AUTH_SERVICE_URL: urls.auth, COMMENT_SERVICE_URL: urls.comment, INDUSTRY_SERVICE_URL: urls.industry, NPS_SERVICE_URL: urls.nps },
+      env: {
+        ...process.env,
+        PORT: '0',
+        AUTH_SERVICE_URL: urls.auth,
+        COMMENT_SERVICE_URL: urls.comment,
+        INDUSTRY_SERVICE_URL: urls.industry,
+        NPS_SERVICE_URL: urls.nps,
+      },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     floorUrl = await new Promise<string>((resolve, reject) => {

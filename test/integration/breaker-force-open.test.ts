@@ -55,7 +55,11 @@ describe('admin: force a breaker open (issue 12.8)', () => {
   const commentDataRequests = () => stack.backends.comment.requests.count((r) => r.path.startsWith('/api/'));
 
   it('REST: forced open, dashboards degrade at once, nothing reaches the service even after the reset timeout; reset closes it', async () => {
-    const opened = await call('POST', '/api/gateway/circuit-breaker/open', { token: admin, body: { service: 'comment' }, requestId: 'force-open-rest' });
+    const opened = await call('POST', '/api/gateway/circuit-breaker/open', {
+      token: admin,
+      body: { service: 'comment' },
+      requestId: 'force-open-rest',
+    });
     expect(opened.status).toBe(200);
     expect(opened.body).toMatchObject({ service: 'comment', breaker: { state: 'OPEN', forced: true } });
     expect(stack.logs.lines.filter((l) => l.audit === true && l.requestId === 'force-open-rest')).toEqual([
@@ -113,17 +117,26 @@ describe('admin: force a breaker open (issue 12.8)', () => {
     expect(unknown.body).toMatchObject({ error: 'BAD_REQUEST', message: expect.stringContaining('billing') });
     expect((await call('POST', '/api/gateway/circuit-breaker/open', { token: admin, body: {} })).status).toBe(400);
     expect((await call('POST', '/api/gateway/circuit-breaker/open', { body: { service: 'comment' } })).status).toBe(401);
-    const refused = await call('POST', '/api/gateway/circuit-breaker/open', { token: user, body: { service: 'comment' }, requestId: 'force-open-user' });
+    const refused = await call('POST', '/api/gateway/circuit-breaker/open', {
+      token: user,
+      body: { service: 'comment' },
+      requestId: 'force-open-user',
+    });
     expect(refused.status).toBe(403);
     expect(refused.body).toMatchObject({ error: 'FORBIDDEN' });
     expect(stack.logs.lines.filter((l) => l.audit === true && l.requestId === 'force-open-user')).toEqual([
       expect.objectContaining({ action: 'openBreaker', outcome: 'refused', actor: 'u1' }),
     ]);
-    for (const c of Object.values(stack.app.services.upstreams.clients)) expect(c.breaker.stats).toMatchObject({ state: 'CLOSED', forced: false });
+    for (const c of Object.values(stack.app.services.upstreams.clients))
+      expect(c.breaker.stats).toMatchObject({ state: 'CLOSED', forced: false });
   });
 
   it('GraphQL: openBreaker forces it open (Breaker.forced), BAD_USER_INPUT for an unknown service, FORBIDDEN for a user; resetBreaker ends it', async () => {
-    const opened = await stack.graphql('mutation { openBreaker(service: "nps") { name healthy breaker { state forced } } }', {}, { token: admin });
+    const opened = await stack.graphql(
+      'mutation { openBreaker(service: "nps") { name healthy breaker { state forced } } }',
+      {},
+      { token: admin },
+    );
     expect(opened.body).toEqual({ data: { openBreaker: { name: 'nps', healthy: false, breaker: { state: 'OPEN', forced: true } } } });
 
     const before = stack.backendRequests('nps');
@@ -132,7 +145,10 @@ describe('admin: force a breaker open (issue 12.8)', () => {
     expect(body.data!.userDashboard!.degraded).toEqual(['nps']);
     expect(body.errors?.[0]?.extensions).toMatchObject({ code: 'SERVICE_UNAVAILABLE', service: 'nps' });
     const stats = await stack.graphql('{ stats { breakers { name breaker { state forced } } } }', {}, { token: admin });
-    expect((stats.body.data as { stats: { breakers: Array<{ name: string; breaker: unknown }> } }).stats.breakers.find((b) => b.name === 'nps')?.breaker).toEqual({ state: 'OPEN', forced: true });
+    expect(
+      (stats.body.data as { stats: { breakers: Array<{ name: string; breaker: unknown }> } }).stats.breakers.find((b) => b.name === 'nps')
+        ?.breaker,
+    ).toEqual({ state: 'OPEN', forced: true });
     expect(stack.backendRequests('nps') - before).toBe(0);
 
     const unknown = await stack.graphql('mutation { openBreaker(service: "billing") { name } }', {}, { token: admin });

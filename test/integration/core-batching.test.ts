@@ -21,7 +21,8 @@ describe('core: batching and coalescing (issue 2)', () => {
   function perRoute(): Record<string, number> {
     const out: Record<string, number> = {};
     for (const [name, service] of Object.entries(stack.backends).filter(([k]) => ['auth', 'comment', 'industry', 'nps'].includes(k))) {
-      for (const r of (service as typeof stack.backends.auth).requests.all()) out[`${name} ${r.path}`] = (out[`${name} ${r.path}`] ?? 0) + 1;
+      for (const r of (service as typeof stack.backends.auth).requests.all())
+        out[`${name} ${r.path}`] = (out[`${name} ${r.path}`] ?? 0) + 1;
     }
     return out;
   }
@@ -76,7 +77,7 @@ describe('core: batching and coalescing (issue 2)', () => {
     expect(calls.flatMap((c) => c.query.ids!.split(',')).sort()).toEqual([...new Set(ids)].sort());
   });
 
-  it('accepts GRAPHQL_MAX_IDS (500) ids with the contract\'s fields; 501 is BAD_USER_INPUT and reaches no backend', async () => {
+  it("accepts GRAPHQL_MAX_IDS (500) ids with the contract's fields; 501 is BAD_USER_INPUT and reaches no backend", async () => {
     const ids = Array.from({ length: 500 }, (_, i) => `u${i + 1}`);
     const query = 'query ($ids: [ID!]!) { users(ids: $ids) { id name industry { name } nps { score } comments(limit: 3) { id } } }';
     const { body } = await stack.graphql(query, { ids }, { token: admin });

@@ -100,7 +100,9 @@ describe('core: circuit breaker (issue 2)', () => {
     stack.backends.auth.requests.clear();
     await waitFor(() => breaker().state === 'HALF_OPEN', RESET_MS * 10);
     // Different ids, so the gateway cannot coalesce them into one call.
-    const answers = await Promise.all(['u1', 'u3', 'u5'].map((id) => stack.graphql(`query { user(id: "${id}") { id } }`, {}, { token: admin })));
+    const answers = await Promise.all(
+      ['u1', 'u3', 'u5'].map((id) => stack.graphql(`query { user(id: "${id}") { id } }`, {}, { token: admin })),
+    );
     expect(stack.backendRequests('auth')).toBe(1);
     expect(answers.filter((a) => !a.body.errors)).toHaveLength(1);
     expect(answers.filter((a) => a.body.errors?.[0]?.extensions?.code === 'SERVICE_UNAVAILABLE')).toHaveLength(2);
@@ -110,12 +112,18 @@ describe('core: circuit breaker (issue 2)', () => {
   it('only the failing service is cut off: the others keep answering', async () => {
     stack.backends.nps.faults.set({ failStatus: 500 });
     const token = await stack.token('u1');
-    for (let i = 0; i < THRESHOLD; i++) await stack.graphql('query { userDashboard(userId: "u1") { nps { score } degraded } }', {}, { token });
+    for (let i = 0; i < THRESHOLD; i++)
+      await stack.graphql('query { userDashboard(userId: "u1") { nps { score } degraded } }', {}, { token });
     expect(stack.app.services.upstreams.clients.nps.breaker.state).toBe('OPEN');
-    const { body } = await stack.graphql('query { userDashboard(userId: "u1") { user { id } comments { id } nps { score } degraded } }', {}, { token });
+    const { body } = await stack.graphql(
+      'query { userDashboard(userId: "u1") { user { id } comments { id } nps { score } degraded } }',
+      {},
+      { token },
+    );
     expect(body.data!.userDashboard).toMatchObject({ user: { id: 'u1' }, nps: null, degraded: ['nps'] });
     expect((body.data!.userDashboard as { comments: unknown[] }).comments).toHaveLength(10);
-    for (const name of ['auth', 'comment', 'industry'] as const) expect(stack.app.services.upstreams.clients[name].breaker.state).toBe('CLOSED');
+    for (const name of ['auth', 'comment', 'industry'] as const)
+      expect(stack.app.services.upstreams.clients[name].breaker.state).toBe('CLOSED');
   });
 });
 

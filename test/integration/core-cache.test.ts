@@ -76,7 +76,16 @@ describe('core: caching (issue 2)', () => {
   it('an entry past its TTL is fetched again', async () => {
     // 1 min TTLs for every kind, and the gateway's clock moved past them (no sleeping).
     const clock = new ManualClock();
-    const stack = await start({ CACHE_TTL_USER: '60000', CACHE_TTL_DASHBOARD: '60000', CACHE_TTL_INDUSTRIES: '60000', CACHE_TTL_JOBS: '60000', ORCHESTRATION_CACHE_EXPIRY: '60000' }, clock);
+    const stack = await start(
+      {
+        CACHE_TTL_USER: '60000',
+        CACHE_TTL_DASHBOARD: '60000',
+        CACHE_TTL_INDUSTRIES: '60000',
+        CACHE_TTL_JOBS: '60000',
+        ORCHESTRATION_CACHE_EXPIRY: '60000',
+      },
+      clock,
+    );
     const token = await stack.token('u1');
     await stack.graphql(DashboardDocument, { userId: 'u1' }, { token });
     const afterFirst = stack.backendRequests();

@@ -81,7 +81,9 @@ describe('core: REST dashboard twin (issue 2)', () => {
     ['a user id over the path parameter limit', 'x'.repeat(3000)],
     ['a path that does not decode', '%E0%A4%A'],
   ])('400 {"error":"BAD_REQUEST"} for %s, never Fastify\'s own error body', async (_name, id) => {
-    const res = await fetch(`${stack.url}/api/orchestration/user/${id}/dashboard`, { headers: { authorization: `Bearer ${await stack.token('u2', 'admin')}` } });
+    const res = await fetch(`${stack.url}/api/orchestration/user/${id}/dashboard`, {
+      headers: { authorization: `Bearer ${await stack.token('u2', 'admin')}` },
+    });
     expect(res.status).toBe(400);
     const body = (await res.json()) as Record<string, unknown>;
     expect(body).toEqual({ error: 'BAD_REQUEST', message: expect.any(String) });

@@ -124,7 +124,10 @@ describe('core: stale-if-error (issue 2)', () => {
   it('past the stale window nothing stands in', async () => {
     await stack.close();
     clock = new ManualClock();
-    stack = await startStack({ clock, env: { ORCHESTRATION_CACHE_EXPIRY: '1', CACHE_TTL_DASHBOARD: '1', CACHE_STALE_FACTOR: '1', ORCHESTRATION_RETRY_ATTEMPTS: '0' } });
+    stack = await startStack({
+      clock,
+      env: { ORCHESTRATION_CACHE_EXPIRY: '1', CACHE_TTL_DASHBOARD: '1', CACHE_STALE_FACTOR: '1', ORCHESTRATION_RETRY_ATTEMPTS: '0' },
+    });
     const token = await stack.token('u1');
     await warm(token);
     stack.backends.comment.faults.set({ failStatus: 500 });

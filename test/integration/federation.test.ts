@@ -25,8 +25,16 @@ const ENTITIES = /* GraphQL */ `
   query ($reps: [_Any!]!) {
     _entities(representations: $reps) {
       __typename
-      ... on User { id name email }
-      ... on Industry { id name sector }
+      ... on User {
+        id
+        name
+        email
+      }
+      ... on Industry {
+        id
+        name
+        sector
+      }
     }
   }
 `;
@@ -82,7 +90,10 @@ describe('GRAPHQL_FEDERATION=true: the gateway as a subgraph', () => {
     ]);
     expect(res.body.errors?.map((e) => [e.path, e.extensions?.code])).toEqual([[['_entities', 1], 'FORBIDDEN']]);
     // The refused id never went upstream.
-    const asked = stack.backends.auth.requests.all().filter((r) => r.path === '/api/users').map((r) => r.query.ids ?? '');
+    const asked = stack.backends.auth.requests
+      .all()
+      .filter((r) => r.path === '/api/users')
+      .map((r) => r.query.ids ?? '');
     expect(asked.join(',').split(',')).not.toContain('u2');
   });
 
@@ -107,12 +118,29 @@ describe('GRAPHQL_FEDERATION=true: the gateway as a subgraph', () => {
     // and about an industry, and User.tickets added by extending User @key(fields: "id").
     const TICKETS_SDL = /* GraphQL */ `
       extend schema @link(url: "https://specs.apollo.dev/federation/v2.6", import: ["@key"])
-      type User @key(fields: "id") { id: ID! tickets: [Ticket!]! }
-      type Industry @key(fields: "id", resolvable: false) { id: ID! }
-      type Ticket { id: ID! title: String! author: User! industry: Industry! }
-      type Query { openTickets: [Ticket!]! }
+      type User @key(fields: "id") {
+        id: ID!
+        tickets: [Ticket!]!
+      }
+      type Industry @key(fields: "id", resolvable: false) {
+        id: ID!
+      }
+      type Ticket {
+        id: ID!
+        title: String!
+        author: User!
+        industry: Industry!
+      }
+      type Query {
+        openTickets: [Ticket!]!
+      }
     `;
-    const tickets = Array.from({ length: 50 }, (_, i) => ({ id: `t${i + 1}`, title: `Ticket ${i + 1}`, authorId: `u${i + 1}`, industryId: `i${(i % 12) + 1}` }));
+    const tickets = Array.from({ length: 50 }, (_, i) => ({
+      id: `t${i + 1}`,
+      title: `Ticket ${i + 1}`,
+      authorId: `u${i + 1}`,
+      industryId: `i${(i % 12) + 1}`,
+    }));
     type Ticket = (typeof tickets)[number];
     let ticketServer: Server;
     let router: ReturnType<typeof createGatewayRuntime>;
@@ -158,13 +186,30 @@ describe('GRAPHQL_FEDERATION=true: the gateway as a subgraph', () => {
 
     it('resolves 50 User and their Industry references through the gateway in one operation, batched: one backend call per service', async () => {
       await stack.reset();
-      const body = await viaRouter<{ openTickets: Array<{ id: string; title: string; author: { id: string; name: string; email: string; tickets: Array<{ id: string }> }; industry: { id: string; name: string } }> }>(/* GraphQL */ `
+      const body = await viaRouter<{
+        openTickets: Array<{
+          id: string;
+          title: string;
+          author: { id: string; name: string; email: string; tickets: Array<{ id: string }> };
+          industry: { id: string; name: string };
+        }>;
+      }>(/* GraphQL */ `
         {
           openTickets {
             id
             title
-            author { id name email tickets { id } }
-            industry { id name }
+            author {
+              id
+              name
+              email
+              tickets {
+                id
+              }
+            }
+            industry {
+              id
+              name
+            }
           }
         }
       `);
@@ -192,9 +237,20 @@ describe('GRAPHQL_FEDERATION=true: the gateway as a subgraph', () => {
 
     it('answers a query rooted in the gateway with a field the other subgraph adds to User', async () => {
       await stack.reset();
-      const body = await viaRouter<{ users: Array<{ id: string; name: string; tickets: Array<{ id: string; title: string }> }> }>(/* GraphQL */ `
-        { users(ids: ["u3", "u7"]) { id name tickets { id title } } }
-      `);
+      const body = await viaRouter<{ users: Array<{ id: string; name: string; tickets: Array<{ id: string; title: string }> }> }>(
+        /* GraphQL */ `
+          {
+            users(ids: ["u3", "u7"]) {
+              id
+              name
+              tickets {
+                id
+                title
+              }
+            }
+          }
+        `,
+      );
       expect(body.errors).toBeUndefined();
       expect(body.data!.users).toEqual([
         { id: 'u3', name: seed.getUser('u3')!.name, tickets: [{ id: 't3', title: 'Ticket 3' }] },

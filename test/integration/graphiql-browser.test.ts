@@ -26,7 +26,14 @@ describe('GraphiQL in a browser: the example query runs as it opens (issue 1)', 
       startStack({ app: { graphiql: { headers: { Authorization: `Bearer ${userToken}` } } }, logLevel: 'warn' }),
       chromium.launch({
         executablePath: CHROMIUM,
-        args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+        args: [
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+          '--no-first-run',
+        ],
       }),
     ]);
   }, 120_000);
@@ -52,7 +59,9 @@ describe('GraphiQL in a browser: the example query runs as it opens (issue 1)', 
     const run = page.locator('.graphiql-execute-button');
     await run.waitFor({ state: 'visible', timeout: 60_000 });
     // The editor holds the example query when it is ready to run.
-    await expect.poll(() => page.locator('.graphiql-query-editor').innerText(), { timeout: 60_000, interval: 250 }).toContain('userDashboard');
+    await expect
+      .poll(() => page.locator('.graphiql-query-editor').innerText(), { timeout: 60_000, interval: 250 })
+      .toContain('userDashboard');
     const answer = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith('/graphql'), { timeout: 60_000 });
     await run.click();
 
@@ -60,14 +69,19 @@ describe('GraphiQL in a browser: the example query runs as it opens (issue 1)', 
     let text = '';
     try {
       // Monaco (GraphiQL's editor) renders spaces as no-break spaces.
-      await expect.poll(async () => (text = (await response.innerText()).replace(/\u00a0/g, ' ')), { timeout: 60_000, interval: 250 }).toContain('Ada Lovelace');
+      await expect
+        .poll(async () => (text = (await response.innerText()).replace(/\u00a0/g, ' ')), { timeout: 60_000, interval: 250 })
+        .toContain('Ada Lovelace');
     } finally {
       mkdirSync(SCREENSHOT_DIR, { recursive: true });
       await page.screenshot({ path: `${SCREENSHOT_DIR}/graphiql-example-query.png`, fullPage: true });
     }
     expect(text).toContain('"userDashboard"');
     // The whole answer (the pane shows only the lines in view): the dashboard, no errors.
-    const body = (await (await answer).json()) as { data?: { userDashboard?: { user?: { name?: string }; degraded?: string[] } }; errors?: unknown };
+    const body = (await (await answer).json()) as {
+      data?: { userDashboard?: { user?: { name?: string }; degraded?: string[] } };
+      errors?: unknown;
+    };
     expect(body.errors).toBeUndefined();
     expect(body.data?.userDashboard?.user?.name).toBe('Ada Lovelace');
     expect(body.data?.userDashboard?.degraded).toEqual([]);

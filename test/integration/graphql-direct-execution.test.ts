@@ -17,7 +17,12 @@ describe('GraphQL direct execution answers exactly as Yoga does (issue 6)', () =
 
   beforeAll(async () => {
     // Production: masked errors, introspection off, the hardening limits on.
-    const env = { NODE_ENV: 'production', ORCHESTRATION_CACHE_ENABLED: 'false', GRAPHQL_MAX_DEPTH: '4', RATE_LIMIT_RULES: 'Query.industries=1/60000' };
+    const env = {
+      NODE_ENV: 'production',
+      ORCHESTRATION_CACHE_ENABLED: 'false',
+      GRAPHQL_MAX_DEPTH: '4',
+      RATE_LIMIT_RULES: 'Query.industries=1/60000',
+    };
     [direct, viaYoga] = await Promise.all([startStack({ env }), startStack({ env: { ...env, GRAPHQL_DIRECT_EXECUTION: 'false' } })]);
     admin = await direct.token('u2', 'admin');
     user = await direct.token('u1');
@@ -38,23 +43,52 @@ describe('GraphQL direct execution answers exactly as Yoga does (issue 6)', () =
     };
   };
 
-  const q = (query: string, variables?: Record<string, unknown>, extra: Record<string, unknown> = {}) => JSON.stringify({ query, ...(variables ? { variables } : {}), ...extra });
+  const q = (query: string, variables?: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+    JSON.stringify({ query, ...(variables ? { variables } : {}), ...extra });
   const cases: Array<[string, () => string, () => Record<string, string>]> = [
     ['a dashboard', () => q(print(DashboardDocument), { userId: 'u1' }), () => ({ authorization: `Bearer ${user}` })],
-    ['users with an unknown and a forbidden id', () => q(print(UsersDocument), { ids: ['u1', 'nobody', 'u3'] }), () => ({ authorization: `Bearer ${user}` })],
-    ['another user’s dashboard (FORBIDDEN)', () => q(print(DashboardDocument), { userId: 'u3' }), () => ({ authorization: `Bearer ${user}` })],
+    [
+      'users with an unknown and a forbidden id',
+      () => q(print(UsersDocument), { ids: ['u1', 'nobody', 'u3'] }),
+      () => ({ authorization: `Bearer ${user}` }),
+    ],
+    [
+      'another user’s dashboard (FORBIDDEN)',
+      () => q(print(DashboardDocument), { userId: 'u3' }),
+      () => ({ authorization: `Bearer ${user}` }),
+    ],
     ['no credentials (UNAUTHENTICATED)', () => q(print(DashboardDocument), { userId: 'u1' }), () => ({})],
     ['a syntax error', () => q('query { user(id: "u1") { id '), () => ({ authorization: `Bearer ${admin}` })],
     ['an unknown field', () => q('query { user(id: "u1") { nam } }'), () => ({ authorization: `Bearer ${admin}` })],
-    ['a variable of the wrong type', () => q('query ($id: ID!) { user(id: $id) { id } }', { id: { no: 1 } }), () => ({ authorization: `Bearer ${admin}` })],
-    ['too deep', () => q('query { user(id: "u1") { industry { recentJobs { industry { recentJobs { id } } } } } }'), () => ({ authorization: `Bearer ${admin}` })],
+    [
+      'a variable of the wrong type',
+      () => q('query ($id: ID!) { user(id: $id) { id } }', { id: { no: 1 } }),
+      () => ({ authorization: `Bearer ${admin}` }),
+    ],
+    [
+      'too deep',
+      () => q('query { user(id: "u1") { industry { recentJobs { industry { recentJobs { id } } } } } }'),
+      () => ({ authorization: `Bearer ${admin}` }),
+    ],
     ['introspection in production', () => q('{ __schema { types { name } } }'), () => ({ authorization: `Bearer ${admin}` })],
-    ['two operations, the one named', () => q('query A { stats { uptimeSeconds } } query B { industries { id } }', undefined, { operationName: 'B' }), () => ({ authorization: `Bearer ${admin}` })],
-    ['two operations, none named', () => q('query A { industries { id } } query B { industries { name } }'), () => ({ authorization: `Bearer ${admin}` })],
+    [
+      'two operations, the one named',
+      () => q('query A { stats { uptimeSeconds } } query B { industries { id } }', undefined, { operationName: 'B' }),
+      () => ({ authorization: `Bearer ${admin}` }),
+    ],
+    [
+      'two operations, none named',
+      () => q('query A { industries { id } } query B { industries { name } }'),
+      () => ({ authorization: `Bearer ${admin}` }),
+    ],
     ['a per-field rate limit (429 with Retry-After)', () => q('{ industries { id } }'), () => ({ authorization: `Bearer ${user}` })],
     ['an unknown parameter', () => q('{ industries { id } }', undefined, { foo: 1 }), () => ({ authorization: `Bearer ${admin}` })],
     ['Accept: */*', () => q(print(DashboardDocument), { userId: 'u1' }), () => ({ authorization: `Bearer ${user}`, accept: '*/*' })],
-    ['Accept: application/graphql-response+json', () => q('query { user(id: "u1") { nam } }'), () => ({ authorization: `Bearer ${admin}`, accept: 'application/graphql-response+json' })],
+    [
+      'Accept: application/graphql-response+json',
+      () => q('query { user(id: "u1") { nam } }'),
+      () => ({ authorization: `Bearer ${admin}`, accept: 'application/graphql-response+json' }),
+    ],
   ];
 
   it.each(cases)('%s', async (_name, body, headers) => {
@@ -102,7 +136,9 @@ describe('GraphQL direct execution answers exactly as Yoga does (issue 6)', () =
     }
     // Answered as Yoga answers it: masked, nothing internal leaks.
     expect(answers[0]).toEqual(answers[1]);
-    expect(JSON.parse(answers[0]!.body)).toEqual({ errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+    expect(JSON.parse(answers[0]!.body)).toEqual({
+      errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }],
+    });
   });
 
   it('no plugin has request-level Yoga hooks beyond the ones direct execution accounts for', () => {

@@ -51,7 +51,7 @@ interface Ctx {
 // Unbiased: fast-check's default bias towards small values would skew every choice below.
 const uniform = (max: number) => fc.noBias(fc.integer({ min: 0, max }));
 const int = (c: Ctx, max: number) => c.g(uniform, max);
-const pick = <T,>(c: Ctx, xs: readonly T[]): T => xs[int(c, xs.length - 1)]!;
+const pick = <T>(c: Ctx, xs: readonly T[]): T => xs[int(c, xs.length - 1)]!;
 const chance = (c: Ctx, percent: number) => int(c, 99) < percent;
 
 function useVar(c: Ctx, kind: VarKind, names: readonly string[]): string {
@@ -84,21 +84,40 @@ function limitArg(c: Ctx): string {
 function selection(c: Ctx, type: 'User' | 'Industry' | 'Job' | 'Comment' | 'UserDashboard', depth: number): string {
   const options: Record<typeof type, Array<() => Field>> = {
     User: [
-      () => ['id'], () => ['name'], () => ['email'], () => ['role'], () => ['__typename'],
+      () => ['id'],
+      () => ['name'],
+      () => ['email'],
+      () => ['role'],
+      () => ['__typename'],
       () => [`industry`, selection(c, 'Industry', depth + 1)],
       () => [`comments${limitArg(c)}`, selection(c, 'Comment', depth + 1)],
       () => ['nps', 'score respondedAt'],
       () => [`recentJobs${limitArg(c)}`, selection(c, 'Job', depth + 1)],
     ],
-    Industry: [() => ['id'], () => ['name'], () => ['sector'], () => ['__typename'], () => [`recentJobs${limitArg(c)}`, selection(c, 'Job', depth + 1)]],
-    Job: [() => ['id'], () => ['title'], () => ['company'], () => ['postedAt'], () => ['__typename'], () => [`industry`, selection(c, 'Industry', depth + 1)]],
+    Industry: [
+      () => ['id'],
+      () => ['name'],
+      () => ['sector'],
+      () => ['__typename'],
+      () => [`recentJobs${limitArg(c)}`, selection(c, 'Job', depth + 1)],
+    ],
+    Job: [
+      () => ['id'],
+      () => ['title'],
+      () => ['company'],
+      () => ['postedAt'],
+      () => ['__typename'],
+      () => [`industry`, selection(c, 'Industry', depth + 1)],
+    ],
     Comment: [() => ['id'], () => ['body'], () => ['createdAt'], () => ['__typename']],
     UserDashboard: [
       () => [`user`, selection(c, 'User', depth + 1)],
       () => [`industry`, selection(c, 'Industry', depth + 1)],
       () => [`recentJobs`, selection(c, 'Job', depth + 1)],
       () => [`comments`, selection(c, 'Comment', depth + 1)],
-      () => ['nps', 'score'], () => ['degraded'], () => ['__typename'], // not generatedAt: it differs per request
+      () => ['nps', 'score'],
+      () => ['degraded'],
+      () => ['__typename'], // not generatedAt: it differs per request
     ],
   };
   // Deep enough to matter, shallow enough for the depth and cost limits.
@@ -186,9 +205,17 @@ const HAND_PICKED: Op[] = [
   { query: 'query ($n: Int! = 1) { user(id: "u1") { comments(limit: $n) { id } } }', role: 'admin' },
   { query: '{ user(id: "u1") { comments(limit: 101) { id } } }', role: 'admin' },
   // @skip/@include with variables, both at once, on fragments.
-  { query: 'query ($s: Boolean!) { user(id: "u1") { id name @skip(if: $s) email @include(if: $s) } }', variables: { s: true }, role: 'admin' },
+  {
+    query: 'query ($s: Boolean!) { user(id: "u1") { id name @skip(if: $s) email @include(if: $s) } }',
+    variables: { s: true },
+    role: 'admin',
+  },
   { query: 'query ($s: Boolean!) { user(id: "u1") { id name @skip(if: $s) @include(if: $s) } }', variables: { s: false }, role: 'admin' },
-  { query: 'query ($s: Boolean! = true) { user(id: "u1") { ... on User @include(if: $s) { name } ...F @skip(if: $s) } } fragment F on User { email }', role: 'admin' },
+  {
+    query:
+      'query ($s: Boolean! = true) { user(id: "u1") { ... on User @include(if: $s) { name } ...F @skip(if: $s) } } fragment F on User { email }',
+    role: 'admin',
+  },
   { query: 'query ($s: Boolean) { user(id: "u1") { name @include(if: $s) } }', role: 'admin' },
   { query: 'query ($s: Boolean!) { user(id: "u1") { name @include(if: $s) } }', variables: { s: 'yes' }, role: 'admin' },
   // Aliases, merged fields, __typename, errors with paths (FORBIDDEN, NOT_FOUND) in lists and aliases.
@@ -211,7 +238,10 @@ describe('graphql-jit answers every operation as graphql-js does (issue 1)', () 
 
   beforeAll(async () => {
     const env = { RATE_LIMIT_MAX: '100000', GRAPHQL_JIT: 'true' };
-    [jit, oracle] = await Promise.all([startStack({ env, logLevel: 'warn' }), startStack({ env: { ...env, GRAPHQL_JIT: 'false' }, logLevel: 'warn' })]);
+    [jit, oracle] = await Promise.all([
+      startStack({ env, logLevel: 'warn' }),
+      startStack({ env: { ...env, GRAPHQL_JIT: 'false' }, logLevel: 'warn' }),
+    ]);
     tokens.user = await jit.token('u1');
     tokens.admin = await jit.token('u2', 'admin');
   });
@@ -225,7 +255,10 @@ describe('graphql-jit answers every operation as graphql-js does (issue 1)', () 
       body: JSON.stringify(body),
     });
     // Dashboards are assembled per request: their timestamps differ, nothing else may.
-    return { status: res.status, body: JSON.parse((await res.text()).replace(/"generatedAt":"[^"]+"/g, '"generatedAt":"-"')) as Record<string, unknown> };
+    return {
+      status: res.status,
+      body: JSON.parse((await res.text()).replace(/"generatedAt":"[^"]+"/g, '"generatedAt":"-"')) as Record<string, unknown>,
+    };
   };
 
   const corpus = [...HAND_PICKED, ...fc.sample(generated, { numRuns: 260, seed: 20_260_101 })];
@@ -233,7 +266,8 @@ describe('graphql-jit answers every operation as graphql-js does (issue 1)', () 
   it('the corpus is large and varied', () => {
     expect(corpus.length).toBeGreaterThanOrEqual(200);
     const text = corpus.map((o) => o.query).join('\n');
-    for (const feature of ['@skip(if: $', '@include(if: $', '... on', 'fragment ', '__typename', '= "u1"', 'ID!', ': user(']) expect(text).toContain(feature);
+    for (const feature of ['@skip(if: $', '@include(if: $', '... on', 'fragment ', '__typename', '= "u1"', 'ID!', ': user('])
+      expect(text).toContain(feature);
   });
 
   it('same status and body from graphql-jit and graphql-js for every operation', async () => {
@@ -260,9 +294,19 @@ describe('graphql-jit answers every operation as graphql-js does (issue 1)', () 
 
   it('a variable coercion error is BAD_USER_INPUT on both engines', async () => {
     for (const stack of [jit, oracle]) {
-      const { body } = await run(stack, { query: 'query ($id: ID!) { user(id: $id) { id } }', variables: { id: { no: 1 } }, role: 'admin' });
+      const { body } = await run(stack, {
+        query: 'query ($id: ID!) { user(id: $id) { id } }',
+        variables: { id: { no: 1 } },
+        role: 'admin',
+      });
       expect(body).toEqual({
-        errors: [{ message: 'Variable "$id" got invalid value { no: 1 }; ID cannot represent value: { no: 1 }', locations: [{ line: 1, column: 8 }], extensions: { code: 'BAD_USER_INPUT' } }],
+        errors: [
+          {
+            message: 'Variable "$id" got invalid value { no: 1 }; ID cannot represent value: { no: 1 }',
+            locations: [{ line: 1, column: 8 }],
+            extensions: { code: 'BAD_USER_INPUT' },
+          },
+        ],
       });
     }
   });

@@ -30,7 +30,9 @@ describe('variable coercion: graphql-js semantics and BAD_USER_INPUT on every pa
     const post = await fetch(`${stack.url}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
     const batch = await fetch(`${stack.url}/graphql`, { method: 'POST', headers, body: JSON.stringify([{ query, variables }]) });
     const params = new URLSearchParams({ query, ...(variables ? { variables: JSON.stringify(variables) } : {}) });
-    const get = await fetch(`${stack.url}/graphql?${params.toString()}`, { headers: { authorization: `Bearer ${token}`, 'x-graphql-csrf': '1', accept: 'application/json' } });
+    const get = await fetch(`${stack.url}/graphql?${params.toString()}`, {
+      headers: { authorization: `Bearer ${token}`, 'x-graphql-csrf': '1', accept: 'application/json' },
+    });
     return [(await post.json()) as Answer, ...((await batch.json()) as Answer[]), (await get.json()) as Answer];
   };
 
@@ -44,11 +46,36 @@ describe('variable coercion: graphql-js semantics and BAD_USER_INPUT on every pa
   });
 
   const coercionErrors: Array<[string, string, Record<string, unknown> | undefined, string]> = [
-    ['a required variable not given', 'query ($id: ID!) { user(id: $id) { id } }', undefined, 'Variable "$id" of required type "ID!" was not provided.'],
-    ['an object for an ID', 'query ($id: ID!) { user(id: $id) { id } }', { id: { no: 1 } }, 'Variable "$id" got invalid value { no: 1 }; ID cannot represent value: { no: 1 }'],
-    ['null for a non-null variable with a default', 'query ($id: ID! = "u1") { user(id: $id) { id } }', { id: null }, 'Variable "$id" of non-null type "ID!" must not be null.'],
-    ['a null in a list of non-null ids', 'query ($ids: [ID!]!) { users(ids: $ids) { id } }', { ids: ['u1', null] }, 'Variable "$ids" got invalid value null at "ids[1]"; Expected non-nullable type "ID!" not to be null.'],
-    ['a float for an Int', 'query ($n: Int) { user(id: "u1") { comments(limit: $n) { id } } }', { n: 1.5 }, 'Variable "$n" got invalid value 1.5; Int cannot represent non-integer value: 1.5'],
+    [
+      'a required variable not given',
+      'query ($id: ID!) { user(id: $id) { id } }',
+      undefined,
+      'Variable "$id" of required type "ID!" was not provided.',
+    ],
+    [
+      'an object for an ID',
+      'query ($id: ID!) { user(id: $id) { id } }',
+      { id: { no: 1 } },
+      'Variable "$id" got invalid value { no: 1 }; ID cannot represent value: { no: 1 }',
+    ],
+    [
+      'null for a non-null variable with a default',
+      'query ($id: ID! = "u1") { user(id: $id) { id } }',
+      { id: null },
+      'Variable "$id" of non-null type "ID!" must not be null.',
+    ],
+    [
+      'a null in a list of non-null ids',
+      'query ($ids: [ID!]!) { users(ids: $ids) { id } }',
+      { ids: ['u1', null] },
+      'Variable "$ids" got invalid value null at "ids[1]"; Expected non-nullable type "ID!" not to be null.',
+    ],
+    [
+      'a float for an Int',
+      'query ($n: Int) { user(id: "u1") { comments(limit: $n) { id } } }',
+      { n: 1.5 },
+      'Variable "$n" got invalid value 1.5; Int cannot represent non-integer value: 1.5',
+    ],
   ];
 
   it.each(coercionErrors)('%s: BAD_USER_INPUT on every path and engine', async (_name, query, variables, message) => {
@@ -63,10 +90,19 @@ describe('variable coercion: graphql-js semantics and BAD_USER_INPUT on every pa
 
   it('an explicit null over a default, where null is not allowed: the field error graphql-js gives, coded BAD_USER_INPUT', async () => {
     for (const stack of [fast, plain]) {
-      for (const answer of await everyPath(stack, 'query ($id: ID = "u1") { a: user(id: "u1") { id } b: user(id: $id) { id } }', { id: null })) {
+      for (const answer of await everyPath(stack, 'query ($id: ID = "u1") { a: user(id: "u1") { id } b: user(id: $id) { id } }', {
+        id: null,
+      })) {
         expect(answer).toEqual({
           data: { a: { id: 'u1' }, b: null },
-          errors: [{ message: 'Argument "id" of non-null type "ID!" must not be null.', locations: [{ line: 1, column: 63 }], path: ['b'], extensions: { code: 'BAD_USER_INPUT' } }],
+          errors: [
+            {
+              message: 'Argument "id" of non-null type "ID!" must not be null.',
+              locations: [{ line: 1, column: 63 }],
+              path: ['b'],
+              extensions: { code: 'BAD_USER_INPUT' },
+            },
+          ],
         });
       }
     }

@@ -54,7 +54,11 @@ describe('log lines of a running gateway (issue 12.9)', () => {
     const admin = await mintToken(TEST_JWT_SECRET, 'u2', 'admin');
     const user = await mintToken(TEST_JWT_SECRET, 'u1', 'user');
     const gql = (query: string, token: string, variables: object = {}) =>
-      fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) }).then((r) => r.json());
+      fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query, variables }),
+      }).then((r) => r.json());
 
     // Sync states established (one line per service), then a change.
     await app.services.sync.check();
@@ -66,14 +70,20 @@ describe('log lines of a running gateway (issue 12.9)', () => {
     backends.nps.faults.set({ failStatus: 500 });
     await gql(print(DashboardDocument), admin, { userId: 'u3' });
     await fetch(`${url}/api/industries`, { headers: { authorization: `Bearer ${user}` } });
-    await fetch(`${url}/api/gateway/circuit-breaker/reset`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` }, body: '{"service":"nps"}' });
+    await fetch(`${url}/api/gateway/circuit-breaker/reset`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },
+      body: '{"service":"nps"}',
+    });
     await fetch(`${url}/api/gateway/cache`, { method: 'DELETE', headers: { authorization: `Bearer ${user}` } });
     await gql('mutation { clearCache }', admin);
     await gql('mutation { forceSync { status } }', user);
 
     const lines = raw.map((text) => ({ text, obj: JSON.parse(text) as Record<string, unknown> }));
     expect(lines.length).toBeGreaterThan(20);
-    const withDuplicates = lines.filter((l) => duplicateKeys(l.text).length > 0).map((l) => `${duplicateKeys(l.text).join(',')}: ${l.text}`);
+    const withDuplicates = lines
+      .filter((l) => duplicateKeys(l.text).length > 0)
+      .map((l) => `${duplicateKeys(l.text).join(',')}: ${l.text}`);
     expect(withDuplicates).toEqual([]);
 
     // The four "sync state established" lines now say which service each is about.
@@ -83,11 +93,11 @@ describe('log lines of a running gateway (issue 12.9)', () => {
     // The gateway's own name is still on every line, under a key of its own.
     expect(lines.every((l) => l.obj.app === 'gateway')).toBe(true);
     // Audit lines (REST and GraphQL, done and refused) are among the checked lines.
-    expect(lines.filter((l) => l.obj.audit === true).map((l) => `${String(l.obj.action)}:${String(l.obj.outcome)}`).sort()).toEqual([
-      'clearCache:refused',
-      'clearCache:success',
-      'forceSync:refused',
-      'resetBreaker:success',
-    ]);
+    expect(
+      lines
+        .filter((l) => l.obj.audit === true)
+        .map((l) => `${String(l.obj.action)}:${String(l.obj.outcome)}`)
+        .sort(),
+    ).toEqual(['clearCache:refused', 'clearCache:success', 'forceSync:refused', 'resetBreaker:success']);
   });
 });

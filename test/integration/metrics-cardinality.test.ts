@@ -52,7 +52,11 @@ describe('metrics: label values fed by clients are bounded (13.6)', () => {
     // 50 names' series, one "other" series: a few dozen KB, not megabytes.
     expect(after.size - before.size).toBeLessThan(200 * 1024);
     // Known names keep counting under their own label.
-    const again = await request(`${stack.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: `query ${names[0]} { __typename }` }) });
+    const again = await request(`${stack.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: `query ${names[0]} { __typename }` }),
+    });
     await again.body.dump();
     expect((await scrape()).count(names[0]!)).toBe(2);
     // 3000 requests on a shared 2-core machine: a generous bound, not a timing assertion.
@@ -64,10 +68,17 @@ describe('metrics: label values fed by clients are bounded (13.6)', () => {
       metrics.recordGraphQLOperation(`Op${i}`, i % 2 ? 'query' : `weird${i}`, true, 0.001);
       metrics.recordGraphQLOperation(`bad name ${i}; drop`, 'query', true, 0.001);
       metrics.recordHttpRequest(`M${i}`, `/route/${i}`, 200, 0.001);
-      metrics.recordUpstreamCall({ service: 'auth', method: 'GET', route: `/api/users/name-${'x'.repeat(i % 50)}-${String.fromCharCode(97 + (i % 26))}`, status: 200, durationMs: 1 });
+      metrics.recordUpstreamCall({
+        service: 'auth',
+        method: 'GET',
+        route: `/api/users/name-${'x'.repeat(i % 50)}-${String.fromCharCode(97 + (i % 26))}`,
+        status: 200,
+        durationMs: 1,
+      });
     }
     const families = parsePrometheusTextFormat((await metrics.expose()).body);
-    const labelValues = (family: string, label: string) => new Set(families.find((f) => f.name === family)?.metrics.map((m) => m.labels?.[label]));
+    const labelValues = (family: string, label: string) =>
+      new Set(families.find((f) => f.name === family)?.metrics.map((m) => m.labels?.[label]));
     expect(labelValues('gateway_graphql_operations_total', 'operation_name')).toEqual(new Set(['Op0', 'Op1', 'Op2', OTHER_LABEL]));
     expect(labelValues('gateway_graphql_operations_total', 'operation_type')).toEqual(new Set(['query', OTHER_LABEL]));
     expect(labelValues('gateway_http_requests_total', 'method')).toEqual(new Set([OTHER_LABEL]));

@@ -71,7 +71,9 @@ describe('Prometheus metrics (issue 5)', () => {
 
     // One upstream call for the two queries (the second is a cache hit), labelled by service and route.
     const industries = { service: 'industry', method: 'GET', route: '/api/industries', status: '200' };
-    expect(value(after, 'gateway_upstream_requests_total', industries) - value(before, 'gateway_upstream_requests_total', industries)).toBe(1);
+    expect(value(after, 'gateway_upstream_requests_total', industries) - value(before, 'gateway_upstream_requests_total', industries)).toBe(
+      1,
+    );
     expect(value(after, 'gateway_cache_hits_total') - value(before, 'gateway_cache_hits_total')).toBeGreaterThanOrEqual(1);
     expect(value(after, 'gateway_cache_misses_total') - value(before, 'gateway_cache_misses_total')).toBeGreaterThanOrEqual(1);
 
@@ -79,7 +81,9 @@ describe('Prometheus metrics (issue 5)', () => {
     const pass = { method: 'GET', route: '/api/users/*', status_code: '200' };
     expect(value(after, 'gateway_http_requests_total', pass) - value(before, 'gateway_http_requests_total', pass)).toBe(1);
     const upstreamPass = { service: 'auth', route: '/api/users/*', status: '200' };
-    expect(value(after, 'gateway_upstream_requests_total', upstreamPass) - value(before, 'gateway_upstream_requests_total', upstreamPass)).toBe(1);
+    expect(
+      value(after, 'gateway_upstream_requests_total', upstreamPass) - value(before, 'gateway_upstream_requests_total', upstreamPass),
+    ).toBe(1);
     const labels = after.get('gateway_upstream_requests_total')!.metrics.map((m) => m.labels?.route ?? '');
     expect(labels.some((r) => /u1/.test(r))).toBe(false);
   });
@@ -92,7 +96,10 @@ describe('Prometheus metrics (issue 5)', () => {
     const after = await scrape();
     expect(value(after, 'gateway_circuit_breaker_state', { service: 'nps' })).toBe(2);
     const opened = { service: 'nps', from: 'CLOSED', to: 'OPEN' };
-    expect(value(after, 'gateway_circuit_breaker_transitions_total', opened) - value(before, 'gateway_circuit_breaker_transitions_total', opened)).toBe(1);
+    expect(
+      value(after, 'gateway_circuit_breaker_transitions_total', opened) -
+        value(before, 'gateway_circuit_breaker_transitions_total', opened),
+    ).toBe(1);
     expect(value(after, 'gateway_circuit_breaker_rejections_total', { service: 'nps' })).toBeGreaterThanOrEqual(1);
     expect(value(after, 'gateway_upstream_requests_total', { service: 'nps', status: '500' })).toBeGreaterThanOrEqual(2);
     stack.app.services.upstreams.clients.nps.breaker.reset();

@@ -99,7 +99,14 @@ describe('passthrough (issue 5)', () => {
   it('drops hop-by-hop headers both ways (and those the Connection header names)', async () => {
     const echo = await new Promise<Echo>((resolve, reject) => {
       const req = httpRequest(`${stack.url}/api/comments/echo`, {
-        headers: { ...auth(), connection: 'keep-alive, x-hop-custom', 'keep-alive': 'timeout=5', 'x-hop-custom': '1', te: 'trailers', 'proxy-authorization': 'Basic eA==' },
+        headers: {
+          ...auth(),
+          connection: 'keep-alive, x-hop-custom',
+          'keep-alive': 'timeout=5',
+          'x-hop-custom': '1',
+          te: 'trailers',
+          'proxy-authorization': 'Basic eA==',
+        },
       });
       req.on('response', (res) => {
         let text = '';
@@ -191,7 +198,11 @@ describe('passthrough (issue 5)', () => {
 
   it('streams a chunked upload of unknown length unsigned', async () => {
     const { stream, sha256 } = patternStream(3 * MB);
-    const res = await request(`${stack.url}/api/nps/echo`, { method: 'PUT', headers: { ...auth(), 'content-type': 'application/octet-stream' }, body: stream });
+    const res = await request(`${stack.url}/api/nps/echo`, {
+      method: 'PUT',
+      headers: { ...auth(), 'content-type': 'application/octet-stream' },
+      body: stream,
+    });
     expect(res.statusCode).toBe(200);
     const echo = (await res.body.json()) as Echo;
     expect(echo.bodyBytes).toBe(3 * MB);
@@ -204,7 +215,11 @@ describe('passthrough (issue 5)', () => {
     // Network errors still count against the service (a relayed 5xx does not: see the breaker test below).
     stack.backends.comment.faults.set({ reset: true });
     for (let i = 0; i < 3; i++) {
-      const r = await request(`${stack.url}/api/comments/echo`, { method: 'POST', headers: { ...auth(), 'content-type': 'application/json' }, body: '{}' });
+      const r = await request(`${stack.url}/api/comments/echo`, {
+        method: 'POST',
+        headers: { ...auth(), 'content-type': 'application/json' },
+        body: '{}',
+      });
       expect(r.statusCode).toBe(502);
       await r.body.dump();
     }
@@ -244,29 +259,36 @@ describe('passthrough (issue 5)', () => {
     const gets = stack.backendRequests('auth');
     expect(gets).toBe(3); // 1 try + ORCHESTRATION_RETRY_ATTEMPTS (2)
     stack.backends.auth.requests.clear();
-    const post = await request(`${stack.url}/api/auth/echo`, { method: 'POST', headers: { ...auth(), 'content-type': 'application/json' }, body: '{}' });
+    const post = await request(`${stack.url}/api/auth/echo`, {
+      method: 'POST',
+      headers: { ...auth(), 'content-type': 'application/json' },
+      body: '{}',
+    });
     await post.body.dump();
     expect(post.statusCode).toBe(502);
     expect(stack.backendRequests('auth')).toBe(1);
   });
 
-  it.each(['/api/comments/%2e%2e/%2e%2e/health', '/api/comments/../users/u1', '/api/comments/..%2f..%2fhealth'])('refuses %s, which climbs out of its prefix', async (path) => {
-    // node:http sends the target as written (fetch and undici would resolve the dots first).
-    const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = httpRequest({ host: new URL(stack.url).hostname, port: new URL(stack.url).port, path, headers: auth() });
-      req.on('response', (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (text += c));
-        res.on('end', () => resolve({ status: res.statusCode!, body: text }));
+  it.each(['/api/comments/%2e%2e/%2e%2e/health', '/api/comments/../users/u1', '/api/comments/..%2f..%2fhealth'])(
+    'refuses %s, which climbs out of its prefix',
+    async (path) => {
+      // node:http sends the target as written (fetch and undici would resolve the dots first).
+      const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = httpRequest({ host: new URL(stack.url).hostname, port: new URL(stack.url).port, path, headers: auth() });
+        req.on('response', (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (text += c));
+          res.on('end', () => resolve({ status: res.statusCode!, body: text }));
+        });
+        req.on('error', reject);
+        req.end();
       });
-      req.on('error', reject);
-      req.end();
-    });
-    expect(status).toBe(400);
-    expect(JSON.parse(body)).toMatchObject({ error: 'BAD_REQUEST' });
-    expect(stack.backendRequests('comment')).toBe(0);
-  });
+      expect(status).toBe(400);
+      expect(JSON.parse(body)).toMatchObject({ error: 'BAD_REQUEST' });
+      expect(stack.backendRequests('comment')).toBe(0);
+    },
+  );
 });
 
 describe('passthrough limits: body size and per-route timeouts (issue 5)', () => {
@@ -275,7 +297,12 @@ describe('passthrough limits: body size and per-route timeouts (issue 5)', () =>
 
   beforeAll(async () => {
     stack = await startStack({
-      env: { PASSTHROUGH_BODY_LIMIT: '4096', PASSTHROUGH_TIMEOUT: '300', PASSTHROUGH_ROUTE_TIMEOUTS: '/api/jobs=5000', ORCHESTRATION_RETRY_ATTEMPTS: '0' },
+      env: {
+        PASSTHROUGH_BODY_LIMIT: '4096',
+        PASSTHROUGH_TIMEOUT: '300',
+        PASSTHROUGH_ROUTE_TIMEOUTS: '/api/jobs=5000',
+        ORCHESTRATION_RETRY_ATTEMPTS: '0',
+      },
     });
     token = await stack.token('u1');
   });

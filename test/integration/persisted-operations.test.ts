@@ -18,7 +18,9 @@ import { startStack, type Stack } from '../support/stack.js';
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 /** The manifest hash codegen embeds in each generated document (`persistedDocuments`). */
 const hashOf = (doc: unknown): string => (doc as { __meta__: { hash: string } }).__meta__.hash;
-const MANIFEST: Record<string, string> = JSON.parse(readFileSync(new URL('../generated/persisted-documents.json', import.meta.url), 'utf8')) as Record<string, string>;
+const MANIFEST: Record<string, string> = JSON.parse(
+  readFileSync(new URL('../generated/persisted-documents.json', import.meta.url), 'utf8'),
+) as Record<string, string>;
 
 /** What reached the gateway from a client: method, whether a query was sent, status. */
 interface Seen {
@@ -43,7 +45,13 @@ function apollo(url: string, token: string | undefined, opts: { get?: boolean; m
     } else {
       body = JSON.parse(String(init?.body)) as typeof body;
     }
-    seen.push({ method, query: typeof body.query === 'string', hash: body.extensions?.persistedQuery?.sha256Hash, status: res.status, ...(body.query ? { text: body.query } : {}) });
+    seen.push({
+      method,
+      query: typeof body.query === 'string',
+      hash: body.extensions?.persistedQuery?.sha256Hash,
+      status: res.status,
+      ...(body.query ? { text: body.query } : {}),
+    });
     return res;
   };
   const persisted = new PersistedQueryLink(
@@ -192,7 +200,10 @@ describe('persisted operations: Automatic Persisted Queries', () => {
     const byAdmin = await post(stack.url, { query: mutation, extensions: ext(hash) }, admin);
     expect(byAdmin.status).toBe(200);
     expect(byAdmin.body.data).toEqual({ clearCache: expect.any(Number) });
-    expect(await post(stack.url, { extensions: ext(hash) }, admin)).toMatchObject({ status: 200, body: { data: { clearCache: expect.any(Number) } } });
+    expect(await post(stack.url, { extensions: ext(hash) }, admin)).toMatchObject({
+      status: 200,
+      body: { data: { clearCache: expect.any(Number) } },
+    });
 
     // Exactly what the same mutation sent as a document gets (a field error, data null).
     const byUser = await post(stack.url, { extensions: ext(hash) }, user);
@@ -216,7 +227,8 @@ describe('persisted operations: Automatic Persisted Queries', () => {
 describe('persisted operations: the manifest (GRAPHQL_PERSISTED_OPERATIONS)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'gw-manifest-'));
   const file = join(dir, 'persisted-operations.json');
-  const deep = 'users(ids: ["u1"]) { industry { recentJobs { industry { recentJobs { industry { recentJobs { industry { recentJobs { id title company postedAt } } } } } } } } }';
+  const deep =
+    'users(ids: ["u1"]) { industry { recentJobs { industry { recentJobs { industry { recentJobs { industry { recentJobs { id title company postedAt } } } } } } } } }';
   const expensive = `query Expensive { ${Array.from({ length: 20 }, () => '...D').join(' ')} } fragment D on Query { ${deep} }`;
   const forceSync = 'mutation ForceSync { forceSync { status } }';
   let stack: Stack;
@@ -273,7 +285,9 @@ describe('persisted operations: trusted only (GRAPHQL_TRUSTED_ONLY=true)', () =>
   let user: string;
 
   beforeAll(async () => {
-    stack = await startStack({ env: { GRAPHQL_PERSISTED_OPERATIONS: 'test/generated/persisted-documents.json', GRAPHQL_TRUSTED_ONLY: 'true' } });
+    stack = await startStack({
+      env: { GRAPHQL_PERSISTED_OPERATIONS: 'test/generated/persisted-documents.json', GRAPHQL_TRUSTED_ONLY: 'true' },
+    });
     user = await stack.token('u1', 'user');
   });
   afterAll(() => stack?.close());

@@ -58,7 +58,10 @@ describe('response cache (issue 6)', () => {
     expect(stack.backendRequests()).toBeGreaterThan(calls);
 
     // Clearing one service retires every response, since any response may hold its data.
-    const res = await fetch(`${stack.url}/api/gateway/cache?service=nps`, { method: 'DELETE', headers: { authorization: `Bearer ${admin}` } });
+    const res = await fetch(`${stack.url}/api/gateway/cache?service=nps`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${admin}` },
+    });
     expect(res.status).toBe(200);
     calls = stack.backendRequests('nps');
     await stack.graphql(DashboardDocument, { userId: 'u1' }, { token: user });
@@ -154,7 +157,8 @@ describe('response cache: lifetime and switches (issue 6)', () => {
     const stack = await start({ RATE_LIMIT_RULES: 'Query.userDashboard=2/60000' });
     const token = await stack.token('u1');
     const codes: unknown[] = [];
-    for (let i = 0; i < 3; i++) codes.push((await stack.graphql(DashboardDocument, { userId: 'u1' }, { token })).body.errors?.[0]?.extensions?.code);
+    for (let i = 0; i < 3; i++)
+      codes.push((await stack.graphql(DashboardDocument, { userId: 'u1' }, { token })).body.errors?.[0]?.extensions?.code);
     expect(codes).toEqual([undefined, undefined, 'RATE_LIMITED']);
     expect(stack.app.services.metrics!.requests.responseCache.hits).toBe(0);
   });

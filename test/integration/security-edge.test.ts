@@ -4,10 +4,25 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../support/stack.js';
 
 /** Sends `target` exactly as written (node:http does not resolve dots, decode escapes or drop an absolute form). */
-function rawRequest(stack: Stack, method: string, target: string, headers: Record<string, string> = {}, body?: string): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+function rawRequest(
+  stack: Stack,
+  method: string,
+  target: string,
+  headers: Record<string, string> = {},
+  body?: string,
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   const { hostname, port } = new URL(stack.url);
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: hostname, port, method, path: target, headers: { ...headers, ...(body !== undefined ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) } : {}) } });
+    const req = httpRequest({
+      host: hostname,
+      port,
+      method,
+      path: target,
+      headers: {
+        ...headers,
+        ...(body !== undefined ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) } : {}),
+      },
+    });
     req.on('response', (res) => {
       let text = '';
       res.setEncoding('utf8');
@@ -66,14 +81,20 @@ describe('passthrough follows the data rule (issue 12.6)', () => {
     expect(gql.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
 
-  it.each(['/api/users/u1', '/api/users?ids=u1,,u1', '/api/comments?userId=u1', '/api/comments?userIds=u1&limit=2', '/api/nps/scores?userIds=u1', '/api/industries', '/api/jobs/recent?industryId=i1', '/api/nps/summary'])(
-    "Ada's own and shared reads pass: %s",
-    async (path) => {
-      const res = await get(path);
-      expect(res.status).toBe(200);
-      expect(stack.backendRequests()).toBe(1);
-    },
-  );
+  it.each([
+    '/api/users/u1',
+    '/api/users?ids=u1,,u1',
+    '/api/comments?userId=u1',
+    '/api/comments?userIds=u1&limit=2',
+    '/api/nps/scores?userIds=u1',
+    '/api/industries',
+    '/api/jobs/recent?industryId=i1',
+    '/api/nps/summary',
+  ])("Ada's own and shared reads pass: %s", async (path) => {
+    const res = await get(path);
+    expect(res.status).toBe(200);
+    expect(stack.backendRequests()).toBe(1);
+  });
 
   it("Ada's own write passes, and an admin reads anyone's data", async () => {
     const write = await rawRequest(stack, 'POST', '/api/comments', { authorization: `Bearer ${ada}` }, JSON.stringify({ body: 'mine' }));
@@ -145,8 +166,14 @@ describe('path spellings cannot get around the rules (issue 13.3)', () => {
     expect(audits[0]).not.toHaveProperty('service');
   });
 
-  it("an unknown service an admin route was asked for is logged as requestedService, truncated", async () => {
-    const res = await rawRequest(stack, 'POST', '/api/gateway/circuit-breaker/reset', { authorization: `Bearer ${admin}` }, JSON.stringify({ service: 'x'.repeat(500) }));
+  it('an unknown service an admin route was asked for is logged as requestedService, truncated', async () => {
+    const res = await rawRequest(
+      stack,
+      'POST',
+      '/api/gateway/circuit-breaker/reset',
+      { authorization: `Bearer ${admin}` },
+      JSON.stringify({ service: 'x'.repeat(500) }),
+    );
     expect(res.status).toBe(400);
     const line = stack.logs.lines.find((l) => l.audit === true && l.action === 'resetBreaker')!;
     expect(line).toMatchObject({ outcome: 'failed', requestedService: 'x'.repeat(64) });
@@ -191,7 +218,11 @@ describe('passthrough answers do not open the breaker (issue 13.5)', () => {
   it('network errors through passthrough still count', async () => {
     stack.backends.comment.faults.set({ reset: true });
     for (let i = 0; i < 5; i++) {
-      const res = await request(`${stack.url}/api/comments/echo`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
+      const res = await request(`${stack.url}/api/comments/echo`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: '{}',
+      });
       expect(res.statusCode).toBe(502);
       await res.body.dump();
     }
@@ -237,7 +268,14 @@ describe('the auth-failure limit refuses only failing credentials (issue 13.7)',
 
 /** Issue 13.11: forwarding headers and caching of authenticated answers. */
 describe('forwarding headers and Cache-Control (issue 13.11)', () => {
-  const spoofed = { 'x-forwarded-for': '6.6.6.6', forwarded: 'for=6.6.6.6;proto=https', 'x-real-ip': '6.6.6.6', 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https', 'x-forwarded-port': '1' };
+  const spoofed = {
+    'x-forwarded-for': '6.6.6.6',
+    forwarded: 'for=6.6.6.6;proto=https',
+    'x-real-ip': '6.6.6.6',
+    'x-forwarded-host': 'evil.example',
+    'x-forwarded-proto': 'https',
+    'x-forwarded-port': '1',
+  };
 
   describe('without TRUST_PROXY', () => {
     let stack: Stack;
@@ -249,7 +287,11 @@ describe('forwarding headers and Cache-Control (issue 13.11)', () => {
     afterAll(() => stack?.close());
 
     it("a client's forwarding headers never reach a backend; the gateway's own view does", async () => {
-      const res = await rawRequest(stack, 'GET', '/api/comments/echo', { authorization: `Bearer ${token}`, ...spoofed, host: 'evil.example' });
+      const res = await rawRequest(stack, 'GET', '/api/comments/echo', {
+        authorization: `Bearer ${token}`,
+        ...spoofed,
+        host: 'evil.example',
+      });
       expect(res.status).toBe(200);
       const logged = stack.backends.comment.requests.all().at(-1)!;
       expect(logged.headers['x-forwarded-for']).toBe('127.0.0.1');

@@ -36,15 +36,30 @@ describe('security: GraphQL limits (issue 4)', () => {
     expect(dashboard.body.errors).toBeUndefined();
     expect(dashboard.body.data).toMatchObject({ userDashboard: { user: { id: 'u1' } } });
     const ids = Array.from({ length: 50 }, (_, i) => `u${i + 1}`);
-    const users = await stack.graphql('query Users($ids: [ID!]!) { users(ids: $ids) { id name comments { body } nps { score } } }', { ids }, { token: admin });
+    const users = await stack.graphql(
+      'query Users($ids: [ID!]!) { users(ids: $ids) { id name comments { body } nps { score } } }',
+      { ids },
+      { token: admin },
+    );
     expect(users.status).toBe(200);
     expect(users.body.errors ?? []).toEqual([]);
-    const inline = await stack.graphql(`query { users(ids: [${ids.map((id) => `"${id}"`).join(', ')}]) { id name } }`, {}, { token: admin });
+    const inline = await stack.graphql(
+      `query { users(ids: [${ids.map((id) => `"${id}"`).join(', ')}]) { id name } }`,
+      {},
+      { token: admin },
+    );
     expect(inline.body.errors ?? []).toEqual([]);
   });
 
   it("GraphiQL's own introspection query passes every limit in development", async () => {
-    const query = getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true, schemaDescription: true, inputValueDeprecation: true, oneOf: true });
+    const query = getIntrospectionQuery({
+      descriptions: true,
+      specifiedByUrl: true,
+      directiveIsRepeatable: true,
+      schemaDescription: true,
+      inputValueDeprecation: true,
+      oneOf: true,
+    });
     const { body } = await stack.graphql(query, {});
     expect(body.errors ?? []).toEqual([]);
     expect(body.data).toHaveProperty('__schema');
@@ -108,7 +123,8 @@ describe('security: GraphQL limits (issue 4)', () => {
 
   it('a query over the cost limit is refused before any backend is called', async () => {
     // Fragment amplification: one deep fragment (cost ~300) spread 20 times — few tokens, no alias, depth 9.
-    const deep = 'users(ids: ["u1"]) { industry { recentJobs { industry { recentJobs { industry { recentJobs { industry { recentJobs { id title company postedAt } } } } } } } } }';
+    const deep =
+      'users(ids: ["u1"]) { industry { recentJobs { industry { recentJobs { industry { recentJobs { industry { recentJobs { id title company postedAt } } } } } } } } }';
     const query = `query { ${Array.from({ length: 20 }, () => '...D').join(' ')} } fragment D on Query { ${deep} }`;
     const { status, body } = await stack.graphql(query, {}, { token: admin });
     expect([200, 400]).toContain(status);
@@ -126,7 +142,9 @@ describe('security: GraphQL limits (issue 4)', () => {
 
   it('a mutation over GET is refused and nothing runs', async () => {
     const q = encodeURIComponent('mutation { clearCache }');
-    const res = await fetch(`${stack.url}/graphql?query=${q}`, { headers: { authorization: `Bearer ${admin}`, 'x-graphql-csrf': '1', accept: 'application/json' } });
+    const res = await fetch(`${stack.url}/graphql?query=${q}`, {
+      headers: { authorization: `Bearer ${admin}`, 'x-graphql-csrf': '1', accept: 'application/json' },
+    });
     expect(res.status).toBe(405);
     const body = (await res.json()) as { errors?: Array<{ message: string }> };
     expect(body.errors?.[0]?.message).toMatch(/mutation.*POST|POST/i);
@@ -135,9 +153,13 @@ describe('security: GraphQL limits (issue 4)', () => {
 
   it('a query over GET works with a CSRF header, and a "simple" GET without one is refused (403, FORBIDDEN)', async () => {
     const q = encodeURIComponent('{ user(id: "u1") { id } }');
-    const ok = await fetch(`${stack.url}/graphql?query=${q}`, { headers: { authorization: `Bearer ${admin}`, 'x-graphql-csrf': '1', accept: 'application/json' } });
+    const ok = await fetch(`${stack.url}/graphql?query=${q}`, {
+      headers: { authorization: `Bearer ${admin}`, 'x-graphql-csrf': '1', accept: 'application/json' },
+    });
     expect(ok.status).toBe(200);
-    const refused = await fetch(`${stack.url}/graphql?query=${q}`, { headers: { authorization: `Bearer ${admin}`, accept: 'application/json' } });
+    const refused = await fetch(`${stack.url}/graphql?query=${q}`, {
+      headers: { authorization: `Bearer ${admin}`, accept: 'application/json' },
+    });
     expect(refused.status).toBe(403);
     const body = (await refused.json()) as { errors: Array<{ message: string; extensions?: { code?: string } }> };
     expect(body.errors[0]?.extensions?.code).toBe('FORBIDDEN');

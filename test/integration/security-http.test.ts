@@ -26,7 +26,9 @@ describe('security: HTTP hardening (issue 4)', () => {
   let token: string;
 
   beforeAll(async () => {
-    stack = await startStack({ env: { CORS_ORIGINS: 'https://app.example.com', HTTP_HEADERS_TIMEOUT: '1000', HTTP_REQUEST_TIMEOUT: '1000' } });
+    stack = await startStack({
+      env: { CORS_ORIGINS: 'https://app.example.com', HTTP_HEADERS_TIMEOUT: '1000', HTTP_REQUEST_TIMEOUT: '1000' },
+    });
     token = await stack.token('u1');
   });
   afterAll(() => stack?.close());
@@ -80,7 +82,11 @@ describe('security: HTTP hardening (issue 4)', () => {
   it('CORS: an allowed origin gets the CORS headers (preflight included), another origin none', async () => {
     const preflight = await fetch(`${stack.url}/graphql`, {
       method: 'OPTIONS',
-      headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' },
+      headers: {
+        origin: 'https://app.example.com',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization, content-type',
+      },
     });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
@@ -91,21 +97,30 @@ describe('security: HTTP hardening (issue 4)', () => {
     const denied = await fetch(`${stack.url}/health`, { headers: { origin: 'https://evil.example.com' } });
     expect(denied.headers.get('access-control-allow-origin')).toBeNull();
     // Refusals carry CORS headers too, so a browser client can read why.
-    const refused = await fetch(`${stack.url}/api/gateway/stats`, { headers: { origin: 'https://app.example.com', authorization: 'Bearer bad.token.here' } });
+    const refused = await fetch(`${stack.url}/api/gateway/stats`, {
+      headers: { origin: 'https://app.example.com', authorization: 'Bearer bad.token.here' },
+    });
     expect(refused.status).toBe(401);
     expect(refused.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
   });
 
   it('CORS on /graphql follows CORS_ORIGINS too (Yoga adds no CORS headers of its own)', async () => {
     const post = (origin: string) =>
-      fetch(`${stack.url}/graphql`, { method: 'POST', headers: { origin, 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' });
+      fetch(`${stack.url}/graphql`, {
+        method: 'POST',
+        headers: { origin, 'content-type': 'application/json' },
+        body: '{"query":"{ __typename }"}',
+      });
     const allowed = await post('https://app.example.com');
     expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
     const denied = await post('https://evil.example.com');
     expect(denied.status).toBe(200);
     expect(denied.headers.get('access-control-allow-origin')).toBeNull();
     expect(denied.headers.get('access-control-allow-credentials')).toBeNull();
-    const preflight = await fetch(`${stack.url}/graphql`, { method: 'OPTIONS', headers: { origin: 'https://evil.example.com', 'access-control-request-method': 'POST' } });
+    const preflight = await fetch(`${stack.url}/graphql`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example.com', 'access-control-request-method': 'POST' },
+    });
     expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
   });
 
@@ -114,7 +129,11 @@ describe('security: HTTP hardening (issue 4)', () => {
     try {
       const res = await fetch(`${plain.url}/health`, { headers: { origin: 'https://app.example.com' } });
       expect(res.headers.get('access-control-allow-origin')).toBeNull();
-      const graphql = await fetch(`${plain.url}/graphql`, { method: 'POST', headers: { origin: 'https://app.example.com', 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' });
+      const graphql = await fetch(`${plain.url}/graphql`, {
+        method: 'POST',
+        headers: { origin: 'https://app.example.com', 'content-type': 'application/json' },
+        body: '{"query":"{ __typename }"}',
+      });
       expect(graphql.headers.get('access-control-allow-origin')).toBeNull();
     } finally {
       await plain.close();
@@ -141,7 +160,19 @@ describe('security: HTTP hardening (issue 4)', () => {
         },
       }) as never,
     );
-    logger.info({ req: { headers: { authorization: 'Bearer secret-token', cookie: 'sid=secret-cookie', 'x-api-key': 'secret-key', 'x-gateway-signature': 'v1=secret-sig' } } }, 'request');
+    logger.info(
+      {
+        req: {
+          headers: {
+            authorization: 'Bearer secret-token',
+            cookie: 'sid=secret-cookie',
+            'x-api-key': 'secret-key',
+            'x-gateway-signature': 'v1=secret-sig',
+          },
+        },
+      },
+      'request',
+    );
     logger.info({ headers: { authorization: 'Bearer secret-token-2', 'x-api-key': 'secret-key-2' } }, 'upstream');
     const text = lines.join('');
     expect(text).not.toMatch(/secret/);

@@ -23,7 +23,8 @@ describe('security: rate limits (issue 4)', () => {
   });
   afterAll(() => stack?.close());
 
-  const get = (path: string, token?: string) => fetch(`${stack.url}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  const get = (path: string, token?: string) =>
+    fetch(`${stack.url}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
 
   it('one user over the limit gets 429 with Retry-After and RateLimit-* while another is served', async () => {
     for (let i = 0; i < 5; i++) {
@@ -108,7 +109,11 @@ describe('security: mutation, admin, login and per-route limits (issue 4)', () =
   it('POST /api/auth/login is limited per IP against password guessing', async () => {
     stack.backends.resetAll();
     const login = () =>
-      fetch(`${stack.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'ada@example.com', password: 'guess' }) });
+      fetch(`${stack.url}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'ada@example.com', password: 'guess' }),
+      });
     for (let i = 0; i < 3; i++) expect((await login()).status).toBe(401);
     const body = await expect429(await login());
     expect(body.message).toMatch(/login attempts/);

@@ -81,10 +81,28 @@ describe('security: clean, signed upstream traffic (issue 4)', () => {
   it('every route signs its calls and every reference backend verifies the signature', async () => {
     const auth = { authorization: `Bearer ${await stack.token('u2', 'admin')}` };
     await stack.graphql(EXAMPLE_QUERY, { userId: 'u1' }, { token: auth.authorization.slice(7) });
-    await stack.graphql('{ users(ids: ["u1", "u2"]) { id comments { body } nps { score } recentJobs { title } } industries { id } }', {}, { token: auth.authorization.slice(7) });
-    const paths = ['/api/users/u1', '/api/users?ids=u1,u2', '/api/comments?userId=u1&limit=2', '/api/industries', '/api/industries/i1', '/api/jobs/recent?industryId=i1', '/api/nps/summary', '/api/nps/scores?userIds=u1', '/api/auth/echo/x?y=1'];
+    await stack.graphql(
+      '{ users(ids: ["u1", "u2"]) { id comments { body } nps { score } recentJobs { title } } industries { id } }',
+      {},
+      { token: auth.authorization.slice(7) },
+    );
+    const paths = [
+      '/api/users/u1',
+      '/api/users?ids=u1,u2',
+      '/api/comments?userId=u1&limit=2',
+      '/api/industries',
+      '/api/industries/i1',
+      '/api/jobs/recent?industryId=i1',
+      '/api/nps/summary',
+      '/api/nps/scores?userIds=u1',
+      '/api/auth/echo/x?y=1',
+    ];
     for (const path of paths) expect((await fetch(`${stack.url}${path}`, { headers: auth })).status, path).toBe(200);
-    const posted = await fetch(`${stack.url}/api/comments`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ body: 'signed' }) });
+    const posted = await fetch(`${stack.url}/api/comments`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ body: 'signed' }),
+    });
     expect(posted.status).toBe(201);
     const dash = await fetch(`${stack.url}/api/orchestration/user/u1/dashboard`, { headers: auth });
     expect(dash.status).toBe(200);
@@ -94,7 +112,10 @@ describe('security: clean, signed upstream traffic (issue 4)', () => {
     const requests = allRequests();
     for (const name of ['auth', 'comment', 'industry', 'nps'] as const) {
       expect(stack.backends[name].requests.count(), name).toBeGreaterThan(0);
-      expect(stack.backends[name].requests.count((r) => r.path === '/health'), `${name} /health`).toBeGreaterThan(0);
+      expect(
+        stack.backends[name].requests.count((r) => r.path === '/health'),
+        `${name} /health`,
+      ).toBeGreaterThan(0);
     }
     const unsigned = requests.filter((r) => r.signatureValid !== true).map((r) => `${r.method} ${r.url}`);
     expect(unsigned).toEqual([]);

@@ -12,7 +12,12 @@ describe('per-service call budgets (issue 12.7)', () => {
 
   beforeAll(async () => {
     stack = await startStack({
-      env: { ORCHESTRATION_TIMEOUT: '1500', COMMENT_SERVICE_TIMEOUT: '300', AUTH_SERVICE_TIMEOUT: '10000', ORCHESTRATION_RETRY_ATTEMPTS: '0' },
+      env: {
+        ORCHESTRATION_TIMEOUT: '1500',
+        COMMENT_SERVICE_TIMEOUT: '300',
+        AUTH_SERVICE_TIMEOUT: '10000',
+        ORCHESTRATION_RETRY_ATTEMPTS: '0',
+      },
     });
   });
   afterAll(() => stack?.close());

@@ -16,7 +16,9 @@ describe('/health/services without sync monitoring (security)', () => {
   });
 
   async function start(interval: number) {
-    const stack = await startStack({ env: { FEATURE_SYNC_MONITORING: 'false', MONITORING_PUBLIC: 'true', SYNC_CHECK_INTERVAL: String(interval) } });
+    const stack = await startStack({
+      env: { FEATURE_SYNC_MONITORING: 'false', MONITORING_PUBLIC: 'true', SYNC_CHECK_INTERVAL: String(interval) },
+    });
     stacks.push(stack);
     return stack;
   }
@@ -32,7 +34,9 @@ describe('/health/services without sync monitoring (security)', () => {
     expect(probes(stack)).toEqual([0, 0, 0, 0]);
     const concurrent = await Promise.all([
       ...Array.from({ length: 20 }, () => healthServices(stack)),
-      ...Array.from({ length: 10 }, () => stack.graphql<{ services: Array<{ name: string; healthy: boolean }> }>('{ services { name healthy } }')),
+      ...Array.from({ length: 10 }, () =>
+        stack.graphql<{ services: Array<{ name: string; healthy: boolean }> }>('{ services { name healthy } }'),
+      ),
     ]);
     for (let i = 0; i < 10; i++) concurrent.push(await healthServices(stack));
     const gql = await stack.graphql<{ services: Array<{ name: string; healthy: boolean }> }>('{ services { name healthy } }');

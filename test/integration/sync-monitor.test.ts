@@ -155,7 +155,10 @@ describe('sync monitor (issue 3)', () => {
     // Its own budget runs out (2 s of monitor time): unreachable, and the round is over.
     await clock.advance(2000);
     const report = await round;
-    expect(report.services.find((s) => s.name === 'industry')).toMatchObject({ state: 'unreachable', error: expect.stringMatching(/did not answer within 2000 ms/) });
+    expect(report.services.find((s) => s.name === 'industry')).toMatchObject({
+      state: 'unreachable',
+      error: expect.stringMatching(/did not answer within 2000 ms/),
+    });
     expect(report.status).toBe('unreachable');
     expect(state('auth')).toBe('in_sync');
     const unreachableLines = stack.logs.find('sync state changed').filter((l) => l.state === 'unreachable');
@@ -184,7 +187,12 @@ describe('sync monitor (issue 3)', () => {
     await clock.advance(1999);
     stack.backends.industry.faults.set({ healthHang: false });
     const report = await round;
-    expect(report.services.find((s) => s.name === 'industry')).toMatchObject({ state: 'in_sync', healthy: true, error: null, lastCheckedAt: new Date(clock.now()).toISOString() });
+    expect(report.services.find((s) => s.name === 'industry')).toMatchObject({
+      state: 'in_sync',
+      healthy: true,
+      error: null,
+      lastCheckedAt: new Date(clock.now()).toISOString(),
+    });
     // The tick that fell due meanwhile joined that round: rounds never overlap.
     expect(probes()).toBe(before + 1);
 
@@ -213,8 +221,14 @@ describe('sync monitor (issue 3)', () => {
       // The first round after the stop may still find the old keep-alive connection closing.
       await sync.check();
       const report = await sync.check();
-      expect(report.services.find((s) => s.name === 'nps')).toMatchObject({ state: 'unreachable', error: 'health check failed: connection refused (ECONNREFUSED)' });
-      expect(report.services.find((s) => s.name === 'comment')).toMatchObject({ state: 'unreachable', error: 'health check failed: connection reset (ECONNRESET)' });
+      expect(report.services.find((s) => s.name === 'nps')).toMatchObject({
+        state: 'unreachable',
+        error: 'health check failed: connection refused (ECONNREFUSED)',
+      });
+      expect(report.services.find((s) => s.name === 'comment')).toMatchObject({
+        state: 'unreachable',
+        error: 'health check failed: connection reset (ECONNRESET)',
+      });
       expect(report.services.find((s) => s.name === 'auth')!.state).toBe('in_sync');
     } finally {
       await new Promise((resolve) => resetter.close(resolve));
@@ -274,7 +288,13 @@ describe('sync monitor (issue 3)', () => {
     expect(state('auth')).toBe('in_sync');
     const changes = stack.logs.find('sync auto-update: expected shared knowledge version updated');
     expect(changes).toHaveLength(2);
-    expect(changes[1]).toMatchObject({ level: 40, previousVersion: '1.1.0', expectedVersion: '1.0.5', direction: 'down', services: ['auth', 'comment', 'industry', 'nps'] });
+    expect(changes[1]).toMatchObject({
+      level: 40,
+      previousVersion: '1.1.0',
+      expectedVersion: '1.0.5',
+      direction: 'down',
+      services: ['auth', 'comment', 'industry', 'nps'],
+    });
   });
 
   it('auto-update waits until every reachable service agrees', async () => {
@@ -293,8 +313,15 @@ describe('sync monitor (issue 3)', () => {
     stack.backends.industry.faults.set({ version: 'banana' });
     stack.backends.nps.faults.set({ version: null });
     const report = await sync.check();
-    expect(report.services.find((s) => s.name === 'industry')).toMatchObject({ state: 'unknown', error: expect.stringMatching(/"banana".*not a valid semantic version/) });
-    expect(report.services.find((s) => s.name === 'nps')).toMatchObject({ state: 'unknown', version: null, error: expect.stringMatching(/no shared knowledge version/) });
+    expect(report.services.find((s) => s.name === 'industry')).toMatchObject({
+      state: 'unknown',
+      error: expect.stringMatching(/"banana".*not a valid semantic version/),
+    });
+    expect(report.services.find((s) => s.name === 'nps')).toMatchObject({
+      state: 'unknown',
+      version: null,
+      error: expect.stringMatching(/no shared knowledge version/),
+    });
     expect(report.status).toBe('unknown');
   });
 

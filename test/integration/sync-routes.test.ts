@@ -26,7 +26,14 @@ describe('sync routes (issue 3)', () => {
     const res = await fetch(`${stack.url}/api/gateway/sync/status`);
     expect(res.status).toBe(200);
     const body = (await res.json()) as Record<string, unknown> & { services: Array<Record<string, unknown>> };
-    expect(body).toMatchObject({ status: 'in_sync', enabled: true, expectedVersion: '1.0.0', autoUpdate: true, warningThresholdMs: 300_000, criticalThresholdMs: 600_000 });
+    expect(body).toMatchObject({
+      status: 'in_sync',
+      enabled: true,
+      expectedVersion: '1.0.0',
+      autoUpdate: true,
+      warningThresholdMs: 300_000,
+      criticalThresholdMs: 600_000,
+    });
     expect(body.services).toHaveLength(4);
     expect(body.services[0]).toMatchObject({
       name: 'auth',
@@ -71,7 +78,9 @@ describe('sync routes (issue 3)', () => {
     const forces = vi.spyOn(stack.app.services.sync, 'force');
     const before = healthProbes(stack);
     const pending = Promise.all(
-      Array.from({ length: 10 }, () => fetch(`${stack.url}/api/gateway/sync/force`, { method: 'POST', headers: { authorization: `Bearer ${admin}` } })),
+      Array.from({ length: 10 }, () =>
+        fetch(`${stack.url}/api/gateway/sync/force`, { method: 'POST', headers: { authorization: `Bearer ${admin}` } }),
+      ),
     );
     await vi.waitFor(() => expect(forces).toHaveBeenCalledTimes(10), { timeout: 10_000 });
     stack.backends.auth.faults.set({ healthHang: false });
@@ -86,10 +95,17 @@ describe('sync routes (issue 3)', () => {
   const force = async (stack: Stack, token: string) => {
     const res = await fetch(`${stack.url}/api/gateway/sync/force`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
     expect(res.status).toBe(200);
-    return (await res.json()) as { status: string; services: Array<{ name: string; version: string | null; state: string; healthy: boolean | null; error: string | null }> };
+    return (await res.json()) as {
+      status: string;
+      services: Array<{ name: string; version: string | null; state: string; healthy: boolean | null; error: string | null }>;
+    };
   };
   const control = (stack: Stack, service: 'auth' | 'comment' | 'industry' | 'nps', faults: Record<string, unknown>) =>
-    fetch(`${stack.backends.urls[service]}/__control/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(faults) }).then((r) => {
+    fetch(`${stack.backends.urls[service]}/__control/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(faults),
+    }).then((r) => {
       expect(r.status).toBe(200);
     });
 
@@ -109,7 +125,12 @@ describe('sync routes (issue 3)', () => {
     await control(stack, 'nps', { version: null });
     const third = await force(stack, admin);
     expect(third.services.find((s) => s.name === 'auth')).toMatchObject({ healthy: false, state: 'in_sync', version: '1.0.0' });
-    expect(third.services.find((s) => s.name === 'nps')).toMatchObject({ healthy: true, state: 'unknown', version: null, error: expect.stringMatching(/no shared knowledge version/) });
+    expect(third.services.find((s) => s.name === 'nps')).toMatchObject({
+      healthy: true,
+      state: 'unknown',
+      version: null,
+      error: expect.stringMatching(/no shared knowledge version/),
+    });
     expect(third.status).toBe('out_of_sync');
     const health = (await (await fetch(`${stack.url}/health/services`)).json()) as { services: Array<{ name: string; healthy: boolean }> };
     expect(health.services.find((s) => s.name === 'auth')!.healthy).toBe(false);
@@ -148,9 +169,17 @@ describe('sync routes (issue 3)', () => {
 
   it('GraphQL: syncStatus for monitoring readers; forceSync FORBIDDEN for a user, shared by concurrent admins', async () => {
     const stack = await start();
-    const status = await stack.graphql('{ syncStatus { status expectedVersion checkedAt services { name version state outOfSyncSince lastCheckedAt error } } }');
+    const status = await stack.graphql(
+      '{ syncStatus { status expectedVersion checkedAt services { name version state outOfSyncSince lastCheckedAt error } } }',
+    );
     expect(status.body.errors).toBeUndefined();
-    expect(status.body.data).toMatchObject({ syncStatus: { status: 'in_sync', expectedVersion: '1.0.0', services: expect.arrayContaining([expect.objectContaining({ name: 'comment', state: 'in_sync', version: '1.0.0', error: null })]) } });
+    expect(status.body.data).toMatchObject({
+      syncStatus: {
+        status: 'in_sync',
+        expectedVersion: '1.0.0',
+        services: expect.arrayContaining([expect.objectContaining({ name: 'comment', state: 'in_sync', version: '1.0.0', error: null })]),
+      },
+    });
 
     const user = await stack.token('u1');
     const forbidden = await stack.graphql('mutation { forceSync { status } }', {}, { token: user });
@@ -163,7 +192,11 @@ describe('sync routes (issue 3)', () => {
     stack.backends.auth.faults.set({ healthHang: true });
     const forces = vi.spyOn(stack.app.services.sync, 'force');
     const before = healthProbes(stack);
-    const pending = Promise.all(Array.from({ length: 10 }, () => stack.graphql('mutation { forceSync { status services { name state error } } }', {}, { token: admin })));
+    const pending = Promise.all(
+      Array.from({ length: 10 }, () =>
+        stack.graphql('mutation { forceSync { status services { name state error } } }', {}, { token: admin }),
+      ),
+    );
     await vi.waitFor(() => expect(forces).toHaveBeenCalledTimes(10), { timeout: 10_000 });
     stack.backends.auth.faults.set({ healthHang: false });
     const forced = await pending;
@@ -179,13 +212,20 @@ describe('sync routes (issue 3)', () => {
     stacks.push(stack);
     const health = await fetch(`${stack.url}/health/sync`);
     expect(health.status).toBe(200);
-    expect(await health.json()).toMatchObject({ status: 'disabled', enabled: false, services: [], message: expect.stringMatching(/disabled/) });
+    expect(await health.json()).toMatchObject({
+      status: 'disabled',
+      enabled: false,
+      services: [],
+      message: expect.stringMatching(/disabled/),
+    });
     const admin = await stack.token('u2', 'admin');
     const forced = await fetch(`${stack.url}/api/gateway/sync/force`, { method: 'POST', headers: { authorization: `Bearer ${admin}` } });
     expect(forced.status).toBe(200);
     expect(await forced.json()).toMatchObject({ status: 'disabled' });
     const gql = await stack.graphql('{ syncStatus { status enabled message } }');
-    expect(gql.body.data).toEqual({ syncStatus: { status: 'disabled', enabled: false, message: expect.stringMatching(/FEATURE_SYNC_MONITORING=false/) } });
+    expect(gql.body.data).toEqual({
+      syncStatus: { status: 'disabled', enabled: false, message: expect.stringMatching(/FEATURE_SYNC_MONITORING=false/) },
+    });
     expect(healthProbes(stack)).toEqual([0, 0, 0, 0]);
   });
 });

@@ -42,7 +42,12 @@ describe('sync alert webhook (issue 3)', () => {
     opts: { env?: Record<string, string>; signed?: boolean } = {},
   ): Promise<Stack> {
     const stack = await startStack({
-      env: { FEATURE_SYNC_MONITORING: 'true', SYNC_CHECK_INTERVAL: String(24 * 3_600_000), SYNC_ALERT_WEBHOOK_URL: webhookUrl, ...opts.env },
+      env: {
+        FEATURE_SYNC_MONITORING: 'true',
+        SYNC_CHECK_INTERVAL: String(24 * 3_600_000),
+        SYNC_ALERT_WEBHOOK_URL: webhookUrl,
+        ...opts.env,
+      },
       app: { sync: { clock: new ManualClock(), webhook } },
       ...(opts.signed === undefined ? {} : { signed: opts.signed }),
     });
@@ -81,7 +86,9 @@ describe('sync alert webhook (issue 3)', () => {
     const last = receiver.received[2]!;
     expect(last.url).toBe('/hooks/sync?team=ops');
     expect(last.headers['content-type']).toBe('application/json');
-    expect(verifySignature({ secret: TEST_SIGNING_SECRET, method: 'POST', pathWithQuery: last.url, headers: last.headers })).toMatchObject({ ok: true });
+    expect(verifySignature({ secret: TEST_SIGNING_SECRET, method: 'POST', pathWithQuery: last.url, headers: last.headers })).toMatchObject({
+      ok: true,
+    });
     expect(stack.logs.find('sync alert webhook delivery failed')).toHaveLength(0);
   });
 
@@ -92,7 +99,12 @@ describe('sync alert webhook (issue 3)', () => {
     // The development profile: auto-update on by default, warning 5 min, critical 10 min.
     const stack = await startStack({
       // No scheduled round while the clock jumps (each would be cut off by its budget on the manual clock).
-      env: { NODE_ENV: 'development', FEATURE_SYNC_MONITORING: 'true', SYNC_CHECK_INTERVAL: String(24 * 3_600_000), SYNC_ALERT_WEBHOOK_URL: `${receiver.url}/hook` },
+      env: {
+        NODE_ENV: 'development',
+        FEATURE_SYNC_MONITORING: 'true',
+        SYNC_CHECK_INTERVAL: String(24 * 3_600_000),
+        SYNC_ALERT_WEBHOOK_URL: `${receiver.url}/hook`,
+      },
       app: { sync: { clock } },
     });
     cleanups.push(() => stack.close());
@@ -117,7 +129,13 @@ describe('sync alert webhook (issue 3)', () => {
     const events = receiver.received.map((r) => JSON.parse(r.body) as Record<string, unknown>);
     const versionEvents = events.filter((e) => e.type === 'sync.expected_version_changed');
     expect(versionEvents).toEqual([
-      expect.objectContaining({ from: '1.0.0', to: '1.1.0', direction: 'up', services: ['auth', 'comment', 'industry', 'nps'], at: expect.any(String) }),
+      expect.objectContaining({
+        from: '1.0.0',
+        to: '1.1.0',
+        direction: 'up',
+        services: ['auth', 'comment', 'industry', 'nps'],
+        at: expect.any(String),
+      }),
       expect.objectContaining({ from: '1.1.0', to: '1.0.0', direction: 'down' }),
     ]);
     // Within a round, services answering before the others agree are out of sync for a moment; all end in sync.
@@ -135,14 +153,22 @@ describe('sync alert webhook (issue 3)', () => {
   it('SYNC_ALERT_WEBHOOK_SECRET signs the webhook with its own key; backend calls keep GATEWAY_SIGNING_SECRET', async () => {
     const receiver = await startReceiver(0);
     cleanups.push(() => receiver.close());
-    const stack = await start(`${receiver.url}/hook`, { minTimeoutMs: 10, maxTimeoutMs: 10 }, { env: { SYNC_ALERT_WEBHOOK_SECRET: WEBHOOK_SECRET } });
+    const stack = await start(
+      `${receiver.url}/hook`,
+      { minTimeoutMs: 10, maxTimeoutMs: 10 },
+      { env: { SYNC_ALERT_WEBHOOK_SECRET: WEBHOOK_SECRET } },
+    );
     stack.backends.nps.faults.set({ version: '2.0.0' });
     await stack.app.services.sync.check();
     await stack.app.services.sync.flushAlerts();
     expect(receiver.received).toHaveLength(1);
     const got = receiver.received[0]!;
-    expect(verifySignature({ secret: WEBHOOK_SECRET, method: 'POST', pathWithQuery: got.url, headers: got.headers })).toMatchObject({ ok: true });
-    expect(verifySignature({ secret: TEST_SIGNING_SECRET, method: 'POST', pathWithQuery: got.url, headers: got.headers })).toMatchObject({ ok: false });
+    expect(verifySignature({ secret: WEBHOOK_SECRET, method: 'POST', pathWithQuery: got.url, headers: got.headers })).toMatchObject({
+      ok: true,
+    });
+    expect(verifySignature({ secret: TEST_SIGNING_SECRET, method: 'POST', pathWithQuery: got.url, headers: got.headers })).toMatchObject({
+      ok: false,
+    });
     // The backends (which verify GATEWAY_SIGNING_SECRET) still accept the gateway's data calls.
     const token = await stack.token('u1');
     const { body } = await stack.graphql('{ user(id: "u1") { id } }', {}, { token });
@@ -152,13 +178,19 @@ describe('sync alert webhook (issue 3)', () => {
   it('SYNC_ALERT_WEBHOOK_SECRET alone signs the webhook while backend calls stay unsigned', async () => {
     const receiver = await startReceiver(0);
     cleanups.push(() => receiver.close());
-    const stack = await start(`${receiver.url}/hook`, { minTimeoutMs: 10, maxTimeoutMs: 10 }, { env: { SYNC_ALERT_WEBHOOK_SECRET: WEBHOOK_SECRET }, signed: false });
+    const stack = await start(
+      `${receiver.url}/hook`,
+      { minTimeoutMs: 10, maxTimeoutMs: 10 },
+      { env: { SYNC_ALERT_WEBHOOK_SECRET: WEBHOOK_SECRET }, signed: false },
+    );
     stack.backends.nps.faults.set({ version: '2.0.0' });
     await stack.app.services.sync.check();
     await stack.app.services.sync.flushAlerts();
     expect(receiver.received).toHaveLength(1);
     const got = receiver.received[0]!;
-    expect(verifySignature({ secret: WEBHOOK_SECRET, method: 'POST', pathWithQuery: got.url, headers: got.headers })).toMatchObject({ ok: true });
+    expect(verifySignature({ secret: WEBHOOK_SECRET, method: 'POST', pathWithQuery: got.url, headers: got.headers })).toMatchObject({
+      ok: true,
+    });
   });
 
   it('a dead webhook is given up with one error line and never crashes the monitor', async () => {

@@ -28,7 +28,11 @@ describe('request ids and tracing (issue 5)', () => {
 
   it('a GraphQL request: the client request id and trace id reach the backend and come back; spans form one tree', async () => {
     const token = await stack.token('u1');
-    const res = await stack.graphql('query Me { user(id: "u1") { id name } }', {}, { token, headers: { 'x-request-id': 'client-req-1', traceparent: TRACEPARENT } });
+    const res = await stack.graphql(
+      'query Me { user(id: "u1") { id name } }',
+      {},
+      { token, headers: { 'x-request-id': 'client-req-1', traceparent: TRACEPARENT } },
+    );
     expect(res.status).toBe(200);
     expect(res.headers.get('x-request-id')).toBe('client-req-1');
 
@@ -71,14 +75,21 @@ describe('request ids and tracing (issue 5)', () => {
     // Before: the span was recorded after the fact, so the backend saw the request span as its parent.
     expect(call!.spanContext().spanId).toBe(parentId);
     expect(call!.kind).toBe(SpanKind.CLIENT);
-    expect(call!.attributes).toMatchObject({ 'gateway.service': 'auth', 'http.request.method': 'GET', 'http.response.status_code': 200, 'gateway.attempt': 1 });
+    expect(call!.attributes).toMatchObject({
+      'gateway.service': 'auth',
+      'http.request.method': 'GET',
+      'http.response.status_code': 200,
+      'gateway.attempt': 1,
+    });
   });
 
   it('a health check goes through the same pipeline: a client span and a metric of its own (issue 14.1)', async () => {
     // /health/services checks every service the sync monitor has no verdict on (monitoring is off in this stack).
     expect(stack.app.services.sync.enabled).toBe(false);
     await (await request(`${stack.url}/health/services`)).body.dump();
-    await vi.waitFor(() => expect(exporter.getFinishedSpans().some((s) => s.name === 'GET nps' && s.attributes['url.path'] === '/health')).toBe(true));
+    await vi.waitFor(() =>
+      expect(exporter.getFinishedSpans().some((s) => s.name === 'GET nps' && s.attributes['url.path'] === '/health')).toBe(true),
+    );
     const admin = await stack.token('admin');
     const metrics = await (await request(`${stack.url}/metrics`, { headers: { authorization: `Bearer ${admin}` } })).body.text();
     expect(metrics).toMatch(/gateway_upstream_requests_total\{[^}]*service="nps"[^}]*route="\/health"[^}]*\} [1-9]/);
@@ -86,7 +97,9 @@ describe('request ids and tracing (issue 5)', () => {
 
   it('passthrough: the upstream call span is the parent the backend sees', async () => {
     const token = await stack.token('u1');
-    const res = await request(`${stack.url}/api/comments/echo`, { headers: { authorization: `Bearer ${token}`, 'x-request-id': 'pass-1', traceparent: TRACEPARENT } });
+    const res = await request(`${stack.url}/api/comments/echo`, {
+      headers: { authorization: `Bearer ${token}`, 'x-request-id': 'pass-1', traceparent: TRACEPARENT },
+    });
     expect(res.headers['x-request-id']).toBe('pass-1');
     const echo = (await res.body.json()) as { headers: Record<string, string> };
     expect(echo.headers['x-request-id']).toBe('pass-1');

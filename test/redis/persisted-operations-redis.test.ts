@@ -60,7 +60,9 @@ suite(title, () => {
     const query = `query Bad${randomUUID().replaceAll('-', '')} { industries { id nope } }`;
     expect((await post(a, { query, extensions: ext(sha256(query)) })).body.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
     const other = `query Other${randomUUID().replaceAll('-', '')} { industries { id } }`;
-    expect((await post(a, { query: other, extensions: ext(sha256(query)) })).body.errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_MISMATCH');
+    expect((await post(a, { query: other, extensions: ext(sha256(query)) })).body.errors?.[0]?.extensions?.code).toBe(
+      'PERSISTED_QUERY_MISMATCH',
+    );
     expect((await post(b, { extensions: ext(sha256(query)) })).body.errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_NOT_FOUND');
     expect((await post(b, { extensions: ext(sha256(other)) })).body.errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_NOT_FOUND');
     expect(await redis.exists([`gw-pq::${sha256(query)}`, `gw-pq::${sha256(other)}`])).toBe(0);

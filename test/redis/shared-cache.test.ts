@@ -48,7 +48,10 @@ suite(title, () => {
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
       body: JSON.stringify({ query: print(DashboardDocument), variables: { userId } }),
     });
-    return (await res.json()) as { data?: { userDashboard: { user: { id: string }; degraded: string[] } & Record<string, unknown> }; errors?: unknown[] };
+    return (await res.json()) as {
+      data?: { userDashboard: { user: { id: string }; degraded: string[] } & Record<string, unknown> };
+      errors?: unknown[];
+    };
   }
 
   it('both instances use Redis', () => {
@@ -132,12 +135,19 @@ suite(title, () => {
     const cold = await createGatewayApp({ config, logger: pino({ level: 'silent' }) });
     try {
       const coldUrl = await cold.listen(0, '127.0.0.1');
-      await waitFor(() => (['auth', 'comment', 'industry', 'nps'] as const).every((s) => cold.services.upstreams.versions.get(s) === version), 10_000, 20, 'the sync monitor reporting the versions');
+      await waitFor(
+        () => (['auth', 'comment', 'industry', 'nps'] as const).every((s) => cold.services.upstreams.versions.get(s) === version),
+        10_000,
+        20,
+        'the sync monitor reporting the versions',
+      );
       a.backends.all.forEach((s) => s.requests.clear());
       const second = await dashboardFrom(coldUrl, 'u5', admin);
       expect(second.errors).toBeUndefined();
       // Health checks may go on in the background; no data route is asked.
-      const dataCalls = a.backends.all.flatMap((s) => s.requests.all()).filter((r) => r.path.startsWith('/api/') && r.path !== '/api/shared-knowledge/status');
+      const dataCalls = a.backends.all
+        .flatMap((s) => s.requests.all())
+        .filter((r) => r.path.startsWith('/api/') && r.path !== '/api/shared-knowledge/status');
       expect(dataCalls.map((r) => r.path)).toEqual([]);
       expect(second.data!.userDashboard.user.id).toBe('u5');
     } finally {

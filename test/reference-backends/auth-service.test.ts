@@ -48,11 +48,16 @@ describe('auth service', () => {
   });
 
   it('POST /api/auth/login issues an HS256 JWT with sub, role, iat and a 1 h exp', async () => {
-    for (const [email, id, role] of [['ada@example.com', 'u1', 'user'], ['grace@example.com', 'u2', 'admin']] as const) {
+    for (const [email, id, role] of [
+      ['ada@example.com', 'u1', 'user'],
+      ['grace@example.com', 'u2', 'admin'],
+    ] as const) {
       const { status, body } = await postJson(`${base}/api/auth/login`, { email, password: 'password' });
       expect(status).toBe(200);
       expect(body.user).toEqual(seed.getUser(id));
-      const { payload, protectedHeader } = await jwtVerify(body.token, new TextEncoder().encode(TEST_JWT_SECRET), { algorithms: ['HS256'] });
+      const { payload, protectedHeader } = await jwtVerify(body.token, new TextEncoder().encode(TEST_JWT_SECRET), {
+        algorithms: ['HS256'],
+      });
       expect(protectedHeader.alg).toBe('HS256');
       expect(payload).toMatchObject({ sub: id, role });
       expect((payload.exp as number) - (payload.iat as number)).toBe(3600);
@@ -72,7 +77,11 @@ describe('auth service', () => {
   });
 
   it('refuses malformed bodies with 400', async () => {
-    const malformed = await getJson(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"email":' });
+    const malformed = await getJson(`${base}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"email":',
+    });
     expect(malformed.status).toBe(400);
     expect(malformed.body.error).toBe('invalid_json');
     const wrongShape = await postJson(`${base}/api/auth/login`, { email: 'ada@example.com' });

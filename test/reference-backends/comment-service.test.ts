@@ -53,7 +53,12 @@ describe('comment service', () => {
   it('POST /api/comments creates a comment for x-user-id, newest first afterwards', async () => {
     const created = await postJson(`${base}/api/comments`, { body: 'Hello from a test' }, { 'x-user-id': 'u1' });
     expect(created.status).toBe(201);
-    expect(created.body).toEqual({ id: `c${seed.comments.length + 1}`, userId: 'u1', body: 'Hello from a test', createdAt: expect.any(String) });
+    expect(created.body).toEqual({
+      id: `c${seed.comments.length + 1}`,
+      userId: 'u1',
+      body: 'Hello from a test',
+      createdAt: expect.any(String),
+    });
     const { body } = await getJson(`${base}/api/comments?userId=u1&limit=2`);
     expect(body.comments).toEqual([created.body, seed.latestComments('u1', 1)[0]]);
 

@@ -73,7 +73,8 @@ describe('control routes over HTTP', () => {
   it('keeps the log bounded to the last 10 000 requests', async () => {
     const { RingRequestLog } = await import('../../reference-backends/request-log.js');
     const log = new RingRequestLog(3);
-    for (let i = 0; i < 5; i++) log.push({ method: 'GET', path: `/${i}`, url: `/${i}`, query: {}, headers: {}, at: i, signatureValid: null });
+    for (let i = 0; i < 5; i++)
+      log.push({ method: 'GET', path: `/${i}`, url: `/${i}`, query: {}, headers: {}, at: i, signatureValid: null });
     expect(log.all().map((r) => r.path)).toEqual(['/2', '/3', '/4']);
     expect(log.count((r) => r.at > 2)).toBe(2);
   });

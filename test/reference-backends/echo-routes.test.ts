@@ -91,7 +91,11 @@ describe('echo routes', () => {
     const target = '/api/nps/echo?x=1';
     const url = `${signed.nps.url}${target}`;
     const body = Buffer.alloc(2 * MB, 1);
-    const ok = await getJson(url, { method: 'PUT', body, headers: signatureHeaders({ secret: TEST_SIGNING_SECRET, method: 'PUT', pathWithQuery: target, body }) });
+    const ok = await getJson(url, {
+      method: 'PUT',
+      body,
+      headers: signatureHeaders({ secret: TEST_SIGNING_SECRET, method: 'PUT', pathWithQuery: target, body }),
+    });
     expect(ok.status).toBe(200);
     expect(ok.body.bodySha256).toBe(sha256Hex(body));
     const wrong = await getJson(url, {

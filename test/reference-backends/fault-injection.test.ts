@@ -60,7 +60,9 @@ describe('fault injection', () => {
 
   it('hang never answers: the client times out', async () => {
     backends.nps.faults.set({ hang: true });
-    await expect(fetch(`${backends.nps.url}/api/nps/summary`, { signal: AbortSignal.timeout(200) })).rejects.toMatchObject({ name: 'TimeoutError' });
+    await expect(fetch(`${backends.nps.url}/api/nps/summary`, { signal: AbortSignal.timeout(200) })).rejects.toMatchObject({
+      name: 'TimeoutError',
+    });
     expect((await getJson(`${backends.nps.url}/health`)).status).toBe(200);
   });
 
@@ -120,7 +122,9 @@ describe('fault injection', () => {
 
   it('health faults act on /health and the status route only', async () => {
     backends.auth.faults.set({ healthHang: true });
-    await expect(fetch(`${backends.auth.url}/health`, { signal: AbortSignal.timeout(150) })).rejects.toMatchObject({ name: 'TimeoutError' });
+    await expect(fetch(`${backends.auth.url}/health`, { signal: AbortSignal.timeout(150) })).rejects.toMatchObject({
+      name: 'TimeoutError',
+    });
     await expect(fetch(`${backends.auth.url}/api/shared-knowledge/status`, { signal: AbortSignal.timeout(150) })).rejects.toMatchObject({
       name: 'TimeoutError',
     });

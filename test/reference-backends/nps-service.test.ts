@@ -20,7 +20,9 @@ describe('nps service', () => {
     expect(body.scores.map((s: { userId: string }) => s.userId)).not.toEqual(['u1', 'u2', 'u3']);
     expect([...body.scores].sort(byUser)).toEqual(['u1', 'u2', 'u3'].map((id) => seed.latestNps(id)));
     expect(body.scores.find((s: { userId: string }) => s.userId === 'u1').score).toBe(9);
-    expect((await getJson(`${base}/api/nps/scores?userIds=${Array.from({ length: 101 }, (_, i) => `u${i + 1}`).join(',')}`)).status).toBe(400);
+    expect((await getJson(`${base}/api/nps/scores?userIds=${Array.from({ length: 101 }, (_, i) => `u${i + 1}`).join(',')}`)).status).toBe(
+      400,
+    );
     expect((await getJson(`${base}/api/nps/scores`)).status).toBe(400);
   });
 

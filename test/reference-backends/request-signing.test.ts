@@ -58,7 +58,9 @@ describe('request signing', () => {
     expect(created.status).toBe(201);
 
     const tampered = JSON.stringify({ body: 'tampered comment' });
-    await expectBadSignature(getJson(url, { method: 'POST', body: tampered, headers: { ...headers, ...sign('POST', '/api/comments', { body }) } }));
+    await expectBadSignature(
+      getJson(url, { method: 'POST', body: tampered, headers: { ...headers, ...sign('POST', '/api/comments', { body }) } }),
+    );
     expect(backends.comment.requests.all().at(-1)?.signatureValid).toBe(false);
   });
 
@@ -92,7 +94,10 @@ describe('verifySignature', () => {
   it('compares the body hash when given one', () => {
     const headers = headersFor({ ...base, method: 'GET', body: 'abc' });
     expect(verifySignature({ ...base, headers, bodySha256: sha256Hex('abc') }).ok).toBe(true);
-    expect(verifySignature({ ...base, headers, bodySha256: sha256Hex('abd') })).toEqual({ ok: false, reason: expect.stringContaining('body') });
+    expect(verifySignature({ ...base, headers, bodySha256: sha256Hex('abd') })).toEqual({
+      ok: false,
+      reason: expect.stringContaining('body'),
+    });
     const unsigned = headersFor({ ...base, method: 'GET', contentSha256: 'UNSIGNED-PAYLOAD' });
     expect(verifySignature({ ...base, headers: unsigned, bodySha256: sha256Hex('anything') }).ok).toBe(true);
   });
@@ -101,6 +106,8 @@ describe('verifySignature', () => {
     const headers = headersFor({ ...base, method: 'GET' });
     expect(verifySignature({ ...base, headers: { ...headers, 'x-gateway-timestamp': 'yesterday' } }).ok).toBe(false);
     expect(verifySignature({ ...base, headers: { ...headers, 'x-gateway-content-sha256': 'ABC' } }).ok).toBe(false);
-    expect(verifySignature({ ...base, headers: { ...headers, 'x-gateway-signature': headers['x-gateway-signature']!.slice(3) } }).ok).toBe(false);
+    expect(verifySignature({ ...base, headers: { ...headers, 'x-gateway-signature': headers['x-gateway-signature']!.slice(3) } }).ok).toBe(
+      false,
+    );
   });
 });

@@ -5,7 +5,13 @@ describe('seeded data', () => {
   it('has the documented demo users', () => {
     expect(seed.users).toHaveLength(500);
     expect(seed.getUser('u1')).toMatchObject({ id: 'u1', name: 'Ada Lovelace', email: 'ada@example.com', role: 'user', industryId: 'i1' });
-    expect(seed.getUser('u2')).toMatchObject({ id: 'u2', name: 'Grace Hopper', email: 'grace@example.com', role: 'admin', industryId: 'i2' });
+    expect(seed.getUser('u2')).toMatchObject({
+      id: 'u2',
+      name: 'Grace Hopper',
+      email: 'grace@example.com',
+      role: 'admin',
+      industryId: 'i2',
+    });
     expect(seed.users.map((u) => u.id)).toEqual(Array.from({ length: 500 }, (_, i) => `u${i + 1}`));
     expect(new Set(seed.users.map((u) => u.email)).size).toBe(500);
     expect(seed.findUserByEmail('ADA@example.com')?.id).toBe('u1');
@@ -28,7 +34,12 @@ describe('seeded data', () => {
       const jobs = seed.recentJobs(industry.id, 100);
       expect(jobs.length).toBeGreaterThanOrEqual(8);
       expect(jobs.length).toBeLessThanOrEqual(12);
-      expect(jobs.map((j) => j.postedAt)).toEqual(jobs.map((j) => j.postedAt).sort().reverse());
+      expect(jobs.map((j) => j.postedAt)).toEqual(
+        jobs
+          .map((j) => j.postedAt)
+          .sort()
+          .reverse(),
+      );
     }
     expect(new Set(seed.jobs.map((j) => j.postedAt)).size).toBe(seed.jobs.length);
     expect(seed.jobs.map((j) => j.id)).toEqual(seed.jobs.map((_, i) => `j${i + 1}`));
@@ -43,7 +54,12 @@ describe('seeded data', () => {
     expect(new Set(seed.comments.map((c) => c.createdAt)).size).toBe(seed.comments.length);
     const ada = seed.latestComments('u1');
     expect(ada).toHaveLength(10);
-    expect(ada.map((c) => c.createdAt)).toEqual(ada.map((c) => c.createdAt).sort().reverse());
+    expect(ada.map((c) => c.createdAt)).toEqual(
+      ada
+        .map((c) => c.createdAt)
+        .sort()
+        .reverse(),
+    );
   });
 
   it('has NPS answers for most users, none for every 7th, the latest counting', () => {

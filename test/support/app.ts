@@ -41,7 +41,13 @@ export interface FastApp {
 export async function startApp(opts: AppOptions = {}): Promise<FastApp> {
   const backends = memoryBackends(TEST_JWT_SECRET);
   const config = loadConfig(
-    { ...gatewayEnv(MEMORY_URLS, false), ORCHESTRATION_TIMEOUT: '2000', ORCHESTRATION_RETRY_ATTEMPTS: '2', FEATURE_SYNC_MONITORING: 'false', ...opts.env },
+    {
+      ...gatewayEnv(MEMORY_URLS, false),
+      ORCHESTRATION_TIMEOUT: '2000',
+      ORCHESTRATION_RETRY_ATTEMPTS: '2',
+      FEATURE_SYNC_MONITORING: 'false',
+      ...opts.env,
+    },
     'test',
   );
   const logs = new LogCapture(opts.logLevel ?? 'debug');
@@ -53,7 +59,13 @@ export async function startApp(opts: AppOptions = {}): Promise<FastApp> {
     }
     return built;
   };
-  const app = await createGatewayApp({ ...(opts.clock ? { now: opts.clock.now } : {}), ...opts.app, config, logger: logs.logger, upstreams });
+  const app = await createGatewayApp({
+    ...(opts.clock ? { now: opts.clock.now } : {}),
+    ...opts.app,
+    config,
+    logger: logs.logger,
+    upstreams,
+  });
   await app.server.ready();
 
   return {

@@ -9,11 +9,21 @@ export type BackendUrls = Record<'auth' | 'comment' | 'industry' | 'nps', string
 
 /** An HS256 token as the gateway accepts it (gateway.md, "Authentication"). */
 export function mintToken(secret: string, sub: string, role: string, expiresIn = '1h'): Promise<string> {
-  return new SignJWT({ role }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuedAt().setExpirationTime(expiresIn).sign(new TextEncoder().encode(secret));
+  return new SignJWT({ role })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(sub)
+    .setIssuedAt()
+    .setExpirationTime(expiresIn)
+    .sign(new TextEncoder().encode(secret));
 }
 
 /** Polls `check` every `intervalMs` until it holds; rejects after `timeoutMs` (keep it generous: the machine is shared). */
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, intervalMs = 10, what = 'condition'): Promise<void> {
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  intervalMs = 10,
+  what = 'condition',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`${what} not met within ${timeoutMs} ms`);

@@ -7,7 +7,15 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { Dispatcher } from 'undici';
-import { seed, SERVICE_NAMES, STATUS_PATH, INITIAL_LAST_UPDATED, type LoggedRequest, type RequestLog, type ServiceName } from '../../reference-backends/index.js';
+import {
+  seed,
+  SERVICE_NAMES,
+  STATUS_PATH,
+  INITIAL_LAST_UPDATED,
+  type LoggedRequest,
+  type RequestLog,
+  type ServiceName,
+} from '../../reference-backends/index.js';
 import { HttpError, type Reply } from '../../reference-backends/http-utils.js';
 import { RingRequestLog } from '../../reference-backends/request-log.js';
 import { compileRoutes, type RequestContext, type ServiceModule } from '../../reference-backends/routing.js';
@@ -74,11 +82,20 @@ function createService(name: ServiceName, jwtSecret: string): MemoryService {
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
     const query = new URLSearchParams(q === -1 ? '' : url.slice(q + 1));
-    log.push({ method, path, url, query: Object.fromEntries(query), headers, at: Date.now(), signatureValid: null } satisfies LoggedRequest);
+    log.push({
+      method,
+      path,
+      url,
+      query: Object.fromEntries(query),
+      headers,
+      at: Date.now(),
+      signatureValid: null,
+    } satisfies LoggedRequest);
     if (path === '/health') return { status: 200, body: { status: 'healthy', service: name, sharedKnowledgeVersion: service.version } };
     if (path === STATUS_PATH) return { status: 200, body: { version: service.version, lastUpdated: INITIAL_LAST_UPDATED } };
     const found = match(method, path);
-    if (found.kind === 'method_not_allowed') throw new HttpError(405, 'method_not_allowed', `${method} ${path} is not allowed`, { allow: found.allow.join(', ') });
+    if (found.kind === 'method_not_allowed')
+      throw new HttpError(405, 'method_not_allowed', `${method} ${path} is not allowed`, { allow: found.allow.join(', ') });
     if (found.kind !== 'found') throw new HttpError(404, 'not_found', `no route ${method} ${path}`);
     const ctx: RequestContext = { method, path, url, query, params: found.params, headers, json: undefined };
     if (found.route.body === 'json') {
@@ -100,13 +117,21 @@ function createService(name: ServiceName, jwtSecret: string): MemoryService {
       module.reset();
       service.version = DEFAULT_VERSION;
     },
-    dispatcher: () => new MemoryDispatcher((method, url, headers, body) => answer(method, url, headers, body).then(
-      (reply) => ({ ...reply, headers: { 'x-shared-knowledge-version': service.version, ...reply.headers } }),
-      (err: unknown) => {
-        if (err instanceof HttpError) return { status: err.status, body: { error: err.code, message: err.message }, headers: { 'x-shared-knowledge-version': service.version, ...err.headers } };
-        throw err;
-      },
-    )),
+    dispatcher: () =>
+      new MemoryDispatcher((method, url, headers, body) =>
+        answer(method, url, headers, body).then(
+          (reply) => ({ ...reply, headers: { 'x-shared-knowledge-version': service.version, ...reply.headers } }),
+          (err: unknown) => {
+            if (err instanceof HttpError)
+              return {
+                status: err.status,
+                body: { error: err.code, message: err.message },
+                headers: { 'x-shared-knowledge-version': service.version, ...err.headers },
+              };
+            throw err;
+          },
+        ),
+      ),
   };
   return service;
 }
@@ -159,7 +184,10 @@ class MemoryDispatcher extends Dispatcher {
         (reply) => {
           if (aborted) return h.onError(aborted);
           const text = reply.status === 204 ? '' : JSON.stringify(reply.body);
-          const headers: Record<string, string> = { ...reply.headers, ...(text ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) } : {}) };
+          const headers: Record<string, string> = {
+            ...reply.headers,
+            ...(text ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) } : {}),
+          };
           const raw = Object.entries(headers).flatMap(([k, v]) => [Buffer.from(k), Buffer.from(v)]);
           h.onHeaders(reply.status, raw, () => undefined, '');
           if (text) h.onData(Buffer.from(text));
@@ -193,7 +221,10 @@ class MemoryDispatcher extends Dispatcher {
 
 /** The four services in memory (`jwtSecret`: what the auth service's login signs with). */
 export function memoryBackends(jwtSecret: string): MemoryBackends {
-  const services = Object.fromEntries(SERVICE_NAMES.map((name) => [name, createService(name, jwtSecret)])) as Record<ServiceName, MemoryService>;
+  const services = Object.fromEntries(SERVICE_NAMES.map((name) => [name, createService(name, jwtSecret)])) as Record<
+    ServiceName,
+    MemoryService
+  >;
   const all = SERVICE_NAMES.map((name) => services[name]);
   return { ...services, all, resetAll: () => all.forEach((s) => s.reset()) };
 }

@@ -54,7 +54,15 @@ export interface Stack {
     query: string | TypedDocumentNode<R, V>,
     variables?: V,
     opts?: { token?: string; headers?: Record<string, string> },
-  ): Promise<{ status: number; body: { data?: R | null; errors?: Array<{ message: string; path?: Array<string | number>; extensions?: Record<string, unknown> }>; extensions?: Record<string, unknown> }; headers: Headers }>;
+  ): Promise<{
+    status: number;
+    body: {
+      data?: R | null;
+      errors?: Array<{ message: string; path?: Array<string | number>; extensions?: Record<string, unknown> }>;
+      extensions?: Record<string, unknown>;
+    };
+    headers: Headers;
+  }>;
   /** Between tests: backends back to their seed and default faults, caches emptied, breakers closed. */
   reset(): Promise<void>;
   /** Total requests the backends received (optionally one service and path). */
@@ -64,13 +72,20 @@ export interface Stack {
 
 /** The environment that points a gateway at `urls`: test profile, test secrets, signed unless told otherwise. */
 export function gatewayEnv(urls: ReferenceBackends['urls'], signed = true): Record<string, string> {
-  return { NODE_ENV: 'test', ...kitGatewayEnv(urls, { jwtSecret: TEST_JWT_SECRET, signingSecret: signed ? TEST_SIGNING_SECRET : undefined }) };
+  return {
+    NODE_ENV: 'test',
+    ...kitGatewayEnv(urls, { jwtSecret: TEST_JWT_SECRET, signingSecret: signed ? TEST_SIGNING_SECRET : undefined }),
+  };
 }
 
 /** The reference backends and a real gateway in front of them, on loopback ports. */
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const signed = opts.signed ?? true;
-  const backends = await startBackends({ jwtSecret: TEST_JWT_SECRET, ...(signed ? { signingSecret: TEST_SIGNING_SECRET } : {}), ...opts.backends });
+  const backends = await startBackends({
+    jwtSecret: TEST_JWT_SECRET,
+    ...(signed ? { signingSecret: TEST_SIGNING_SECRET } : {}),
+    ...opts.backends,
+  });
   const config = loadConfig(
     {
       ...gatewayEnv(backends.urls, signed),

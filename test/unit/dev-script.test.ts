@@ -39,11 +39,15 @@ describe('npm run dev / dev:enhanced', () => {
   });
 
   it('set: the environment wins over every default, and reaches the config', () => {
-    const dev = loadConfig(devEnvironment('dev', { ...BASE, LOG_LEVEL: 'debug', FEATURE_REQUEST_TRACING: 'true', FEATURE_SYNC_MONITORING: 'true' }));
+    const dev = loadConfig(
+      devEnvironment('dev', { ...BASE, LOG_LEVEL: 'debug', FEATURE_REQUEST_TRACING: 'true', FEATURE_SYNC_MONITORING: 'true' }),
+    );
     expect(dev.log.level).toBe('debug');
     expect(dev.requestTracing).toBe(true);
     expect(dev.sync.enabled).toBe(true);
-    const enhanced = loadConfig(devEnvironment('enhanced', { ...BASE, ENABLE_COLORS: 'false', LOG_LEVEL: 'warn', FEATURE_REQUEST_TRACING: 'false' }));
+    const enhanced = loadConfig(
+      devEnvironment('enhanced', { ...BASE, ENABLE_COLORS: 'false', LOG_LEVEL: 'warn', FEATURE_REQUEST_TRACING: 'false' }),
+    );
     expect(enhanced.log).toEqual({ level: 'warn', colors: false });
     expect(enhanced.requestTracing).toBe(false);
     // Empty means unset, as in the config.
@@ -58,7 +62,11 @@ describe('npm run dev / dev:enhanced', () => {
     afterAll(() => backends?.close());
 
     /** Runs `npm run <script>` until the gateway listens; `use` gets its URL and the JSON lines so far. */
-    async function withDev(script: string, env: Record<string, string>, use: (url: string, lines: () => Array<Record<string, unknown>>) => Promise<void>): Promise<void> {
+    async function withDev(
+      script: string,
+      env: Record<string, string>,
+      use: (url: string, lines: () => Array<Record<string, unknown>>) => Promise<void>,
+    ): Promise<void> {
       const child = spawn('npm', ['run', '--silent', script], {
         cwd: ROOT,
         // Its own process group, so the whole tree (npm, tsx watch, the gateway) is stopped together.

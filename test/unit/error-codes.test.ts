@@ -23,7 +23,10 @@ const PINNED: Partial<Record<ErrorCode, number>> = {
 /** docs/errors.md: `| \`CODE\` | status | meaning |` rows of its table. */
 const section = readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8');
 const documented = new Map(
-  [...section.matchAll(/^\|\s*`([A-Z_]+)`\s*\|\s*(\d{3})\s*\|\s*(.+?)\s*\|\s*$/gm)].map((m) => [m[1]!, { status: Number(m[2]), meaning: m[3]! }]),
+  [...section.matchAll(/^\|\s*`([A-Z_]+)`\s*\|\s*(\d{3})\s*\|\s*(.+?)\s*\|\s*$/gm)].map((m) => [
+    m[1]!,
+    { status: Number(m[2]), meaning: m[3]! },
+  ]),
 );
 
 describe('error codes (issue 2)', () => {
@@ -57,7 +60,12 @@ describe('error codes (issue 2)', () => {
   });
 
   it('REST body is {"error","message"} plus service and details, never a stack', () => {
-    const err = new GatewayError('SERVICE_UNAVAILABLE', { service: 'auth', message: 'down', cause: new Error('secret internals'), details: { retryable: true } });
+    const err = new GatewayError('SERVICE_UNAVAILABLE', {
+      service: 'auth',
+      message: 'down',
+      cause: new Error('secret internals'),
+      details: { retryable: true },
+    });
     expect(err.toJSON()).toEqual({ error: 'SERVICE_UNAVAILABLE', message: 'down', service: 'auth', retryable: true });
     expect(JSON.stringify(err)).not.toMatch(/secret internals|stack/);
   });
@@ -83,7 +91,9 @@ describe('error codes (issue 2)', () => {
     });
 
     it('an unexpected error is "Unexpected error." with INTERNAL_SERVER_ERROR, its message and stack hidden', () => {
-      const masked = mask(new GraphQLError('boom', { originalError: new TypeError('cannot read x of undefined at /src/secret.ts:1') })) as GraphQLError;
+      const masked = mask(
+        new GraphQLError('boom', { originalError: new TypeError('cannot read x of undefined at /src/secret.ts:1') }),
+      ) as GraphQLError;
       expect(masked.message).toBe('Unexpected error.');
       expect(masked.extensions.code).toBe('INTERNAL_SERVER_ERROR');
       expect(JSON.stringify(masked.toJSON())).not.toMatch(/secret|undefined/);

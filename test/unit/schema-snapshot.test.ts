@@ -24,12 +24,38 @@ const CONTRACT_DATA_SDL = /* GraphQL */ `
     degraded: [String!]!
     generatedAt: String!
   }
-  type User { id: ID! name: String! email: String! role: String! industry: Industry
-              comments(limit: Int): [Comment!] nps: NpsScore recentJobs(limit: Int): [Job!] }
-  type Industry { id: ID! name: String! sector: String! recentJobs(limit: Int): [Job!] }
-  type Job { id: ID! title: String! company: String! postedAt: String! industry: Industry }
-  type Comment { id: ID! body: String! createdAt: String! }
-  type NpsScore { score: Int! respondedAt: String! }
+  type User {
+    id: ID!
+    name: String!
+    email: String!
+    role: String!
+    industry: Industry
+    comments(limit: Int): [Comment!]
+    nps: NpsScore
+    recentJobs(limit: Int): [Job!]
+  }
+  type Industry {
+    id: ID!
+    name: String!
+    sector: String!
+    recentJobs(limit: Int): [Job!]
+  }
+  type Job {
+    id: ID!
+    title: String!
+    company: String!
+    postedAt: String!
+    industry: Industry
+  }
+  type Comment {
+    id: ID!
+    body: String!
+    createdAt: String!
+  }
+  type NpsScore {
+    score: Int!
+    respondedAt: String!
+  }
 `;
 
 describe('schema/schema.graphql (issue 2)', () => {

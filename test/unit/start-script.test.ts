@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 // `npm start` is the production start, and the benchmark runs the gateway with its Node flags
 // (bench/run.ts reads them from here). A flag this Node does not know would stop production
 // from starting at all, so each must be accepted, and the young generation must really grow.
-const start = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } }).scripts.start;
+const start = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } }).scripts
+  .start;
 const words = start.split(/\s+/);
 const flags = words.filter((w) => w.startsWith('--'));
 
@@ -13,7 +14,9 @@ describe('npm start', () => {
   it('runs the built gateway with node and V8 heap flags', () => {
     expect(words[0]).toBe('node');
     expect(words.at(-1)).toBe('dist/src/main.js');
-    expect(flags).toEqual(expect.arrayContaining([expect.stringMatching(/^--max-semi-space-size=\d+$/), expect.stringMatching(/^--heap-growing-percent=\d+$/)]));
+    expect(flags).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^--max-semi-space-size=\d+$/), expect.stringMatching(/^--heap-growing-percent=\d+$/)]),
+    );
   });
 
   it('passes flags this Node accepts, and they take effect', () => {

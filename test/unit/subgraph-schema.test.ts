@@ -22,7 +22,13 @@ describe('schema/subgraph.graphql (GRAPHQL_FEDERATION)', () => {
     const fields = sub.getQueryType()!.getFields();
     expect(Object.keys(fields)).toEqual(expect.arrayContaining(['_service', '_entities']));
     const entity = sub.getType('_Entity');
-    expect(isUnionType(entity) && entity.getTypes().map((t) => t.name).sort()).toEqual(['Industry', 'User']);
+    expect(
+      isUnionType(entity) &&
+        entity
+          .getTypes()
+          .map((t) => t.name)
+          .sort(),
+    ).toEqual(['Industry', 'User']);
 
     const plain = getSchema().getQueryType()!.getFields();
     expect(Object.keys(plain).filter((f) => f.startsWith('_'))).toEqual([]);
@@ -38,8 +44,13 @@ describe('schema/subgraph.graphql (GRAPHQL_FEDERATION)', () => {
 
     const tickets = /* GraphQL */ `
       extend schema @link(url: "https://specs.apollo.dev/federation/v2.6", import: ["@key"])
-      type User @key(fields: "id") { id: ID! tickets: [String!]! }
-      type Query { ticketCount: Int! }
+      type User @key(fields: "id") {
+        id: ID!
+        tickets: [String!]!
+      }
+      type Query {
+        ticketCount: Int!
+      }
     `;
     const both = composeServices([
       { name: 'gateway', typeDefs: parse(checkedIn), url: 'http://127.0.0.1:1/graphql' },

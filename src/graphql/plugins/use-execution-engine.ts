@@ -68,7 +68,12 @@ export function useExecutionEngine({ jit, logger }: { jit: boolean; logger: Logg
  */
 function isArgumentError(error: GraphQLError): boolean {
   const original = error.originalError ?? error;
-  return !error.extensions.code && original.name === 'GraphQLError' && !(original as GraphQLError).originalError && error.message.startsWith('Argument "');
+  return (
+    !error.extensions.code &&
+    original.name === 'GraphQLError' &&
+    !(original as GraphQLError).originalError &&
+    error.message.startsWith('Argument "')
+  );
 }
 
 /** The same error, coded; without its `originalError`, which a scalar may have thrown as a plain Error. */

@@ -12,7 +12,10 @@ import { operationOf } from '../../security/index.js';
  * `@graphql-yoga/plugin-prometheus`/`@envelop/opentelemetry`: a dozen lines that share the
  * gateway's own registry, label names and tracer instead of global ones.
  */
-export function useOperationTelemetry(metrics: GatewayMetrics, tracing: GatewayTracing | undefined): Plugin<RequestContext & ServerContext> {
+export function useOperationTelemetry(
+  metrics: GatewayMetrics,
+  tracing: GatewayTracing | undefined,
+): Plugin<RequestContext & ServerContext> {
   return {
     onExecute({ args }) {
       const ctx = args.contextValue as RequestContext & Partial<ServerContext>;

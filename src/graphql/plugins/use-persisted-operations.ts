@@ -25,7 +25,9 @@ function codedError(code: ErrorCode, message?: string, headers?: Record<string, 
 /** `extensions.persistedQuery.sha256Hash` of version 1 (Apollo's format, as urql sends it too), lowercased. */
 function persistedHash(params: { extensions?: Record<string, unknown> | null } | undefined): string | undefined {
   const pq = params?.extensions?.persistedQuery as { version?: unknown; sha256Hash?: unknown } | undefined;
-  return pq !== null && typeof pq === 'object' && pq.version === 1 && typeof pq.sha256Hash === 'string' ? pq.sha256Hash.toLowerCase() : undefined;
+  return pq !== null && typeof pq === 'object' && pq.version === 1 && typeof pq.sha256Hash === 'string'
+    ? pq.sha256Hash.toLowerCase()
+    : undefined;
 }
 
 /**
@@ -48,7 +50,11 @@ function persistedHash(params: { extensions?: Record<string, unknown> | null } |
  * cache (by text) and validation cache (by document) answer: no parse and no validation again.
  * Authorization, rate limits and the cost limit run as for any other operation.
  */
-export function usePersistedOperations({ manifest, trustedOnly, store }: PersistedOperationsOptions): Array<Plugin<Record<string, unknown>>> {
+export function usePersistedOperations({
+  manifest,
+  trustedOnly,
+  store,
+}: PersistedOperationsOptions): Array<Plugin<Record<string, unknown>>> {
   /** Contexts whose parameters went through `onParams` (Yoga's full path). */
   const viaParams = new WeakSet<object>();
   /** Registrations waiting for their document to pass validation, by request context. */
@@ -88,7 +94,8 @@ export function usePersistedOperations({ manifest, trustedOnly, store }: Persist
     customErrors: {
       // The message and code Apollo Client and urql react to (they then send the query).
       // Never cached by a CDN: the next request registers it.
-      notFound: () => codedError('PERSISTED_QUERY_NOT_FOUND', 'PersistedQueryNotFound', { 'cache-control': 'private, no-cache, must-revalidate' }),
+      notFound: () =>
+        codedError('PERSISTED_QUERY_NOT_FOUND', 'PersistedQueryNotFound', { 'cache-control': 'private, no-cache, must-revalidate' }),
       persistedQueryOnly: () => codedError('PERSISTED_QUERY_ONLY'),
       keyNotFound: () =>
         trustedOnly
@@ -122,7 +129,11 @@ export function checkManifest(manifest: ReadonlyMap<string, string>, schema: Gra
 }
 
 /** The plugins for a gateway's config, with their store (Redis when `REDIS_URL` is set; closed with Yoga). */
-export function persistedOperationsFor(config: GatewayConfig, logger: Logger, schema: GraphQLSchema): Array<Plugin<Record<string, unknown>>> {
+export function persistedOperationsFor(
+  config: GatewayConfig,
+  logger: Logger,
+  schema: GraphQLSchema,
+): Array<Plugin<Record<string, unknown>>> {
   checkManifest(config.graphql.persistedOperations, schema);
   // Trusted-only never registers: no Redis connection for a store nobody writes.
   const store = createPersistedOperationStore({ redisUrl: config.graphql.trustedOnly ? undefined : config.redisUrl, logger });

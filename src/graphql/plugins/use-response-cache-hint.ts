@@ -30,7 +30,9 @@ export function useResponseCacheHint(rateLimited: (coordinate: string) => boolea
       const cacheable =
         operation?.operation === 'query' &&
         // Fragments at the root are not followed: such a query is simply not cached.
-        operation.selectionSet.selections.every((s) => s.kind === Kind.FIELD && isCacheableRootField(queryType, s.name.value) && !rateLimited(`Query.${s.name.value}`));
+        operation.selectionSet.selections.every(
+          (s) => s.kind === Kind.FIELD && isCacheableRootField(queryType, s.name.value) && !rateLimited(`Query.${s.name.value}`),
+        );
       if (!cacheable) {
         hint.uncacheable();
         return;

@@ -9,14 +9,23 @@ import { loadDashboard } from '../../orchestration/dashboard.js';
  */
 export function registerDashboardRoute(app: FastifyInstance, services: GatewayServices): void {
   app.get<{ Params: { userId: string } }>('/api/orchestration/user/:userId/dashboard', async (req, reply) => {
-    const ctx = createRequestContext(services, { principal: req.principal, requestId: req.id, traceparent: req.trace.traceparent, log: req.log });
+    const ctx = createRequestContext(services, {
+      principal: req.principal,
+      requestId: req.id,
+      traceparent: req.trace.traceparent,
+      log: req.log,
+    });
     let dashboard;
     try {
       dashboard = (await loadDashboard(ctx, req.params.userId)).value;
     } catch (err) {
       // The user itself could not be loaded: the dashboard has nothing to stand on.
       if (err instanceof GatewayError && err.service) {
-        throw new GatewayError('SERVICE_UNAVAILABLE', { service: err.service, message: err.message, retryAfterSeconds: err.retryAfterSeconds });
+        throw new GatewayError('SERVICE_UNAVAILABLE', {
+          service: err.service,
+          message: err.message,
+          retryAfterSeconds: err.retryAfterSeconds,
+        });
       }
       throw err;
     }

@@ -29,7 +29,11 @@ export interface GraphQLRouteOptions {
  * everything Yoga would check (CSRF, limits, validation) depends only on the body, which
  * already passed them.
  */
-export function registerGraphQLRoute(app: FastifyInstance, yoga: GatewayYoga, { responseCache, direct, metrics, trustedOnly = false }: GraphQLRouteOptions = {}): void {
+export function registerGraphQLRoute(
+  app: FastifyInstance,
+  yoga: GatewayYoga,
+  { responseCache, direct, metrics, trustedOnly = false }: GraphQLRouteOptions = {},
+): void {
   app.route({
     url: yoga.graphqlEndpoint,
     method: ['GET', 'POST', 'OPTIONS'],
@@ -78,14 +82,18 @@ function refuseMalformedBody(body: unknown, trustedOnly: boolean): void {
   const shape = 'a JSON object such as {"query": "{ __typename }"}, or a non-empty array of them (a batch)';
   if (Array.isArray(body)) {
     if (body.length === 0) throw new GatewayError('BAD_REQUEST', { message: `The batch is empty: send ${shape}.` });
-    for (const op of body) if (!isObject(op)) throw new GatewayError('BAD_REQUEST', { message: `Each operation of a batch must be a JSON object: send ${shape}.` });
+    for (const op of body)
+      if (!isObject(op))
+        throw new GatewayError('BAD_REQUEST', { message: `Each operation of a batch must be a JSON object: send ${shape}.` });
   } else if (!isObject(body)) {
     throw new GatewayError('BAD_REQUEST', { message: `The request body must be ${shape}.` });
   }
   for (const op of Array.isArray(body) ? (body as Array<Record<string, unknown>>) : [body]) {
     if (op.query == null && !isObject(isObject(op.extensions) ? op.extensions.persistedQuery : undefined)) {
       if (trustedOnly) {
-        throw new GatewayError('PERSISTED_QUERY_ONLY', { message: 'This gateway runs only persisted operations: send extensions.persistedQuery with the sha256Hash of a known operation.' });
+        throw new GatewayError('PERSISTED_QUERY_ONLY', {
+          message: 'This gateway runs only persisted operations: send extensions.persistedQuery with the sha256Hash of a known operation.',
+        });
       }
       throw new GatewayError('BAD_REQUEST', { message: 'The request has no GraphQL query: send {"query": "…"}.' });
     }

@@ -20,7 +20,13 @@ export function registerInspectionRoutes(app: FastifyInstance, services: Gateway
     const list = await allServices(req.id);
     return {
       status: list.every((s) => s.healthy) ? 'ok' : 'degraded',
-      services: list.map((s) => ({ name: s.name, healthy: s.healthy, health: s.health, breaker: s.breaker.state, sync: s.sync?.state ?? null })),
+      services: list.map((s) => ({
+        name: s.name,
+        healthy: s.healthy,
+        health: s.health,
+        breaker: s.breaker.state,
+        sync: s.sync?.state ?? null,
+      })),
     };
   });
 

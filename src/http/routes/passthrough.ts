@@ -7,7 +7,15 @@ import type { ServiceName } from '../../config/index.js';
 import type { GatewayServices } from '../../context/index.js';
 import { GatewayError } from '../../errors/index.js';
 import { backoffDelayMs } from '../../resilience/index.js';
-import { SIGNED_BODY_LIMIT, UNSIGNED_PAYLOAD, isBreakerOpen, isNothingSent, toUpstreamGatewayError, type ServiceClient, type UpstreamCallStatus } from '../../upstreams/index.js';
+import {
+  SIGNED_BODY_LIMIT,
+  UNSIGNED_PAYLOAD,
+  isBreakerOpen,
+  isNothingSent,
+  toUpstreamGatewayError,
+  type ServiceClient,
+  type UpstreamCallStatus,
+} from '../../upstreams/index.js';
 import { assertCanPassthrough } from '../../auth/policy.js';
 import { requirePrincipal } from '../guards.js';
 import { routeConfig } from '../../security/route-config.js';
@@ -30,7 +38,18 @@ export const PASSTHROUGH_PREFIXES: ReadonlyArray<readonly [prefix: string, servi
 const LOGIN_ROUTES = ['/api/auth/login', '/api/auth/login/'];
 
 /** RFC 9110 §7.6.1 hop-by-hop headers, plus `expect` (undici refuses it; Node already answered the 100-continue). */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'expect']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'expect',
+]);
 
 /** Client headers that would let a caller speak for the gateway: identity and signature come only from the gateway. */
 function isForgeable(name: string): boolean {
@@ -120,18 +139,36 @@ export function registerPassthroughRoutes(app: FastifyInstance, { services }: Pa
 }
 
 /** {@link forward} within the caller's share of concurrent passthrough requests (429 beyond it). */
-async function forwardBounded(req: FastifyRequest, reply: FastifyReply, services: GatewayServices, client: ServiceClient, inFlight: InFlight, route: string, prefix: string): Promise<FastifyReply> {
+async function forwardBounded(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  services: GatewayServices,
+  client: ServiceClient,
+  inFlight: InFlight,
+  route: string,
+  prefix: string,
+): Promise<FastifyReply> {
   if (routeConfig(req).allowAnonymous !== true) requirePrincipal(req);
   const key = req.principal ? `p:${req.principal.id}` : `ip:${req.ip}`;
   if (!inFlight.acquire(key)) {
-    throw new GatewayError('RATE_LIMITED', { message: `At most ${inFlight.max} passthrough requests at once per caller; retry when one has finished.`, retryAfterSeconds: 1 });
+    throw new GatewayError('RATE_LIMITED', {
+      message: `At most ${inFlight.max} passthrough requests at once per caller; retry when one has finished.`,
+      retryAfterSeconds: 1,
+    });
   }
   // Held until the answer is sent or the connection goes away, whichever comes first.
   reply.raw.once('close', () => inFlight.release(key));
   return forward(req, reply, services, client, route, prefix);
 }
 
-async function forward(req: FastifyRequest, reply: FastifyReply, services: GatewayServices, client: ServiceClient, route: string, prefix: string): Promise<FastifyReply> {
+async function forward(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  services: GatewayServices,
+  client: ServiceClient,
+  route: string,
+  prefix: string,
+): Promise<FastifyReply> {
   const { config } = services;
   const method = req.method.toUpperCase();
   const rawPath = req.url.split('?', 1)[0]!;
@@ -174,14 +211,24 @@ async function forward(req: FastifyRequest, reply: FastifyReply, services: Gatew
   }
 
   // Span, metrics and log line come from the client's one call pipeline; the transport is reply-from (streams both ways).
-  const call = client.track(method, pathWithQuery, { requestId: req.id, traceparent: req.trace.traceparent, principal: req.principal }, {
-    parent: req.otelSpan,
-    route,
-    attributes: { 'http.route': route, 'server.address': target.hostname, 'gateway.request_id': req.id },
-    log: { path: target.pathname, passthrough: true },
-    logger: req.log,
-  });
-  const outbound = client.outboundHeaders(method, pathWithQuery, { requestId: req.id, traceparent: call.traceparent, principal: req.principal }, body === undefined ? undefined : body instanceof Buffer ? body : UNSIGNED_PAYLOAD);
+  const call = client.track(
+    method,
+    pathWithQuery,
+    { requestId: req.id, traceparent: req.trace.traceparent, principal: req.principal },
+    {
+      parent: req.otelSpan,
+      route,
+      attributes: { 'http.route': route, 'server.address': target.hostname, 'gateway.request_id': req.id },
+      log: { path: target.pathname, passthrough: true },
+      logger: req.log,
+    },
+  );
+  const outbound = client.outboundHeaders(
+    method,
+    pathWithQuery,
+    { requestId: req.id, traceparent: call.traceparent, principal: req.principal },
+    body === undefined ? undefined : body instanceof Buffer ? body : UNSIGNED_PAYLOAD,
+  );
   const timeoutMs = timeoutFor(rawPath, config.passthrough, client.timeoutMs);
   const started = performance.now();
   let status: UpstreamCallStatus = 'error';
@@ -204,9 +251,14 @@ async function forward(req: FastifyRequest, reply: FastifyReply, services: Gatew
               forwarded = true;
               status = res.statusCode;
               client.observeVersion((res as unknown as { headers: Record<string, string | string[] | undefined> }).headers);
-              void rep.send(cutOffWhenStalled(res.stream as Readable, reply.raw, timeoutMs, () => {
-                req.log.info({ service: client.name, route, silenceMs: timeoutMs }, 'passthrough answer stalled (the client stopped reading or the service went silent); connection cut');
-              }));
+              void rep.send(
+                cutOffWhenStalled(res.stream as Readable, reply.raw, timeoutMs, () => {
+                  req.log.info(
+                    { service: client.name, route, silenceMs: timeoutMs },
+                    'passthrough answer stalled (the client stopped reading or the service went silent); connection cut',
+                  );
+                }),
+              );
               // Any status, 5xx included, is relayed to this caller and not counted against the
               // service: one client's requests must not open the breaker for everyone (gateway.md).
               // Network errors and timeouts (onError) still count.
@@ -214,7 +266,9 @@ async function forward(req: FastifyRequest, reply: FastifyReply, services: Gatew
             },
             onError: (_rep, { error }) => {
               // The client's own fault (an oversized chunked body) or its disconnect says nothing about the service.
-              clientFault = findGatewayError(error) ?? (reply.raw.destroyed ? new GatewayError('BAD_REQUEST', { message: 'The client went away.' }) : undefined);
+              clientFault =
+                findGatewayError(error) ??
+                (reply.raw.destroyed ? new GatewayError('BAD_REQUEST', { message: 'The client went away.' }) : undefined);
               if (clientFault) resolve();
               else reject(error);
             },
@@ -231,10 +285,12 @@ async function forward(req: FastifyRequest, reply: FastifyReply, services: Gatew
     if (err === clientFault) throw err;
     if (forwarded) return reply;
     // reply-from's own refusal of the path is the client's fault, not the service's.
-    const mapped = (err as { statusCode?: number }).statusCode === 400 && !(err instanceof GatewayError)
-      ? new GatewayError('BAD_REQUEST', { message: 'The request path is not allowed.', cause: err })
-      : toUpstreamGatewayError(err, { service: client.name, surface: 'passthrough', timeoutMs });
-    status = mapped.code === 'UPSTREAM_TIMEOUT' ? 'timeout' : mapped.code === 'SERVICE_UNAVAILABLE' && isBreakerOpen(err) ? 'rejected' : 'error';
+    const mapped =
+      (err as { statusCode?: number }).statusCode === 400 && !(err instanceof GatewayError)
+        ? new GatewayError('BAD_REQUEST', { message: 'The request path is not allowed.', cause: err })
+        : toUpstreamGatewayError(err, { service: client.name, surface: 'passthrough', timeoutMs });
+    status =
+      mapped.code === 'UPSTREAM_TIMEOUT' ? 'timeout' : mapped.code === 'SERVICE_UNAVAILABLE' && isBreakerOpen(err) ? 'rejected' : 'error';
     if (status === 'timeout') client.breaker.recordTimeout();
     failure = mapped.message;
     throw mapped;
@@ -311,7 +367,11 @@ function contentLength(headers: IncomingHttpHeaders): number | undefined {
 function timeoutFor(path: string, passthrough: GatewayServices['config']['passthrough'], serviceBudgetMs: number): number {
   let best: { prefix: string; timeoutMs: number } | undefined;
   for (const rule of passthrough.routeTimeouts) {
-    if ((path === rule.prefix || path.startsWith(rule.prefix.endsWith('/') ? rule.prefix : `${rule.prefix}/`)) && (!best || rule.prefix.length > best.prefix.length)) best = rule;
+    if (
+      (path === rule.prefix || path.startsWith(rule.prefix.endsWith('/') ? rule.prefix : `${rule.prefix}/`)) &&
+      (!best || rule.prefix.length > best.prefix.length)
+    )
+      best = rule;
   }
   return best?.timeoutMs ?? passthrough.timeoutOverrideMs ?? serviceBudgetMs;
 }

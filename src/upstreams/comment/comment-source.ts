@@ -24,7 +24,12 @@ export class CommentSource {
       fetch: async (missing) => {
         const body = await client.getJson(`/api/comments?userIds=${idList(missing)}&limit=${limit}`, ctx);
         const { comments } = parseBody(commentsResponse, body ?? { comments: [] }, 'comment');
-        const groups = groupNewest(comments, (c) => c.userId, (c) => c.createdAt, limit);
+        const groups = groupNewest(
+          comments,
+          (c) => c.userId,
+          (c) => c.createdAt,
+          limit,
+        );
         return new Map(missing.map((id) => [id, groups.get(id) ?? []]));
       },
     });

@@ -61,7 +61,12 @@ export class IndustrySource {
       fetch: async (missing) => {
         const body = await client.getJson(`/api/jobs/recent?industryIds=${idList(missing)}&limit=${limit}`, ctx);
         const { jobs } = parseBody(jobsResponse, body ?? { jobs: [] }, 'industry');
-        const groups = groupNewest(jobs, (j) => j.industryId, (j) => j.postedAt, limit);
+        const groups = groupNewest(
+          jobs,
+          (j) => j.industryId,
+          (j) => j.postedAt,
+          limit,
+        );
         return new Map(missing.map((id) => [id, groups.get(id) ?? []]));
       },
     });

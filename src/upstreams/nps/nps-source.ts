@@ -24,7 +24,12 @@ export class NpsSource {
       fetch: async (missing) => {
         const body = await client.getJson(`/api/nps/scores?userIds=${idList(missing)}`, ctx);
         const { scores } = parseBody(npsScoresResponse, body ?? { scores: [] }, 'nps');
-        const latest = groupNewest(scores, (s) => s.userId, (s) => s.respondedAt, 1);
+        const latest = groupNewest(
+          scores,
+          (s) => s.userId,
+          (s) => s.respondedAt,
+          1,
+        );
         return new Map(missing.map((id) => [id, latest.get(id)?.[0] ?? null] as [string, NpsScore]));
       },
     });

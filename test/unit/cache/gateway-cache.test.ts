@@ -1,7 +1,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { formatCacheKey, GatewayCache, type CacheKey, type GatewayCacheOptions } from '../../../src/cache/index.js';
 
-const user = (id: string, authVersion: string | null = '1.0.0'): CacheKey => ({ kind: 'user', id, deps: [{ service: 'auth', version: authVersion }] });
+const user = (id: string, authVersion: string | null = '1.0.0'): CacheKey => ({
+  kind: 'user',
+  id,
+  deps: [{ service: 'auth', version: authVersion }],
+});
 const comments = (id: string): CacheKey => ({ kind: 'comments', id, deps: [{ service: 'comment', version: '1.0.0' }] });
 const dashboard = (id: string, commentVersion = '1.0.0'): CacheKey => ({
   kind: 'dashboard',
@@ -99,7 +103,11 @@ describe('GatewayCache (in memory)', () => {
       { key: user('3'), value: 'u3', ttlMs: 0 }, // not cached
     ]);
     const found = await cache.getMany<string>([user('2'), user('1'), user('3')]);
-    expect(found).toEqual([{ status: 'fresh', value: 'u2', freshUntil: expect.any(Number) }, { status: 'stale', value: 'u1', storedAt: clock - 1500 }, { status: 'miss' }]);
+    expect(found).toEqual([
+      { status: 'fresh', value: 'u2', freshUntil: expect.any(Number) },
+      { status: 'stale', value: 'u1', storedAt: clock - 1500 },
+      { status: 'miss' },
+    ]);
     expect(cache.stats).toMatchObject({ hits: 1, misses: 2 });
     expect(await cache.getMany([])).toEqual([]);
   });

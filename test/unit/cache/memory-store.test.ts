@@ -111,7 +111,7 @@ describe('MemoryStore', () => {
       expect(vi.getTimerCount()).toBe(0);
     });
 
-    it('honours each entry\'s expiry; delete and clear empty it', async () => {
+    it("honours each entry's expiry; delete and clear empty it", async () => {
       const store = make({ sweepIntervalMs: 1000 });
       store.put('k', '{"a":1}', 500);
       expect(store.read('k')).toBe('{"a":1}');

@@ -21,7 +21,14 @@ describe('config: per-service call budgets', () => {
   });
 
   it('set: that service alone gets its own budget', () => {
-    const c = loadConfig({ ...BASE, ORCHESTRATION_TIMEOUT: '2000', AUTH_SERVICE_TIMEOUT: '8000', COMMENT_SERVICE_TIMEOUT: '300', INDUSTRY_SERVICE_TIMEOUT: '4000', NPS_SERVICE_TIMEOUT: '' });
+    const c = loadConfig({
+      ...BASE,
+      ORCHESTRATION_TIMEOUT: '2000',
+      AUTH_SERVICE_TIMEOUT: '8000',
+      COMMENT_SERVICE_TIMEOUT: '300',
+      INDUSTRY_SERVICE_TIMEOUT: '4000',
+      NPS_SERVICE_TIMEOUT: '',
+    });
     expect(c.services.auth).toEqual({ url: BASE.AUTH_SERVICE_URL, timeoutMs: 8000 });
     expect(c.services.comment.timeoutMs).toBe(300);
     expect(c.services.industry.timeoutMs).toBe(4000);

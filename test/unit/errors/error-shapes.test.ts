@@ -9,7 +9,11 @@ describe('errors are built one way (errors/graphql-error.ts)', () => {
   it('a request-level refusal carries the registry status, retry-after and its headers under extensions.http', () => {
     const error = requestError('RATE_LIMITED', { message: 'Slow down.', retryAfterSeconds: 5, headers: { 'ratelimit-limit': '3' } });
     expect(error.message).toBe('Slow down.');
-    expect(error.extensions).toEqual({ code: 'RATE_LIMITED', retryAfter: 5, http: { status: 429, headers: { 'retry-after': '5', 'ratelimit-limit': '3' } } });
+    expect(error.extensions).toEqual({
+      code: 'RATE_LIMITED',
+      retryAfter: 5,
+      http: { status: 429, headers: { 'retry-after': '5', 'ratelimit-limit': '3' } },
+    });
     expect(requestError('PERSISTED_QUERY_NOT_FOUND').message).toBe('PersistedQueryNotFound');
     expect(requestError('FORBIDDEN').extensions).toEqual({ code: 'FORBIDDEN', http: { status: 403 } });
   });

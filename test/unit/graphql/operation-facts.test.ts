@@ -9,7 +9,8 @@ describe('facts live on the field: response-cacheable root fields', () => {
     const cacheable = fields.filter((f) => f.extensions.responseCache === true).map((f) => f.name);
     expect(cacheable.sort()).toEqual(['industries', 'user', 'userDashboard', 'users']);
     // The live state of the gateway is never reused.
-    for (const name of ['services', 'stats', 'syncStatus']) expect(getSchema().getQueryType()!.getFields()[name]!.extensions.responseCache).toBeUndefined();
+    for (const name of ['services', 'stats', 'syncStatus'])
+      expect(getSchema().getQueryType()!.getFields()[name]!.extensions.responseCache).toBeUndefined();
   });
 });
 

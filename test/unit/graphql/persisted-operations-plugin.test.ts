@@ -12,7 +12,10 @@ const sha256 = (text: string): string => createHash('sha256').update(text).diges
  * parsed and validated on its first request only (Yoga's caches answer afterwards).
  */
 describe('usePersistedOperations plugin', () => {
-  const schema = createSchema({ typeDefs: 'type Query { hello(name: String): String }', resolvers: { Query: { hello: (_: unknown, a: { name?: string }) => `hi ${a.name ?? ''}` } } });
+  const schema = createSchema({
+    typeDefs: 'type Query { hello(name: String): String }',
+    resolvers: { Query: { hello: (_: unknown, a: { name?: string }) => `hi ${a.name ?? ''}` } },
+  });
   const counts = { parse: 0, validate: 0 };
   // graphql-js's parse and validate, counted; Yoga's caches sit after this plugin and skip them on a hit.
   const countingEngine: Plugin = {
@@ -34,11 +37,19 @@ describe('usePersistedOperations plugin', () => {
     schema,
     plugins: [
       countingEngine,
-      ...usePersistedOperations({ manifest: new Map([[sha256(manifestDoc), manifestDoc]]), trustedOnly: false, store: createPersistedOperationStore() }),
+      ...usePersistedOperations({
+        manifest: new Map([[sha256(manifestDoc), manifestDoc]]),
+        trustedOnly: false,
+        store: createPersistedOperationStore(),
+      }),
     ],
   });
   const send = async (body: unknown) => {
-    const res = await yoga.fetch('http://localhost/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await yoga.fetch('http://localhost/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     return { status: res.status, body: (await res.json()) as { data?: unknown; errors?: Array<{ extensions?: { code?: string } }> } };
   };
   const ext = (hash: string) => ({ persistedQuery: { version: 1, sha256Hash: hash } });
@@ -48,7 +59,8 @@ describe('usePersistedOperations plugin', () => {
     const hash = sha256(query);
     expect((await send({ query, variables: { n: 'a' }, extensions: ext(hash) })).body).toEqual({ data: { hello: 'hi a' } });
     const after = { ...counts };
-    for (const n of ['b', 'c', 'd']) expect((await send({ variables: { n }, extensions: ext(hash) })).body).toEqual({ data: { hello: `hi ${n}` } });
+    for (const n of ['b', 'c', 'd'])
+      expect((await send({ variables: { n }, extensions: ext(hash) })).body).toEqual({ data: { hello: `hi ${n}` } });
     expect(counts).toEqual(after);
   });
 

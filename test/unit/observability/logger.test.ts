@@ -11,7 +11,15 @@ function sink() {
       done();
     },
   });
-  return { stream, text: () => chunks.join(''), lines: () => chunks.join('').split('\n').filter((l) => l.trim()) };
+  return {
+    stream,
+    text: () => chunks.join(''),
+    lines: () =>
+      chunks
+        .join('')
+        .split('\n')
+        .filter((l) => l.trim()),
+  };
 }
 
 // eslint-disable-next-line no-control-regex
@@ -63,7 +71,8 @@ describe('logger', () => {
   it('pretty (ENABLE_COLORS=true) keeps every field, the upstream service name included', () => {
     const out = sink();
     const log = createLogger({ level: 'info', colors: true }, out.stream as never);
-    for (const service of ['auth', 'comment', 'industry', 'nps']) log.child({ component: 'sync' }).info({ service, state: 'in_sync' }, 'sync state established');
+    for (const service of ['auth', 'comment', 'industry', 'nps'])
+      log.child({ component: 'sync' }).info({ service, state: 'in_sync' }, 'sync state established');
     const text = out.text().replace(ANSI, '');
     const lines = text.split('\n').filter((l) => l.includes('sync state established'));
     expect(lines).toHaveLength(4);

@@ -7,8 +7,14 @@ class HttpError extends Error {
   }
 }
 
-const fail = (status = 503) => () => Promise.reject(new HttpError(status));
-const ok = <T>(value: T) => () => Promise.resolve(value);
+const fail =
+  (status = 503) =>
+  () =>
+    Promise.reject(new HttpError(status));
+const ok =
+  <T>(value: T) =>
+  () =>
+    Promise.resolve(value);
 
 /** A call that settles only when told to. */
 function deferred<T>() {

@@ -138,7 +138,12 @@ describe('withRetry', () => {
       return 'ok';
     };
     const r = await settle(
-      withRetry(fn, { retries: 2, signal: budget(10_000).signal, shouldRetry: retryable, retryAfterMs: (e) => (e as HttpError).retryAfterMs }),
+      withRetry(fn, {
+        retries: 2,
+        signal: budget(10_000).signal,
+        shouldRetry: retryable,
+        retryAfterMs: (e) => (e as HttpError).retryAfterMs,
+      }),
       1,
     );
     expect(r).toEqual({ status: 'fulfilled', value: 'ok' });
@@ -152,7 +157,12 @@ describe('withRetry', () => {
     });
     const started = Date.now();
     const r = await settle(
-      withRetry(fn, { retries: 3, signal: budget(3000).signal, shouldRetry: retryable, retryAfterMs: (e) => (e as HttpError).retryAfterMs }),
+      withRetry(fn, {
+        retries: 3,
+        signal: budget(3000).signal,
+        shouldRetry: retryable,
+        retryAfterMs: (e) => (e as HttpError).retryAfterMs,
+      }),
       1,
     );
     expect(r).toEqual({ status: 'rejected', reason: err });

@@ -8,12 +8,24 @@ import { getSchema } from '../../../src/schema/index.js';
 import { cachedQueryCost, queryCost } from '../../../src/security/graphql-cost.js';
 
 const schema = getSchema();
-const cost = (query: string, variables: Record<string, unknown> = {}, operationName?: string) => queryCost(schema, parse(query), variables, operationName);
-const defaultMaxCost = loadConfig({ NODE_ENV: 'test', JWT_SECRET: 'x'.repeat(32), AUTH_SERVICE_URL: 'http://a', COMMENT_SERVICE_URL: 'http://c', INDUSTRY_SERVICE_URL: 'http://i', NPS_SERVICE_URL: 'http://n' }, 'test').graphql.maxCost;
+const cost = (query: string, variables: Record<string, unknown> = {}, operationName?: string) =>
+  queryCost(schema, parse(query), variables, operationName);
+const defaultMaxCost = loadConfig(
+  {
+    NODE_ENV: 'test',
+    JWT_SECRET: 'x'.repeat(32),
+    AUTH_SERVICE_URL: 'http://a',
+    COMMENT_SERVICE_URL: 'http://c',
+    INDUSTRY_SERVICE_URL: 'http://i',
+    NPS_SERVICE_URL: 'http://n',
+  },
+  'test',
+).graphql.maxCost;
 
 /** 13.1's attack: four levels of recentJobs(limit: 100) under 15 aliases (65.9 MB for a 1.7 KB query). */
 const COST_ATTACK = `query { ${Array.from({ length: 15 }, (_, i) => `a${i}: industries { recentJobs(limit: 100) { industry { recentJobs(limit: 100) { industry { recentJobs(limit: 100) { industry { recentJobs(limit: 100) { id title company postedAt } } } } } } } }`).join(' ')} }`;
-const CONTRACT_USERS = 'query Users($ids: [ID!]!) { users(ids: $ids) { id name industry { name } nps { score } comments(limit: 3) { id } } }';
+const CONTRACT_USERS =
+  'query Users($ids: [ID!]!) { users(ids: $ids) { id name industry { name } nps { score } comments(limit: 3) { id } } }';
 const MAX_IDS = 500;
 
 const isList = (type: GraphQLOutputType): boolean => isListType(isNonNullType(type) ? type.ofType : type);
@@ -56,7 +68,9 @@ describe('GraphQL cost limit (13.1)', () => {
     expect(users).toBe(1 + MAX_IDS * (1 + 1 + 2 + 2 + (1 + 3)));
     expect(users).toBeLessThanOrEqual(defaultMaxCost);
     expect(cost(EXAMPLE_QUERY, {})).toBeLessThanOrEqual(defaultMaxCost);
-    expect(cost(readFileSync(new URL('../../documents/dashboard.graphql', import.meta.url), 'utf8'), { userId: 'u1' })).toBeLessThanOrEqual(defaultMaxCost);
+    expect(cost(readFileSync(new URL('../../documents/dashboard.graphql', import.meta.url), 'utf8'), { userId: 'u1' })).toBeLessThanOrEqual(
+      defaultMaxCost,
+    );
     // The largest dashboard: every field, the user's own lists at their largest.
     const everything = `{ userDashboard(userId: "u1") {
       user { id name email role industry { id name sector recentJobs(limit: 100) { id title company postedAt } } comments(limit: 100) { id body createdAt } nps { score respondedAt } recentJobs(limit: 100) { id title company postedAt } }
@@ -67,7 +81,9 @@ describe('GraphQL cost limit (13.1)', () => {
   });
 
   it('the cost remembered per document still follows the variables it depends on', () => {
-    const doc = parse('query Q($n: Int = 50, $v: Boolean = true, $userId: ID!) { user(id: $userId) @include(if: $v) { comments(limit: $n) { id } } }');
+    const doc = parse(
+      'query Q($n: Int = 50, $v: Boolean = true, $userId: ID!) { user(id: $userId) @include(if: $v) { comments(limit: $n) { id } } }',
+    );
     const at = (variables: Record<string, unknown>) => cachedQueryCost(schema, doc, variables, 'Q');
     expect(at({ userId: 'u1' })).toBe(1 + 1 + 50);
     expect(at({ userId: 'u2' })).toBe(1 + 1 + 50);

@@ -5,13 +5,25 @@ import { ManualClock } from './manual-clock.js';
 function machine(expected = '1.0.0') {
   const clock = new ManualClock();
   let expectedVersion = expected;
-  const state = new ServiceSyncState({ name: 'nps', clock, expectedVersion: () => expectedVersion, warningThresholdMs: 60_000, criticalThresholdMs: 120_000 });
+  const state = new ServiceSyncState({
+    name: 'nps',
+    clock,
+    expectedVersion: () => expectedVersion,
+    warningThresholdMs: 60_000,
+    criticalThresholdMs: 120_000,
+  });
   const events: SyncTransition[] = [];
   state.on('transition', (t) => events.push(t));
   return { clock, state, events, setExpected: (v: string) => (expectedVersion = v) };
 }
 
-const probe = (version: string | null, reachable = true) => ({ reachable, healthy: reachable, version, lastUpdated: null, ...(reachable ? {} : { error: 'health check failed: connection refused (ECONNREFUSED)' }) });
+const probe = (version: string | null, reachable = true) => ({
+  reachable,
+  healthy: reachable,
+  version,
+  lastUpdated: null,
+  ...(reachable ? {} : { error: 'health check failed: connection refused (ECONNREFUSED)' }),
+});
 
 /** Issue 14.4: the per-service state machine, apart from the scheduler (opossum style: one event per transition). */
 describe('ServiceSyncState', () => {
@@ -29,7 +41,12 @@ describe('ServiceSyncState', () => {
       ['out_of_sync', 'unreachable'],
     ]);
     expect(state.history.map((h) => h.state)).toEqual(['in_sync', 'out_of_sync', 'unreachable']);
-    expect(events[2]!.sync).toMatchObject({ name: 'nps', state: 'unreachable', version: '1.1.0', error: expect.stringMatching(/ECONNREFUSED/) });
+    expect(events[2]!.sync).toMatchObject({
+      name: 'nps',
+      state: 'unreachable',
+      version: '1.1.0',
+      error: expect.stringMatching(/ECONNREFUSED/),
+    });
   });
 
   it('escalates at the thresholds by its own timer, and close() clears it', async () => {

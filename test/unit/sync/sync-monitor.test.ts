@@ -21,15 +21,26 @@ function setup(env: Record<string, string> = {}) {
     SYNC_AUTO_UPDATE: 'false',
     ...env,
   });
-  const fakes: Record<ServiceName, Fake> = { auth: { version: '1.0.0' }, comment: { version: '1.0.0' }, industry: { version: '1.0.0' }, nps: { version: '1.0.0' } };
+  const fakes: Record<ServiceName, Fake> = {
+    auth: { version: '1.0.0' },
+    comment: { version: '1.0.0' },
+    industry: { version: '1.0.0' },
+    nps: { version: '1.0.0' },
+  };
   const clock = new ManualClock();
   const versions = new ServiceVersions(() => clock.now());
-  const probeGet = (name: ServiceName): ProbeGet => async (path) => {
-    const fake = fakes[name];
-    if (fake.down) throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
-    if (path !== '/health') return { status: 404, headers: {}, body: { error: 'not_found' } };
-    return { status: 200, headers: {}, body: fake.version === null ? { status: 'healthy' } : { status: 'healthy', sharedKnowledgeVersion: fake.version } };
-  };
+  const probeGet =
+    (name: ServiceName): ProbeGet =>
+    async (path) => {
+      const fake = fakes[name];
+      if (fake.down) throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+      if (path !== '/health') return { status: 404, headers: {}, body: { error: 'not_found' } };
+      return {
+        status: 200,
+        headers: {},
+        body: fake.version === null ? { status: 'healthy' } : { status: 'healthy', sharedKnowledgeVersion: fake.version },
+      };
+    };
   const monitor = new SyncMonitor({
     config: config.sync,
     clients: { auth: {}, comment: {}, industry: {}, nps: {} } as never,

@@ -12,11 +12,22 @@ describe('sync states (issue 3)', () => {
   it('classifies one observation, comparing versions as semver', () => {
     expect(classify({ reachable: true, version: '1.0.0' }, '1.0.0')).toEqual({ state: 'in_sync', error: null });
     expect(classify({ reachable: true, version: '1.0.0+build.7' }, '1.0.0').state).toBe('in_sync');
-    expect(classify({ reachable: true, version: '1.10.0' }, '1.9.0')).toEqual({ state: 'out_of_sync', error: 'the service runs 1.10.0, newer than the expected 1.9.0' });
+    expect(classify({ reachable: true, version: '1.10.0' }, '1.9.0')).toEqual({
+      state: 'out_of_sync',
+      error: 'the service runs 1.10.0, newer than the expected 1.9.0',
+    });
     expect(classify({ reachable: true, version: '1.0.0-rc.1' }, '1.0.0').error).toMatch(/older/);
-    expect(classify({ reachable: true, version: null }, '1.0.0')).toEqual({ state: 'unknown', error: 'the service reports no shared knowledge version' });
-    expect(classify({ reachable: true, version: '1.0' }, '1.0.0')).toMatchObject({ state: 'unknown', error: expect.stringMatching(/"1\.0".*not a valid semantic version/) });
-    expect(classify({ reachable: false, version: '1.0.0', error: 'health check failed: connection refused (ECONNREFUSED)' }, '1.0.0')).toEqual({
+    expect(classify({ reachable: true, version: null }, '1.0.0')).toEqual({
+      state: 'unknown',
+      error: 'the service reports no shared knowledge version',
+    });
+    expect(classify({ reachable: true, version: '1.0' }, '1.0.0')).toMatchObject({
+      state: 'unknown',
+      error: expect.stringMatching(/"1\.0".*not a valid semantic version/),
+    });
+    expect(
+      classify({ reachable: false, version: '1.0.0', error: 'health check failed: connection refused (ECONNREFUSED)' }, '1.0.0'),
+    ).toEqual({
       state: 'unreachable',
       error: 'health check failed: connection refused (ECONNREFUSED)',
     });

@@ -18,8 +18,12 @@ describe('readThrough reports what it found', () => {
     caches.push(c);
     return c;
   };
-  const read = (cache: GatewayCache, keys: string[], fetch: ReadThroughOptions<string>['fetch'], more: Partial<ReadThroughOptions<string>> = {}) =>
-    readThrough<string>({ cache, keys, cacheKey: key, ttlMs: 1000, fetch, ...more });
+  const read = (
+    cache: GatewayCache,
+    keys: string[],
+    fetch: ReadThroughOptions<string>['fetch'],
+    more: Partial<ReadThroughOptions<string>> = {},
+  ) => readThrough<string>({ cache, keys, cacheKey: key, ttlMs: 1000, fetch, ...more });
   afterEach(async () => {
     for (const c of caches.splice(0)) await c.dispose();
     clock = 1_000_000;
@@ -58,7 +62,10 @@ describe('readThrough reports what it found', () => {
 
   it('a value built from other reads is never fresher than they are; keepStale: false leaves no stand-in', async () => {
     const cache = make();
-    const [built] = await read(cache, ['d'], async () => new Map([['d', 'D']]), { ingredientsFreshUntil: () => clock + 300, keepStale: false });
+    const [built] = await read(cache, ['d'], async () => new Map([['d', 'D']]), {
+      ingredientsFreshUntil: () => clock + 300,
+      keepStale: false,
+    });
     expect(built!.freshUntil).toBe(clock + 300);
     clock += 2000;
     const [again] = await read(cache, ['d'], async () => Promise.reject(new GatewayError('UPSTREAM_ERROR')), { keepStale: false });

@@ -16,9 +16,13 @@ const map = (err: unknown, surface: 'data' | 'passthrough') => toUpstreamGateway
 
 /** Issue 14.1: one table turns undici / reply-from / budget errors into gateway codes, for every surface. */
 describe('the one map of foreign upstream errors', () => {
-  it('each surface answers a wire failure with its own code, whose status is the registry\'s', () => {
+  it("each surface answers a wire failure with its own code, whose status is the registry's", () => {
     const refused = coded('ECONNREFUSED');
-    expect(map(refused, 'data')).toMatchObject({ code: 'SERVICE_UNAVAILABLE', service: 'comment', message: 'The comment service is unreachable.' });
+    expect(map(refused, 'data')).toMatchObject({
+      code: 'SERVICE_UNAVAILABLE',
+      service: 'comment',
+      message: 'The comment service is unreachable.',
+    });
     expect(map(refused, 'passthrough')).toMatchObject({ code: 'UPSTREAM_ERROR', message: 'The comment service is unreachable.' });
     for (const surface of Object.values(SURFACE_CODES)) {
       expect(errorCodes[surface.timeout].status).toBe(504);
@@ -44,7 +48,10 @@ describe('the one map of foreign upstream errors', () => {
   });
 
   it('anything else is an unusable answer, never a crash', () => {
-    expect(map(new SyntaxError('Unexpected token'), 'data')).toMatchObject({ code: 'UPSTREAM_ERROR', message: 'The comment service gave an unusable answer.' });
+    expect(map(new SyntaxError('Unexpected token'), 'data')).toMatchObject({
+      code: 'UPSTREAM_ERROR',
+      message: 'The comment service gave an unusable answer.',
+    });
     expect(map('a string', 'passthrough').code).toBe('UPSTREAM_ERROR');
   });
 
