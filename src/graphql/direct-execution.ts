@@ -41,9 +41,8 @@ export type DirectExecution = (body: unknown, accept: string | undefined, server
  * masking. The answer is built by Yoga's own `processRegularResult`, so status, headers and
  * body are Yoga's.
  *
- * The fetch layer is a WHATWG Request and Response per request, with their promise helpers.
- * Measured with `npm run bench -- --compare`, skipping it gave the gateway ≈ 1.25–1.35 × the
- * requests per CPU-second on S1 and S2.
+ * The fetch layer is a WHATWG Request and Response per request, with their promise helpers;
+ * what skipping it is worth is measured in docs/benchmark.md ("Direct execution").
  *
  * Hand-written because Yoga has no such entry point. It declines (`undefined`, and the route
  * hands the request to Yoga) whenever its answer could differ from Yoga's:
