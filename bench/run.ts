@@ -110,36 +110,21 @@ async function main(): Promise<void> {
   const dashboardBad = (body: string) => body.includes('"errors"') || !body.includes('"degraded":[]');
   const usersBad = (body: string) => body.includes('"errors"');
   const floorDashboard = (): LoadSpec => ({ url: floorUrl, method: 'GET', next: () => ({ path: `/dashboard/u${nextId()}` }) });
-  const gatewayDashboard = (url: string): LoadSpec => ({
-    url,
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    next: () => {
-      const id = nextId();
-      return {
-        path: '/graphql',
-        body: JSON.stringify({ query: DASHBOARD_QUERY, variables: { id: `u${id}` } }),
-        headers: { authorization: `Bearer ${userTokens[id - 1]}` },
-      };
-    },
-    bad: dashboardBad,
-  });
-  // S1-persisted: the same dashboards, the document named by its hash in the manifest (stack.ts).
+  // S1 sends the dashboard's document; S1-persisted names it by its hash in the manifest (stack.ts).
   const persistedQuery = { version: 1, sha256Hash: DASHBOARD_HASH };
-  const gatewayPersistedDashboard = (url: string): LoadSpec => ({
+  const dashboardSpec = (url: string, params: (id: number) => Record<string, unknown>): LoadSpec => ({
     url,
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     next: () => {
       const id = nextId();
-      return {
-        path: '/graphql',
-        body: JSON.stringify({ variables: { id: `u${id}` }, extensions: { persistedQuery } }),
-        headers: { authorization: `Bearer ${userTokens[id - 1]}` },
-      };
+      return { path: '/graphql', body: JSON.stringify(params(id)), headers: { authorization: `Bearer ${userTokens[id - 1]}` } };
     },
     bad: dashboardBad,
   });
+  const gatewayDashboard = (url: string) => dashboardSpec(url, (id) => ({ query: DASHBOARD_QUERY, variables: { id: `u${id}` } }));
+  const gatewayPersistedDashboard = (url: string) =>
+    dashboardSpec(url, (id) => ({ variables: { id: `u${id}` }, extensions: { persistedQuery } }));
   const yogaDashboard = (): LoadSpec | null =>
     yogaUrl === null
       ? null
