@@ -114,7 +114,9 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
 
   let ready = true;
   const yoga = createGatewayYoga(services, options.graphiql);
-  const server = createHttpServer({ services, yoga, isReady: () => ready });
+  // Every Redis client in use must answer for Redis to be `up` (the cache's, the rate limiter's).
+  const redis = () => (!config.redisUrl ? 'off' : [cache.redisConnected, rateLimits.redisConnected].includes(false) ? 'down' : 'up');
+  const server = createHttpServer({ services, yoga, isReady: () => ready, redis });
   // First round at once, then every SYNC_CHECK_INTERVAL (a no-op when FEATURE_SYNC_MONITORING=false).
   sync.start();
 

@@ -268,6 +268,11 @@ export class GatewayCache {
   }
 
   /** Counters; `keys` is approximate on Redis. */
+  /** Whether Redis answers now: `undefined` when this cache does not use Redis. */
+  get redisConnected(): boolean | undefined {
+    return this.#backend instanceof RedisCacheBackend ? this.#backend.connected : undefined;
+  }
+
   get stats(): GatewayCacheStats {
     const total = this.#hits + this.#misses;
     return {

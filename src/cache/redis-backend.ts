@@ -65,6 +65,11 @@ export class RedisBackend {
     this.#connected.catch(() => undefined); // reported through the 'error' listener and ready()
   }
 
+  /** Whether the connection to Redis is up now (node-redis reconnects by itself after an outage). */
+  get connected(): boolean {
+    return this.#client.isReady;
+  }
+
   /** Resolves once connected; rejects if that takes longer than `connectTimeoutMs`. */
   async ready(): Promise<void> {
     if (this.#client.isReady) return;

@@ -28,10 +28,11 @@ export interface HttpServerOptions {
   services: GatewayServices;
   yoga: GatewayYoga;
   isReady: () => boolean;
+  redis: () => 'up' | 'down' | 'off';
 }
 
 /** The Fastify server: request identity first (every later hook relies on it), then the routes. */
-export function createHttpServer({ services, yoga, isReady }: HttpServerOptions): FastifyInstance {
+export function createHttpServer({ services, yoga, isReady, redis }: HttpServerOptions): FastifyInstance {
   const { config, logger } = services;
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
@@ -61,7 +62,7 @@ export function createHttpServer({ services, yoga, isReady }: HttpServerOptions)
   registerObservability(app, services);
   registerRateLimit(app, services.rateLimits);
   registerAuditLog(app);
-  registerHealthRoutes(app, { version: config.version, isReady });
+  registerHealthRoutes(app, { version: config.version, isReady, redis });
   // gzip/brotli above 1 KiB for the routes registered inside this scope (the plugin must be
   // loaded before they are declared). Passthrough stays outside: it forwards bodies as the
   // service sent them, already compressed or not, and never inflates request bodies.

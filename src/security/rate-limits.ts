@@ -133,6 +133,11 @@ export class RateLimits {
     }
   }
 
+  /** Whether the shared counters' Redis answers now: `undefined` without `REDIS_URL`. */
+  get redisConnected(): boolean | undefined {
+    return this.#redis?.isReady;
+  }
+
   async close(): Promise<void> {
     if (this.#redis?.isOpen) await this.#redis.close().catch(() => undefined);
     else this.#redis?.destroy();

@@ -4,6 +4,8 @@ export interface HealthRouteOptions {
   version: string;
   /** Whether the gateway takes traffic (false while shutting down). */
   isReady: () => boolean;
+  /** Redis as the gateway sees it: `off` without `REDIS_URL`, else `up` or `down`. */
+  redis: () => 'up' | 'down' | 'off';
 }
 
 /** Liveness and readiness for load balancers and kubelets: anonymous, cheap, never rate limited. */
@@ -16,6 +18,7 @@ export function registerHealthRoutes(app: FastifyInstance, opts: HealthRouteOpti
   }));
   app.get('/health/ready', async (_req, reply) => {
     const ready = opts.isReady();
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'draining' });
+    // Never 503 because Redis is down: the gateway still answers, without the shared cache.
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'draining', redis: opts.redis() });
   });
 }
