@@ -56,7 +56,9 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
     now: options.now,
     logger,
   });
-  await cache.ready();
+  // A replica starts and serves without Redis (gateway.md, "Running many replicas"): reads go to
+  // the services and /health/ready says "down" until node-redis reconnects by itself.
+  await cache.ready().catch((err: unknown) => logger.warn({ err }, 'Redis is not reachable: serving without the shared cache until it is'));
   const versions = new ServiceVersions(options.now);
   const metrics = new GatewayMetrics({ maxOperationNames: config.graphql.maxOperationNames });
   // Spans only when something receives them: without an exporter they were pure overhead

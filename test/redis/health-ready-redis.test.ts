@@ -77,4 +77,20 @@ suite('/health/ready names the state of Redis (gateway.md)', () => {
     redis = startRedis(port);
     await waitFor(async () => (await ready(stack)).body.redis === 'up', 20_000, 100, 'redis reported up again');
   });
+
+  it('a gateway started while Redis is down serves, says "down", and uses Redis once it comes', async () => {
+    const port = await freePort();
+    const stack = await startStack({ env: { REDIS_URL: `redis://127.0.0.1:${port}` } });
+    stacks.push(stack);
+    expect(await ready(stack)).toEqual({ status: 200, body: { status: 'ready', redis: 'down' } });
+    const token = await stack.token('u1');
+    const { body } = await stack.graphql(DashboardDocument, { userId: 'u1' }, { token });
+    expect(body.data?.userDashboard?.user.name).toBe('Ada Lovelace');
+    const late = startRedis(port);
+    try {
+      await waitFor(async () => (await ready(stack)).body.redis === 'up', 20_000, 100, 'redis reported up');
+    } finally {
+      await stopRedis(late);
+    }
+  });
 });
