@@ -44,6 +44,8 @@ export interface ServiceView {
 }
 
 export interface GatewayStatsView {
+  /** Which gateway process answers (its breakers are its own view of its own calls). */
+  replica: string;
   uptimeSeconds: number;
   breakers: Record<ServiceName, BreakerStats>;
   cache: { hits: number; misses: number; keys: number; hitRate: number };
@@ -157,6 +159,7 @@ export function gatewayStats(services: GatewayServices): GatewayStatsView {
   const requests = services.metrics.requests;
   const dashboards = requests.dashboards;
   return {
+    replica: services.config.replicaId,
     uptimeSeconds,
     breakers,
     cache: { hits: cache.hits, misses: cache.misses, keys: cache.keys, hitRate: cache.hitRate },

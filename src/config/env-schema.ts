@@ -235,6 +235,11 @@ export const envSchema = z.object({
   PASSTHROUGH_BODY_LIMIT: int(0).default(100 * 1024 * 1024),
   PASSTHROUGH_MAX_CONCURRENT_PER_PRINCIPAL: int(1).default(16),
   SHUTDOWN_GRACE_PERIOD: int(0, 600_000).default(10_000),
+  GATEWAY_REPLICA_ID: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9._:-]{1,128}$/, { message: 'must be 1-128 characters of A-Z a-z 0-9 . _ : -' })
+    .optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;

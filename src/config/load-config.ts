@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { envSchema, type Env } from './env-schema.js';
 import { defaultTtls, profiles } from './profiles.js';
 import { readPersistedOperations } from './persisted-operations.js';
@@ -16,6 +17,8 @@ export interface GatewayConfig {
   readonly port: number;
   readonly host: string;
   readonly version: string;
+  /** Which gateway process this is, in stats and events: `GATEWAY_REPLICA_ID`, else `hostname:pid`. */
+  readonly replicaId: string;
   /** Each service's URL and call budget (`<NAME>_SERVICE_TIMEOUT`, default `ORCHESTRATION_TIMEOUT`). */
   readonly services: Readonly<Record<ServiceName, { readonly url: string; readonly timeoutMs: number }>>;
   readonly auth: {
@@ -212,6 +215,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: e.PORT,
     host: e.HOST,
     version,
+    replicaId: e.GATEWAY_REPLICA_ID ?? `${hostname()}:${process.pid}`,
     services: {
       auth: service('auth'),
       comment: service('comment'),

@@ -59,6 +59,7 @@ ServiceRef.implement({
 GatewayStatsRef.implement({
   description: 'Counters of the gateway since it started.',
   fields: (t) => ({
+    replica: t.exposeString('replica', { description: 'Which gateway process answered: GATEWAY_REPLICA_ID, else hostname:pid. Breakers are per replica.' }),
     uptimeSeconds: t.exposeFloat('uptimeSeconds'),
     cacheHits: t.int({ resolve: (s) => s.cache.hits }),
     cacheMisses: t.int({ resolve: (s) => s.cache.misses }),
