@@ -118,6 +118,7 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
   const yoga = createGatewayYoga(services, options.graphiql);
   // Every Redis client in use must answer for Redis to be `up` (the cache's, the rate limiter's).
   const redis = () => (!config.redisUrl ? 'off' : [cache.redisConnected, rateLimits.redisConnected].includes(false) ? 'down' : 'up');
+  if (config.redisUrl) metrics.watchRedis(() => (redis() === 'up' ? 'up' : 'down'));
   const server = createHttpServer({ services, yoga, isReady: () => ready, redis });
   // First round at once, then every SYNC_CHECK_INTERVAL (a no-op when FEATURE_SYNC_MONITORING=false).
   sync.start();

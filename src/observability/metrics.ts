@@ -248,6 +248,18 @@ export class GatewayMetrics {
     this.#sync = source;
   }
 
+  /** With `REDIS_URL`: the `gateway_redis_up` gauge follows Redis's state (`/health/ready`'s `redis`). */
+  watchRedis(state: () => 'up' | 'down'): void {
+    new Gauge({
+      name: 'gateway_redis_up',
+      help: 'Redis as this replica sees it: 1 up, 0 down (serving without the shared cache). Only with REDIS_URL.',
+      registers: [this.registry],
+      collect() {
+        this.set(state() === 'up' ? 1 : 0);
+      },
+    });
+  }
+
   /** One answered HTTP request. `route` is the route pattern (bounded cardinality), never the raw URL. */
   recordHttpRequest(method: string, route: string, statusCode: number, seconds: number): void {
     method = HTTP_METHODS.has(method) ? method : OTHER_LABEL;

@@ -37,6 +37,10 @@ suite('/health/ready names the state of Redis (gateway.md)', () => {
     await stopRedis(redis);
   });
 
+  const redisUpGauge = async (stack: Stack) => {
+    const text = await (await fetch(`${stack.url}/metrics`)).text();
+    return /^gateway_redis_up (\d)$/m.exec(text)?.[1];
+  };
   const ready = async (stack: Stack) => {
     const res = await fetch(`${stack.url}/health/ready`);
     return { status: res.status, body: (await res.json()) as { status: string; redis: string } };
@@ -46,6 +50,7 @@ suite('/health/ready names the state of Redis (gateway.md)', () => {
     const stack = await startStack();
     stacks.push(stack);
     expect(await ready(stack)).toEqual({ status: 200, body: { status: 'ready', redis: 'off' } });
+    expect(await redisUpGauge(stack)).toBeUndefined();
   });
 
   it('"up", then "down" (still 200, still serving) while Redis is stopped, then "up" again without a restart', async () => {
@@ -66,9 +71,11 @@ suite('/health/ready names the state of Redis (gateway.md)', () => {
     // The rate limiter connects in the background: up once every client has connected.
     await waitFor(async () => (await ready(stack)).body.redis === 'up', 10_000, 50, 'redis reported up');
     expect(await ready(stack)).toEqual({ status: 200, body: { status: 'ready', redis: 'up' } });
+    expect(await redisUpGauge(stack)).toBe('1');
 
     await stopRedis(redis);
     await waitFor(async () => (await ready(stack)).body.redis === 'down', 15_000, 50, 'redis reported down');
+    expect(await redisUpGauge(stack)).toBe('0');
     expect((await ready(stack)).status).toBe(200);
     const token = await stack.token('u1');
     const { body } = await stack.graphql(DashboardDocument, { userId: 'u1' }, { token });
