@@ -64,7 +64,8 @@ export interface ReferenceBackends {
   close(): Promise<void>;
 }
 
-function createModule(name: ServiceName, jwtSecret: string): ServiceModule {
+/** The route module of one service (also served in memory by the tests' fast tier). */
+export function createModule(name: ServiceName, jwtSecret: string): ServiceModule {
   switch (name) {
     case 'auth':
       return createAuthService({ jwtSecret });

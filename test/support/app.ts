@@ -7,10 +7,9 @@
 import { print } from 'graphql';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { createGatewayApp, type GatewayApp, type GatewayAppOptions } from '../../src/app.js';
-import { loadConfig } from '../../src/config/index.js';
 import { Upstreams, type UpstreamsOptions } from '../../src/upstreams/index.js';
 import { memoryBackends, MEMORY_URLS, type MemoryBackends } from './memory-backends.js';
-import { gatewayEnv, LogCapture, TEST_JWT_SECRET, type Stack } from './stack.js';
+import { LogCapture, TEST_JWT_SECRET, testGatewayConfig, type Stack } from './stack.js';
 import { mintToken, type ManualClock } from './kit.js';
 
 export interface AppOptions {
@@ -40,16 +39,7 @@ export interface FastApp {
 /** A gateway app in-process over the reference services in memory (same env defaults as startStack, unsigned). */
 export async function startApp(opts: AppOptions = {}): Promise<FastApp> {
   const backends = memoryBackends(TEST_JWT_SECRET);
-  const config = loadConfig(
-    {
-      ...gatewayEnv(MEMORY_URLS, false),
-      ORCHESTRATION_TIMEOUT: '2000',
-      ORCHESTRATION_RETRY_ATTEMPTS: '2',
-      FEATURE_SYNC_MONITORING: 'false',
-      ...opts.env,
-    },
-    'test',
-  );
+  const config = testGatewayConfig(MEMORY_URLS, false, opts.env);
   const logs = new LogCapture(opts.logLevel ?? 'debug');
   const upstreams = (options: UpstreamsOptions) => {
     const built = new Upstreams(options);

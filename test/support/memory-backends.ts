@@ -17,12 +17,9 @@ import {
   type ServiceName,
 } from '../../reference-backends/index.js';
 import { HttpError, type Reply } from '../../reference-backends/http-utils.js';
+import { createModule } from '../../reference-backends/index.js';
 import { RingRequestLog } from '../../reference-backends/request-log.js';
-import { compileRoutes, type RequestContext, type ServiceModule } from '../../reference-backends/routing.js';
-import { createAuthService } from '../../reference-backends/services/auth.js';
-import { createCommentService } from '../../reference-backends/services/comment.js';
-import { createIndustryService } from '../../reference-backends/services/industry.js';
-import { createNpsService } from '../../reference-backends/services/nps.js';
+import { compileRoutes, type RequestContext } from '../../reference-backends/routing.js';
 
 export interface MemoryService {
   readonly name: ServiceName;
@@ -38,19 +35,6 @@ export interface MemoryService {
 export type MemoryBackends = Record<ServiceName, MemoryService> & { all: MemoryService[]; resetAll(): void };
 
 const DEFAULT_VERSION = '1.0.0';
-
-function createModule(name: ServiceName, jwtSecret: string): ServiceModule {
-  switch (name) {
-    case 'auth':
-      return createAuthService({ jwtSecret });
-    case 'comment':
-      return createCommentService();
-    case 'industry':
-      return createIndustryService();
-    case 'nps':
-      return createNpsService();
-  }
-}
 
 /** Lower-cased header names, as Node's `req.headers` has them (undici takes an object or a flat array). */
 function headerObject(raw: Dispatcher.DispatchOptions['headers']): IncomingHttpHeaders {

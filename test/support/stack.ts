@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
 import { createGatewayApp, type GatewayApp, type GatewayAppOptions } from '../../src/app.js';
-import { loadConfig } from '../../src/config/index.js';
+import { loadConfig, type GatewayConfig } from '../../src/config/index.js';
 import { startBackends, type ReferenceBackends, type StartBackendsOptions } from '../../reference-backends/index.js';
 import { gatewayEnv as kitGatewayEnv, mintToken, type ManualClock } from './kit.js';
 
@@ -78,6 +78,20 @@ export function gatewayEnv(urls: ReferenceBackends['urls'], signed = true): Reco
   };
 }
 
+/** The config of a test gateway: short budgets, sync monitoring off unless `env` says otherwise. */
+export function testGatewayConfig(urls: ReferenceBackends['urls'], signed: boolean, env: Record<string, string> = {}): GatewayConfig {
+  return loadConfig(
+    {
+      ...gatewayEnv(urls, signed),
+      ORCHESTRATION_TIMEOUT: '2000',
+      ORCHESTRATION_RETRY_ATTEMPTS: '2',
+      FEATURE_SYNC_MONITORING: 'false',
+      ...env,
+    },
+    'test',
+  );
+}
+
 /** The reference backends and a real gateway in front of them, on loopback ports. */
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const signed = opts.signed ?? true;
@@ -86,18 +100,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     ...(signed ? { signingSecret: TEST_SIGNING_SECRET } : {}),
     ...opts.backends,
   });
-  const config = loadConfig(
-    {
-      ...gatewayEnv(backends.urls, signed),
-      HOST: '127.0.0.1',
-      PORT: '0',
-      ORCHESTRATION_TIMEOUT: '2000',
-      ORCHESTRATION_RETRY_ATTEMPTS: '2',
-      FEATURE_SYNC_MONITORING: 'false',
-      ...opts.env,
-    },
-    'test',
-  );
+  const config = testGatewayConfig(backends.urls, signed, { HOST: '127.0.0.1', PORT: '0', ...opts.env });
   const logs = new LogCapture(opts.logLevel ?? 'debug');
   const app = await createGatewayApp({ ...(opts.clock ? { now: opts.clock.now } : {}), ...opts.app, config, logger: logs.logger });
   const url = await app.listen(0, '127.0.0.1');
