@@ -15,7 +15,7 @@ export class UpstreamHttpError extends Error {
   }
 }
 
-/** What went wrong on the wire, whoever reported it (Node, undici, @fastify/reply-from, the call budget). */
+/** What went wrong on the wire, whoever reported it (Node, undici, the call budget). */
 export type UpstreamFailure = 'unreachable' | 'reset' | 'timeout';
 
 interface ForeignError {
@@ -45,8 +45,6 @@ const FOREIGN_ERRORS: Readonly<Record<string, ForeignError>> = {
   ETIMEDOUT: { failure: 'timeout', says: 'timed out', nothingSent: false },
   UND_ERR_HEADERS_TIMEOUT: { failure: 'timeout', says: 'no answer in time', nothingSent: false },
   UND_ERR_BODY_TIMEOUT: { failure: 'timeout', says: 'answer stalled', nothingSent: false },
-  FST_REPLY_FROM_GATEWAY_TIMEOUT: { failure: 'timeout', says: 'no answer in time', nothingSent: false },
-  FST_REPLY_FROM_TIMEOUT: { failure: 'timeout', says: 'no answer in time', nothingSent: false },
 };
 
 /**
@@ -62,12 +60,12 @@ export const SURFACE_CODES = {
 } as const satisfies Record<string, Record<UpstreamFailure | 'unusable', ErrorCode>>;
 export type UpstreamSurface = keyof typeof SURFACE_CODES;
 
-/** The most specific known foreign code of an error and its causes (reply-from wraps undici's, undici wraps Node's). */
+/** The most specific known foreign code of an error and its causes (undici wraps Node's). */
 export function foreignCodeOf(err: unknown): string | undefined {
   let e = err as { code?: unknown; cause?: unknown } | undefined;
   for (let depth = 0; e && typeof e === 'object' && depth < 4; depth++) {
     if (typeof e.code === 'string' && e.code in FOREIGN_ERRORS) {
-      // reply-from's own timeout code wraps undici's more telling one; prefer the inner if known.
+      // A wrapper's code may hide a more telling one inside (undici's over Node's): prefer the inner if known.
       const inner = foreignCodeOf(e.cause);
       return inner ?? e.code;
     }

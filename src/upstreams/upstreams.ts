@@ -6,7 +6,7 @@ import { AuthSource } from './auth/auth-source.js';
 import { CommentSource } from './comment/comment-source.js';
 import { IndustrySource } from './industry/industry-source.js';
 import { NpsSource } from './nps/nps-source.js';
-import { ServiceClient, type UpstreamTelemetry } from './service-client.js';
+import { ServiceClient, isCallerFault, type UpstreamTelemetry } from './service-client.js';
 import type { ServiceVersions } from './service-versions.js';
 import { UpstreamHttpError } from './upstream-errors.js';
 
@@ -39,8 +39,8 @@ export class Upstreams {
         enabled: config.breaker.enabled,
         failureThreshold: config.breaker.failureThreshold,
         resetTimeoutMs: config.breaker.resetTimeoutMs,
-        // A 4xx is the caller's problem, never a sign the service is down.
-        isFailure: (err) => !(err instanceof UpstreamHttpError && err.status < 500),
+        // A 4xx, or a caller's own fault, is the caller's problem, never a sign the service is down.
+        isFailure: (err) => !(err instanceof UpstreamHttpError && err.status < 500) && !isCallerFault(err),
       });
       breaker.on('open', () => logger.warn({ service: name }, 'circuit breaker opened'));
       breaker.on('halfOpen', () => logger.info({ service: name }, 'circuit breaker half-open: probing'));
