@@ -33,15 +33,10 @@ export interface UpstreamCallEvent {
  */
 export interface UpstreamTelemetry {
   /**
-   * Starts the client span of one call, under `parent` or else under what `requestId` has active;
-   * with the W3C `traceparent` that names it as the parent of the upstream request.
+   * Starts the client span of one call under `parent` (the caller's span, from its call
+   * context), with the W3C `traceparent` that names it as the parent of the upstream request.
    */
-  startCallSpan?(
-    name: string,
-    requestId: string,
-    attributes: Record<string, string | number>,
-    parent?: Span,
-  ): { span: Span; traceparent: string } | undefined;
+  startCallSpan?(name: string, attributes: Record<string, string | number>, parent?: Span): { span: Span; traceparent: string } | undefined;
   /** One attempt finished. */
   recordAttempt?(event: UpstreamCallEvent): void;
 }
@@ -117,8 +112,6 @@ export interface UpstreamRequest<T> {
 
 /** What a caller with a transport of its own (passthrough) adds to {@link ServiceClient.track}. */
 export interface TrackOptions {
-  /** The span's parent (else the one the request id has active). */
-  parent?: Span;
   /** The route label of metrics and logs (default: the path without its query). */
   route?: string;
   attributes?: Record<string, string | number>;
@@ -253,9 +246,8 @@ export class ServiceClient {
     const { telemetry, traceCalls, logger } = this.#opts;
     const started = telemetry?.startCallSpan?.(
       `${method} ${this.name}`,
-      ctx.requestId,
       { 'gateway.service': this.name, 'http.request.method': method, 'url.path': path, ...extra?.attributes },
-      extra?.parent,
+      ctx.span,
     );
     const span = started?.span;
     let ended = false;

@@ -218,7 +218,7 @@ async function forward(
     upstream = await client.request({
       method,
       pathWithQuery,
-      ctx: { requestId: req.id, traceparent: req.trace.traceparent, principal: req.principal },
+      ctx: { requestId: req.id, traceparent: req.trace.traceparent, principal: req.principal, span: req.otelSpan },
       body,
       headers: (own) => requestHeaders(req, own),
       dispatcher: pool,
@@ -237,7 +237,6 @@ async function forward(
       // Network errors and timeouts still count.
       read: async (res) => res,
       track: {
-        parent: req.otelSpan,
         route,
         attributes: { 'http.route': route, 'server.address': target.hostname, 'gateway.request_id': req.id },
         log: { path: target.pathname, passthrough: true },
