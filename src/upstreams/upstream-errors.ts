@@ -1,4 +1,4 @@
-import { GatewayError, type ErrorCode } from '../errors/index.js';
+import { GatewayError, errorMessages, type ErrorCode } from '../errors/index.js';
 
 /** A non-2xx answer from an upstream service. 4xx never counts against its breaker. */
 export class UpstreamHttpError extends Error {
@@ -140,20 +140,18 @@ export function toUpstreamGatewayError(err: unknown, { service, surface, timeout
   if (failure === 'timeout') {
     return new GatewayError(codes.timeout, {
       service,
-      message: `The ${service} service did not answer within ${timeoutMs} ms.`,
+      message: errorMessages.serviceTimedOut(service, timeoutMs),
       cause: err,
     });
   }
   if (err instanceof UpstreamHttpError) {
     const code = httpStatusCode(err.status);
     const message =
-      code === 'SERVICE_UNAVAILABLE'
-        ? `The ${service} service failed (HTTP ${err.status}).`
-        : `The ${service} service refused the request (HTTP ${err.status}).`;
+      code === 'SERVICE_UNAVAILABLE' ? errorMessages.serviceFailed(service, err.status) : errorMessages.serviceRefused(service, err.status);
     return new GatewayError(code, { service, message, cause: err });
   }
-  if (failure) return new GatewayError(codes[failure], { service, message: `The ${service} service is unreachable.`, cause: err });
-  return new GatewayError(codes.unusable, { service, message: `The ${service} service gave an unusable answer.`, cause: err });
+  if (failure) return new GatewayError(codes[failure], { service, message: errorMessages.serviceUnreachable(service), cause: err });
+  return new GatewayError(codes.unusable, { service, message: errorMessages.serviceUnusable(service), cause: err });
 }
 
 /** The client-facing refusal for a call an open breaker stopped, with a `Retry-After` until its probe. */
@@ -161,7 +159,7 @@ export function breakerOpenError(service: string, err: unknown): GatewayError {
   const retryAfterMs = (err as { retryAfterMs?: number }).retryAfterMs ?? 0;
   return new GatewayError('SERVICE_UNAVAILABLE', {
     service,
-    message: `The ${service} service is unavailable (circuit breaker open).`,
+    message: errorMessages.breakerOpen(service),
     retryAfterSeconds: Math.max(1, Math.ceil(retryAfterMs / 1000)),
     cause: err,
   });

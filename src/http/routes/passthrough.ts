@@ -4,7 +4,7 @@ import { Readable, Transform, pipeline, type TransformCallback } from 'node:stre
 import { Pool, type Dispatcher } from 'undici';
 import type { ServiceName } from '../../config/index.js';
 import type { GatewayServices } from '../../context/index.js';
-import { GatewayError } from '../../errors/index.js';
+import { GatewayError, errorMessages } from '../../errors/index.js';
 import { SIGNED_BODY_LIMIT, isNothingSent, toUpstreamGatewayError, type ServiceClient } from '../../upstreams/index.js';
 import { assertCanPassthrough } from '../../auth/policy.js';
 import { requirePrincipal } from '../guards.js';
@@ -191,7 +191,7 @@ async function forward(
   const stream = req.body instanceof Readable ? req.body : undefined;
   const declared = contentLength(req.headers);
   if (declared !== undefined && declared > config.passthrough.bodyLimit) {
-    throw new GatewayError('PAYLOAD_TOO_LARGE', { message: `The request body is larger than ${config.passthrough.bodyLimit} bytes.` });
+    throw new GatewayError('PAYLOAD_TOO_LARGE', { message: errorMessages.bodyTooLarge(config.passthrough.bodyLimit) });
   }
   let body: Buffer | Readable | undefined;
   if (stream) {
@@ -358,7 +358,7 @@ function byteLimit(limit: number): Transform {
   return new Transform({
     transform(chunk: Buffer, _enc, done: TransformCallback) {
       seen += chunk.length;
-      if (seen > limit) done(new GatewayError('PAYLOAD_TOO_LARGE', { message: `The request body is larger than ${limit} bytes.` }));
+      if (seen > limit) done(new GatewayError('PAYLOAD_TOO_LARGE', { message: errorMessages.bodyTooLarge(limit) }));
       else done(null, chunk);
     },
   });
