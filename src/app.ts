@@ -2,7 +2,7 @@ import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { Authenticator } from './auth/index.js';
-import { GatewayCache, ResponseCache } from './cache/index.js';
+import { GatewayCache, RedisBreaker, ResponseCache } from './cache/index.js';
 import { SERVICE_NAMES, type GatewayConfig } from './config/index.js';
 import type { GatewayServices } from './context/index.js';
 import { createGatewayPubSub } from './events/index.js';
@@ -49,7 +49,11 @@ export interface GatewayApp {
 export async function createGatewayApp(options: GatewayAppOptions): Promise<GatewayApp> {
   const { config } = options;
   const logger = options.logger ?? createLogger(config.log);
+  // One breaker around Redis for the replica's every Redis user (cache, persisted operations, rate
+  // limits): the first failure stops them all waiting on it; one probe brings them all back.
+  const redisBreaker = config.redisUrl ? new RedisBreaker({ logger, replica: config.replicaId }) : undefined;
   const cache = GatewayCache.create({
+    redisBreaker,
     enabled: config.cache.enabled,
     redisUrl: config.redisUrl,
     staleFactor: config.cache.staleFactor,
@@ -89,7 +93,7 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
   for (const name of SERVICE_NAMES) metrics.watchBreaker(name, upstreams.clients[name].breaker);
   metrics.watchCache(cache);
   const authenticator = new Authenticator({ config: config.auth, now: options.now });
-  const rateLimits = new RateLimits({ config, logger });
+  const rateLimits = new RateLimits({ config, logger, redisBreaker });
   const sync = new SyncMonitor({
     config: config.sync,
     clients: upstreams.clients,
@@ -110,6 +114,16 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
       )
     : undefined;
   const services: GatewayServices = { config, logger, upstreams, authenticator, rateLimits, metrics, tracing, sync, responseCache, events };
+  // A clear on any replica drops every replica's in-process tier (the one serving while Redis is
+  // down); the shared tier was cleared by the replica that was asked. The asking replica hears its
+  // own clear too (harmless: dropping an emptied tier again).
+  const invalidations = events.pubsub.subscribe('cache-invalidations');
+  void (async () => {
+    for await (const { service, replica } of invalidations) {
+      const dropped = await cache.dropLocal(service ?? undefined);
+      logger.debug({ service: service ?? 'all', from: replica, dropped }, 'cache cleared on another replica: in-process tier dropped');
+    }
+  })().catch((err: unknown) => logger.error({ err }, 'cache invalidation listener failed'));
   metrics.watchSync(() =>
     SERVICE_NAMES.flatMap((name) => {
       const state = sync.serviceSync(name)?.state;
@@ -147,6 +161,7 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
         });
         await tracing?.shutdown().catch((err: unknown) => logger.warn({ err }, 'could not flush the last spans'));
         await rateLimits.close();
+        await invalidations.return();
         await events.close();
         await cache.dispose();
         await yoga.dispose(); // plugins' stores (persisted operations)

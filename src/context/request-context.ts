@@ -42,6 +42,8 @@ export interface RequestContext {
   readonly log: RequestLogger;
   /** Response paths served from a stale cache entry (`extensions.stale`). */
   readonly stale: Set<string>;
+  /** More `extensions` of the response, set by a resolver (the detail of a `clearCache`). */
+  extensions?: Record<string, unknown>;
   /** Present when the response may be cached whole: the freshness of what the response was built from. */
   readonly cacheHint?: CacheHint;
 }
