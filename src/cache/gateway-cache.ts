@@ -339,6 +339,20 @@ export class GatewayCache {
     return local ? local.clear(service) : 0;
   }
 
+  /**
+   * A short lease shared by every replica (SET NX PX in Redis): true for the one caller that
+   * gets `key` within `ttlMs`. Always true without Redis or while it is down (a duplicate beats
+   * a lost alert).
+   */
+  async claim(key: string, ttlMs: number): Promise<boolean> {
+    const backend = this.#backend;
+    if (!(backend instanceof RedisCacheBackend) || !this.#breaker || this.#disposed) return true;
+    return this.#breaker.run(
+      () => backend.claim(key, ttlMs),
+      () => true,
+    );
+  }
+
   /** The breaker around Redis (`undefined` without Redis). */
   get redisBreaker(): RedisBreaker | undefined {
     return this.#breaker ?? undefined;

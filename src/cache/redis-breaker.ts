@@ -131,11 +131,15 @@ export class RedisBreaker {
   }
 }
 
-/** `op`, or a rejection once `ms` have passed. */
+/**
+ * `op`, or a rejection once `ms` have passed. The rejection waits one `setImmediate`: after the
+ * event loop was blocked (CPU-bound work), timers run before pending socket reads, and an answer
+ * already received must not count as a Redis timeout (that would open the breaker for nothing).
+ */
 export async function bounded<T>(op: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms);
+    timer = setTimeout(() => setImmediate(() => reject(new Error(`Redis did not answer within ${ms} ms`))), ms);
     timer.unref();
   });
   try {
