@@ -86,7 +86,10 @@ export class RedisBreaker {
     if (!this.#up || this.#closed) return;
     this.#up = false;
     this.#since = Date.now();
-    this.#logger?.warn({ err, replica: this.#replica }, 'redis down: serving from in-process caches and limits until it answers again');
+    this.#logger?.warn(
+      { err, replica: this.#replica },
+      'redis down: Redis unreachable, serving from in-process caches and limits until it answers again',
+    );
     this.#emit(false);
     this.#probe = setInterval(() => void this.#tryProbe(), this.#probeIntervalMs);
     this.#probe.unref();
@@ -110,7 +113,7 @@ export class RedisBreaker {
       this.#up = true;
       this.#logger?.info(
         { replica: this.#replica, downForMs: Date.now() - this.#since },
-        'redis back: using the shared caches and counters again',
+        'redis back: Redis answers again, using the shared caches and counters',
       );
       this.#emit(true);
     } catch {
