@@ -64,9 +64,21 @@ async function startWebhookReceiver(): Promise<{ url: string; events: Array<Reco
   });
 
   it('identical answers from every replica; a miss on one is a hit on the next (dashboards, entities, whole responses)', async () => {
-    // Every replica has learned the services' versions from its sync monitor's first round.
-    for (const x of r)
-      await waitFor(async () => (await x.graphql('{ syncStatus { status } }', {}, admin)).body.data?.syncStatus !== undefined, 10_000);
+    // Every replica has learned the services' versions from its sync monitor's first round (entries
+    // are keyed by them) and is on Redis.
+    type Sync = { syncStatus: { services: Array<{ version: string | null }> } };
+    for (const x of r) {
+      await waitFor(
+        async () =>
+          (await x.graphql<Sync>('{ syncStatus { services { version } } }', {}, admin)).body.data?.syncStatus.services.every(
+            (s) => s.version === version,
+          ) === true,
+        10_000,
+        100,
+        `${x.id} knows every version`,
+      );
+      await waitFor(async () => (await x.metric('gateway_redis_up')) === 1, 10_000, 100, `${x.id} on Redis`);
+    }
     cluster.clearBackendLog();
     const first = await r[0]!.graphql(DASHBOARD, { userId: 'u1' }, admin);
     expect(first.body.errors).toBeUndefined();
@@ -234,15 +246,16 @@ async function startWebhookReceiver(): Promise<{ url: string; events: Array<Reco
     expect(slowest('down'), 'slowest request while Redis was down').toBeLessThan(1000);
     expect(latencies.filter((l) => l.phase === 'down').length).toBeGreaterThan(20);
     expect(recoveredMs).toBeLessThan(10_000);
-    for (const x of r)
-      console.info(
-        x.id,
-        JSON.stringify(x.logs(/^redis|event bus/).map((l) => [l.time, l.msg, (l.err as { message?: string } | undefined)?.message])),
-      );
     for (const x of r) {
-      expect(x.logs(/^redis down/), `${x.id} logs "redis down" once`).toHaveLength(1);
-      expect(x.logs(/^redis back/), `${x.id} logs "redis back" once`).toHaveLength(1);
-      expect(x.logs(/^redis down/)[0]).toMatchObject({ replica: x.id });
+      // Once per transition: down and back alternate, from down to back. (On a loaded machine a
+      // Redis answer slower than the 200 ms bound may open the breaker once more: still one line each.)
+      const transitions = x.logs(/^redis (down|back)/).map((l) => String(l.msg).slice(0, 10));
+      expect(transitions.length, `${x.id}: ${transitions.join(', ')}`).toBeGreaterThanOrEqual(2);
+      transitions.forEach((t, i) =>
+        expect(t, `${x.id} transition ${i}: ${transitions.join(', ')}`).toBe(i % 2 === 0 ? 'redis down' : 'redis back'),
+      );
+      expect(transitions.length % 2).toBe(0);
+      expect(x.logs(/^redis down/)[0]).toMatchObject({ replica: x.id, level: 40 });
     }
 
     // Back on Redis: a miss on one replica is a hit on the next again.

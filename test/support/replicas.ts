@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { print } from 'graphql';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
-import { startBackends, type ReferenceBackends } from '../../reference-backends/index.js';
+import { startBackends, STATUS_PATH, type ReferenceBackends } from '../../reference-backends/index.js';
 import { waitFor } from './kit.js';
 import { freePort } from './redis-server.js';
 import { gatewayEnv, mintToken, TEST_JWT_SECRET, TEST_SIGNING_SECRET } from './stack.js';
@@ -82,7 +82,7 @@ export interface Replicas {
   backends: ReferenceBackends;
   replicas: Replica[];
   token(sub: string, role?: 'user' | 'admin'): Promise<string>;
-  /** Requests the backends received (all services, or one). */
+  /** Data requests the backends received (all services, or one): the sync monitors' health checks are not counted. */
   backendRequests(service?: keyof ReferenceBackends['urls']): number;
   clearBackendLog(): void;
   close(): Promise<void>;
@@ -145,7 +145,11 @@ export async function startReplicas(opts: ReplicasOptions): Promise<Replicas> {
     backends,
     replicas,
     token: (sub, role = 'user') => mintToken(TEST_JWT_SECRET, sub, role),
-    backendRequests: (service) => (service ? [backends[service]] : backends.all).reduce((n, s) => n + s.requests.count(), 0),
+    backendRequests: (service) =>
+      (service ? [backends[service]] : backends.all).reduce(
+        (n, s) => n + s.requests.count((req) => req.path !== '/health' && req.path !== STATUS_PATH),
+        0,
+      ),
     clearBackendLog: () => backends.all.forEach((s) => s.requests.clear()),
     close,
   };
