@@ -309,7 +309,7 @@ export class GatewayCache {
    * the shared one only when Redis answers, and the result says which.
    */
   async clearAll(service?: string): Promise<CacheClearResult> {
-    if (!this.#usable()) return { removed: 0, local: 0, shared: this.#breaker ? 'cleared' : 'off' };
+    if (!this.#usable()) return { removed: 0, local: 0, shared: 'off' };
     this.#keysCountedAt = -Infinity;
     if (!this.#fallback) {
       const local = await this.#backend!.clear(service);
