@@ -51,7 +51,10 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
   const logger = options.logger ?? createLogger(config.log);
   // One breaker around Redis for the replica's every Redis user (cache, persisted operations, rate
   // limits): the first failure stops them all waiting on it; one probe brings them all back.
-  const redisBreaker = config.redisUrl ? new RedisBreaker({ logger, replica: config.replicaId }) : undefined;
+  const metrics = new GatewayMetrics({ maxOperationNames: config.graphql.maxOperationNames });
+  const redisBreaker = config.redisUrl
+    ? new RedisBreaker({ logger, replica: config.replicaId, onWait: (seconds) => metrics.recordRedisWait(seconds) })
+    : undefined;
   const cache = GatewayCache.create({
     redisBreaker,
     enabled: config.cache.enabled,
@@ -67,7 +70,6 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
   // The cluster bus (service events, cache invalidations): through Redis pub/sub to every replica with REDIS_URL.
   const events = createGatewayPubSub({ redisUrl: config.redisUrl, logger });
   const versions = new ServiceVersions(options.now);
-  const metrics = new GatewayMetrics({ maxOperationNames: config.graphql.maxOperationNames });
   // Spans only when something receives them: without an exporter they were pure overhead
   // (~2.5 % of a request). W3C trace context is propagated either way (trace-context.ts).
   const tracing =

@@ -14,6 +14,16 @@ import { startReplicas, type Replica, type Replicas } from '../support/replicas.
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 const DASHBOARD = DashboardDocument;
 
+/** How many of a replica's waits on Redis took over 100 and over 250 ms (one scrape). */
+async function waitsOver250(x: Replica): Promise<{ waits: number; over100: number; over250: number }> {
+  const [waits = 0, under250 = 0, under100 = 0] = await x.metrics(
+    'gateway_redis_wait_seconds_count',
+    'gateway_redis_wait_seconds_bucket{le="0.25"}',
+    'gateway_redis_wait_seconds_bucket{le="0.1"}',
+  );
+  return { waits, over100: waits - under100, over250: waits - under250 };
+}
+
 /** A loopback webhook receiver that keeps every alert POSTed to it. */
 async function startWebhookReceiver(): Promise<{ url: string; events: Array<Record<string, unknown>>; server: Server }> {
   const events: Array<Record<string, unknown>> = [];
@@ -209,6 +219,7 @@ async function startWebhookReceiver(): Promise<{ url: string; events: Array<Reco
     const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
     await sleep(1500);
 
+    const overBefore = await Promise.all(r.map((x) => waitsOver250(x)));
     // A Redis that stops answering (its connections stay open): the hardest case for waits.
     phase = 'hung';
     redis.pause();
@@ -245,6 +256,25 @@ async function startWebhookReceiver(): Promise<{ url: string; events: Array<Reco
     expect(slowest('hung'), 'slowest request while Redis hung').toBeLessThan(1000);
     expect(slowest('down'), 'slowest request while Redis was down').toBeLessThan(1000);
     expect(latencies.filter((l) => l.phase === 'down').length).toBeGreaterThan(20);
+    // Measured where it happens: each replica's waits on Redis (its breaker's histogram). The
+    // breaker cuts a wait at 150 ms and then stops asking, so from the hang on at most the commands
+    // in flight at that moment wait that long. The histogram measures wall time, which on a
+    // machine with more runnable processes than cores includes time the replica was not
+    // scheduled at all (seen with Redis healthy too, reported as `before`), hence a tolerance of
+    // a few; with the old 500 ms per-command timeout every command of the hang waits past 250 ms.
+    for (const [i, x] of r.entries()) {
+      const { waits, over100, over250 } = await waitsOver250(x);
+      const during = over250 - overBefore[i]!.over250;
+      const cutOff = over100 - overBefore[i]!.over100;
+      console.info(
+        `${x.id}: ${waits} waits on Redis, ${over100} over 100 ms, ${over250} over 250 ms (${overBefore[i]!.over250} before the fault)`,
+      );
+      expect(waits).toBeGreaterThan(100);
+      expect(during, `${x.id}: waits on Redis over 250 ms during the fault`).toBeLessThanOrEqual(3);
+      // A breaker, not a timeout per command: only the commands in flight when Redis hung (about
+      // two per replica here) were cut off; a per-command timeout cuts every command of the hang.
+      expect(cutOff, `${x.id}: waits on Redis over 100 ms during the fault`).toBeLessThanOrEqual(10);
+    }
     expect(recoveredMs).toBeLessThan(10_000);
     for (const x of r) {
       // Once per transition: down and back alternate, from down to back. (On a loaded machine a

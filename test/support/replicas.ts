@@ -41,9 +41,16 @@ export class Replica {
 
   /** One value of `/metrics` (the first sample of `name`, labels given as they print). */
   async metric(name: string): Promise<number | undefined> {
+    return (await this.metrics(name))[0];
+  }
+
+  /** Several values of one `/metrics` scrape (consistent with each other). */
+  async metrics(...names: string[]): Promise<Array<number | undefined>> {
     const text = await (await fetch(`${this.url}/metrics`)).text();
-    const match = new RegExp(`^${name.replace(/[{}"]/g, '\\$&')} ([0-9.e+-]+)$`, 'm').exec(text);
-    return match ? Number(match[1]) : undefined;
+    return names.map((name) => {
+      const match = new RegExp(`^${name.replace(/[{}"]/g, '\\$&')} ([0-9.e+-]+)$`, 'm').exec(text);
+      return match ? Number(match[1]) : undefined;
+    });
   }
 
   async graphql<R = Record<string, unknown>, V extends Record<string, unknown> = Record<string, unknown>>(
