@@ -250,7 +250,7 @@ async function startWebhookReceiver(): Promise<{ url: string; events: Array<Reco
         `down ${slowest('down').toFixed(0)} ms (${count('down')}), back ${slowest('back').toFixed(0)} ms (${count('back')}); all replicas back on Redis ${recoveredMs} ms after it returned`,
     );
     expect(failures).toEqual([]);
-    // No request waits more than 250 ms on Redis: the breaker's 200 ms bound on the first command
+    // No request waits more than 250 ms on Redis: the breaker's 150 ms bound on the first command
     // that hangs, nothing after it. The margin is for a 2-core machine running 3 replicas and the
     // backends; a per-command timeout (500 ms × the 3–4 Redis round trips of a dashboard) fails it.
     expect(slowest('hung'), 'slowest request while Redis hung').toBeLessThan(1000);
@@ -278,7 +278,7 @@ async function startWebhookReceiver(): Promise<{ url: string; events: Array<Reco
     expect(recoveredMs).toBeLessThan(10_000);
     for (const x of r) {
       // Once per transition: down and back alternate, from down to back. (On a loaded machine a
-      // Redis answer slower than the 200 ms bound may open the breaker once more: still one line each.)
+      // Redis answer slower than the 150 ms bound may open the breaker once more: still one line each.)
       const transitions = x.logs(/^redis (down|back)/).map((l) => String(l.msg).slice(0, 10));
       expect(transitions.length, `${x.id}: ${transitions.join(', ')}`).toBeGreaterThanOrEqual(2);
       transitions.forEach((t, i) =>
