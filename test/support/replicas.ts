@@ -139,7 +139,8 @@ export async function startReplicas(opts: ReplicasOptions): Promise<Replicas> {
           if (r.proc.exitCode !== null) throw new Error(`replica ${r.id} exited with ${r.proc.exitCode}`);
           return (await fetch(`${r.url}/health/ready`).catch(() => undefined))?.status === 200;
         },
-        30_000,
+        // Three processes compiling src/ through tsx at once, on a machine that may be busy.
+        60_000,
         100,
         `replica ${r.id} ready`,
       );
