@@ -94,6 +94,7 @@ export class GatewayMetrics {
   readonly #breakers = new Map<string, ServiceBreaker>();
   #cache: GatewayCache | undefined;
   #sync: SyncStateSource | undefined;
+  #redisWait: Histogram | undefined;
   readonly #startedAt = performance.now();
   readonly #operationNames: BoundedLabel;
   // Route patterns and upstream paths are the gateway's own, a few dozen; bounded all the same.
@@ -258,6 +259,16 @@ export class GatewayMetrics {
         this.set(state() === 'up' ? 1 : 0);
       },
     });
+  }
+
+  /** With `REDIS_URL`: how long each request-path Redis command waited (the breaker reports it). */
+  recordRedisWait(seconds: number): void {
+    (this.#redisWait ??= new Histogram({
+      name: 'gateway_redis_wait_seconds',
+      help: 'How long each cache, rate-limit or persisted-query command waited on Redis, answered or cut off by the breaker (none while Redis is known down). Only with REDIS_URL.',
+      buckets: [0.001, 0.005, 0.025, 0.1, 0.25, 1],
+      registers: [this.registry],
+    })).observe(seconds);
   }
 
   /** One answered HTTP request. `route` is the route pattern (bounded cardinality), never the raw URL. */
