@@ -13,6 +13,8 @@ const LAYERS = [
   ['upstreams'],
   // observability watches what is below it (breakers, caches, upstream calls).
   ['observability', 'auth'],
+  // The cluster event bus and serviceEvents (graphql-yoga's pub/sub; no HTTP).
+  ['events'],
   ['sync', 'security'],
   // The per-request context and the services every request may use.
   ['context'],

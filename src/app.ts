@@ -13,6 +13,7 @@ import { GatewayTracing, traceContextOf } from './observability/tracing.js';
 import { RateLimits } from './security/index.js';
 import { ServiceVersions, Upstreams, type UpstreamsOptions } from './upstreams/index.js';
 import { SyncMonitor, type SyncMonitorOptions } from './sync/index.js';
+import { createGatewayPubSub, ServiceEvents } from './events/index.js';
 
 export interface GatewayAppOptions {
   config: GatewayConfig;
@@ -106,7 +107,16 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
         config.cache.response.maxPerPrincipal,
       )
     : undefined;
-  const services: GatewayServices = { config, logger, upstreams, authenticator, rateLimits, metrics, tracing, sync, responseCache };
+  const bus = createGatewayPubSub({ redisUrl: config.redisUrl, logger });
+  const events = new ServiceEvents({
+    pubsub: bus.pubsub,
+    replica: config.replicaId,
+    maxSubscriptions: config.graphql.maxSubscriptions,
+    now: options.now,
+  });
+  publishServiceEvents(events, { upstreams, sync, versions });
+  metrics.watchSubscriptions(() => events.open);
+  const services: GatewayServices = { config, logger, upstreams, authenticator, rateLimits, metrics, tracing, sync, responseCache, events };
   metrics.watchSync(() =>
     SERVICE_NAMES.flatMap((name) => {
       const state = sync.serviceSync(name)?.state;
@@ -145,11 +155,36 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
         await tracing?.shutdown().catch((err: unknown) => logger.warn({ err }, 'could not flush the last spans'));
         await rateLimits.close();
         await cache.dispose();
+        await bus.close();
         await yoga.dispose(); // plugins' stores (persisted operations)
       })();
       return closing;
     },
   };
+}
+
+/**
+ * What `serviceEvents` carries, from the parts that know it (each emits exactly one event per
+ * change): breaker transitions, sync state changes, observed version changes. Cache clears are
+ * published by the admin action itself (gateway-admin.ts). Wired here so the lower layers stay
+ * unaware of the bus.
+ */
+function publishServiceEvents(
+  events: ServiceEvents,
+  { upstreams, sync, versions }: { upstreams: Upstreams; sync: SyncMonitor; versions: ServiceVersions },
+): void {
+  for (const name of SERVICE_NAMES) {
+    const breaker = upstreams.clients[name].breaker;
+    const onTransition = ({ service, from, to }: { service: string; from: string; to: string }) =>
+      events.publish({ type: 'breaker', service, from, to });
+    breaker.on('open', onTransition);
+    breaker.on('halfOpen', onTransition);
+    breaker.on('close', onTransition);
+  }
+  sync.on('stateChange', ({ service, previousState, state }) => events.publish({ type: 'sync', service, from: previousState, to: state }));
+  versions.on('change', (service, next, previous) =>
+    events.publish({ type: 'version', service, from: previous?.version ?? null, to: next.version }),
+  );
 }
 
 /** Waits for `work`, but at most `ms`; then runs `cutOff` (force-closing what still hangs) and waits for `work` to settle. */

@@ -196,5 +196,6 @@ export async function clearCache(services: GatewayServices, name?: ServiceName):
     throw new GatewayError('SERVICE_UNAVAILABLE', { message: 'The cache store could not be cleared; nothing was removed.', cause: err });
   }
   services.logger.info({ service: name ?? 'all', removed }, 'cache cleared by an admin');
+  services.events.publish({ type: 'cache', service: name ?? null, from: null, to: null });
   return removed;
 }
