@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { CacheHint, ResponseCache } from '../cache/index.js';
 import type { Authenticator, Principal } from '../auth/index.js';
 import type { GatewayConfig } from '../config/index.js';
-import type { ServiceEvents } from '../events/index.js';
+import type { GatewayEventBus, ServiceEvents } from '../events/index.js';
 import type { RateLimits } from '../security/index.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import type { GatewayTracing } from '../observability/tracing.js';
@@ -25,8 +25,10 @@ export interface GatewayServices {
   readonly sync: SyncMonitor;
   /** Whole responses of cacheable queries; absent when the cache or `RESPONSE_CACHE_ENABLED` is off. */
   readonly responseCache?: ResponseCache;
-  /** `Subscription.serviceEvents`: this replica's publisher and every replica's events (cluster bus). */
-  readonly events: ServiceEvents;
+  /** The cluster event bus: through Redis pub/sub to every replica with `REDIS_URL`, in process otherwise. */
+  readonly events: GatewayEventBus;
+  /** `Subscription.serviceEvents`: publishes this replica's events on the bus, streams every replica's to subscribers. */
+  readonly serviceEvents: ServiceEvents;
 }
 
 /** The per-request child logger (Fastify's, carrying the request id). */
@@ -42,6 +44,8 @@ export interface RequestContext {
   readonly log: RequestLogger;
   /** Response paths served from a stale cache entry (`extensions.stale`). */
   readonly stale: Set<string>;
+  /** More `extensions` of the response, set by a resolver (the detail of a `clearCache`). */
+  extensions?: Record<string, unknown>;
   /** Present when the response may be cached whole: the freshness of what the response was built from. */
   readonly cacheHint?: CacheHint;
 }

@@ -1,2 +1,10 @@
-export { createGatewayPubSub, SERVICE_EVENTS_TOPIC, type GatewayPubSub, type GatewayPubSubOptions, type ServiceEvent } from './pubsub.js';
+export {
+  createGatewayPubSub,
+  type CacheInvalidation,
+  type GatewayEventBus,
+  type GatewayPubSub,
+  type GatewayPubSubOptions,
+  type GatewayTopics,
+  type ServiceEvent,
+} from './gateway-pubsub.js';
 export { ServiceEvents, type ServiceEventsOptions, type ServiceEventInit } from './service-events.js';

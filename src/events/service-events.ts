@@ -1,5 +1,7 @@
 import { GatewayError } from '../errors/index.js';
-import { SERVICE_EVENTS_TOPIC, type GatewayPubSub, type ServiceEvent } from './pubsub.js';
+import type { GatewayPubSub, ServiceEvent } from './gateway-pubsub.js';
+
+const TOPIC = 'service-events';
 
 export interface ServiceEventsOptions {
   /** The cluster bus (`createGatewayPubSub`): in process, or every replica's through Redis. */
@@ -42,7 +44,7 @@ export class ServiceEvents {
   }
 
   publish(event: ServiceEventInit): void {
-    this.#pubsub.publish(SERVICE_EVENTS_TOPIC, { ...event, at: new Date(this.#now()).toISOString(), replica: this.#replica });
+    this.#pubsub.publish(TOPIC, { ...event, at: new Date(this.#now()).toISOString(), replica: this.#replica });
   }
 
   /**
@@ -58,7 +60,7 @@ export class ServiceEvents {
       });
     }
     this.#open++;
-    const source = this.#pubsub.subscribe(SERVICE_EVENTS_TOPIC);
+    const source = this.#pubsub.subscribe(TOPIC);
     let released = false;
     const release = () => {
       if (released) return;

@@ -94,7 +94,7 @@ export function createGatewayYoga(services: GatewayServices, graphiql: GraphiQLD
       ...useGraphQLHardening(config),
       useKnownOperationTypes(),
       useSubscriptions({ keepAliveMs: config.graphql.sseKeepAliveMs }),
-      ...persistedOperationsFor(config, logger, schema),
+      ...persistedOperationsFor(config, logger, schema, services.upstreams.cache.redisBreaker),
       useAuditLog(),
       useMutationRateLimit(services.rateLimits),
       useStaleExtensions(),

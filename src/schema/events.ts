@@ -24,7 +24,7 @@ builder.subscriptionField('serviceEvents', (t) =>
     description:
       'Every breaker transition, sync state change, observed version change and cache clear, as it happens, from every replica (monitoring rule; GraphQL over SSE).',
     authScopes: { monitoring: true },
-    subscribe: (_root, _args, ctx) => ctx.services.events.subscribe(),
+    subscribe: (_root, _args, ctx) => ctx.services.serviceEvents.subscribe(),
     resolve: (event) => event,
   }),
 );

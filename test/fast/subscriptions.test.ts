@@ -83,7 +83,7 @@ describe('serviceEvents subscription (in process)', () => {
     expect((await anonymous.next()).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     const user = await subscribe(yoga, app, await app.token('u1'));
     expect((await user.next()).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    expect(app.app.services.events.open).toBe(0);
+    expect(app.app.services.serviceEvents.open).toBe(0);
   });
 
   it('over HTTP: a subscription that does not ask for text/event-stream is BAD_REQUEST; an unknown field is GRAPHQL_VALIDATION_FAILED', async () => {
@@ -106,17 +106,17 @@ describe('serviceEvents subscription (in process)', () => {
 
   it('at most GRAPHQL_MAX_SUBSCRIPTIONS are open; one more is TOO_MANY_SUBSCRIPTIONS; a hang-up frees a slot; /metrics shows the gauge', async () => {
     const open = await Promise.all([1, 2, 3].map(() => subscribe(yoga, app, admin)));
-    await vi.waitFor(() => expect(app.app.services.events.open).toBe(3));
+    await vi.waitFor(() => expect(app.app.services.serviceEvents.open).toBe(3));
     const metrics = await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${admin}` } });
     expect(metrics.body).toMatch(/^gateway_subscriptions_open 3$/m);
     const refused = await subscribe(yoga, app, admin);
     expect((await refused.next()).errors?.[0]?.extensions?.code).toBe('TOO_MANY_SUBSCRIPTIONS');
     await open[0]!.hangUp();
-    await vi.waitFor(() => expect(app.app.services.events.open).toBe(2));
+    await vi.waitFor(() => expect(app.app.services.serviceEvents.open).toBe(2));
     const again = await subscribe(yoga, app, admin);
-    await vi.waitFor(() => expect(app.app.services.events.open).toBe(3));
+    await vi.waitFor(() => expect(app.app.services.serviceEvents.open).toBe(3));
     for (const sub of [...open.slice(1), again]) await sub.hangUp();
-    await vi.waitFor(() => expect(app.app.services.events.open).toBe(0));
+    await vi.waitFor(() => expect(app.app.services.serviceEvents.open).toBe(0));
     const after = await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${admin}` } });
     expect(after.body).toMatch(/^gateway_subscriptions_open 0$/m);
   });
@@ -146,12 +146,12 @@ describe('serviceEvents subscription (in process)', () => {
         const sub = await subscribe(yoga, app, admin);
         if (i % 1000 === 0) {
           // Every thousandth subscriber proves it was live before hanging up.
-          app.app.services.events.publish({ type: 'cache', service: null, from: null, to: null });
+          app.app.services.serviceEvents.publish({ type: 'cache', service: null, from: null, to: null });
           expect((await sub.next()).data?.serviceEvents.type).toBe('cache');
         }
         await sub.hangUp();
       }
-      await vi.waitFor(() => expect(app.app.services.events.open).toBe(0));
+      await vi.waitFor(() => expect(app.app.services.serviceEvents.open).toBe(0));
       const count = (spy: typeof add) => spy.mock.calls.filter(([type]) => type === 'service-events').length;
       expect(count(add)).toBe(10_000);
       listeners = count(add) - count(remove);
