@@ -30,6 +30,8 @@ export class ServiceEvents {
   readonly #max: number;
   readonly #now: () => number;
   #open = 0;
+  readonly #streams = new Set<AsyncIterableIterator<ServiceEvent>>();
+  #closed = false;
 
   constructor(opts: ServiceEventsOptions) {
     this.#pubsub = opts.pubsub;
@@ -57,6 +59,7 @@ export class ServiceEvents {
    * thrown into, or failed.
    */
   subscribe(): AsyncIterableIterator<ServiceEvent> {
+    if (this.#closed) throw new GatewayError('SERVICE_UNAVAILABLE', { message: 'This gateway replica is shutting down; subscribe again.' });
     if (this.#open >= this.#max) {
       throw new GatewayError('TOO_MANY_SUBSCRIPTIONS', {
         message: `This gateway serves at most ${this.#max} subscriptions at a time; retry later or on another replica.`,
@@ -79,6 +82,7 @@ export class ServiceEvents {
       if (released) return;
       released = true;
       this.#open--;
+      this.#streams.delete(stream);
     };
     // By hand rather than an async generator around `source`: a generator returned before its
     // first `next()` never runs its `finally`, and the slot would stay taken.
@@ -107,6 +111,16 @@ export class ServiceEvents {
         return stream;
       },
     };
+    this.#streams.add(stream);
     return stream;
+  }
+
+  /**
+   * Ends every open stream (each client gets `complete` and may reconnect to another replica) and
+   * refuses new ones: open streams would otherwise hold a shutdown for its whole grace period.
+   */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await Promise.allSettled([...this.#streams].map((stream) => stream.return?.()));
   }
 }

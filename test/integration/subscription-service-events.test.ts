@@ -143,3 +143,21 @@ describe('serviceEvents over SSE (integration)', () => {
     expect(await metrics.text()).toMatch(/^gateway_subscriptions_open 0$/m);
   });
 });
+
+describe('serviceEvents at shutdown', () => {
+  it('close() ends open streams with complete instead of waiting out the grace period', async () => {
+    const stack = await startStack({ env: { SHUTDOWN_GRACE_PERIOD: '60000' }, logLevel: 'warn' });
+    const admin = await stack.token('u2', 'admin');
+    const subs = await Promise.all(
+      [1, 2].map(() => subscribeSse<Result>(`${stack.url}/graphql`, SUBSCRIPTION, { headers: { authorization: `Bearer ${admin}` } })),
+    );
+    await waitFor(() => stack.app.services.serviceEvents.open === 2, 10_000);
+    const started = performance.now();
+    await stack.close();
+    expect(performance.now() - started).toBeLessThan(20_000); // far from the 60 s grace period
+    for (const sub of subs) {
+      await sub.ended;
+      expect(sub.messages.at(-1)?.event).toBe('complete');
+    }
+  }, 60_000);
+});
