@@ -95,8 +95,9 @@ export function createGatewayYoga(services: GatewayServices, graphiql: GraphiQLD
       ...useGraphQLHardening(config),
       useKnownOperationTypes(),
       useSubscriptions({ keepAliveMs: config.graphql.sseKeepAliveMs }),
-      // GraphQL over SSE's "single connection mode" (graphql-sse's protocol) on its own path.
-      useGraphQLSSE({ endpoint: SINGLE_CONNECTION_ENDPOINT }) as Plugin<Record<string, unknown>>,
+      // GraphQL over SSE's "single connection mode" (graphql-sse's protocol) on its own path. Not
+      // with GRAPHQL_TRUSTED_ONLY: its operations skip Yoga's parameter hooks (persisted operations).
+      ...(config.graphql.trustedOnly ? [] : [useGraphQLSSE({ endpoint: SINGLE_CONNECTION_ENDPOINT }) as Plugin<Record<string, unknown>>]),
       ...persistedOperationsFor(config, logger, schema, services.upstreams.cache.redisBreaker),
       useAuditLog(),
       useMutationRateLimit(services.rateLimits),

@@ -76,7 +76,7 @@ export function createHttpServer({ services, yoga, isReady, redis }: HttpServerO
       metrics: services.metrics,
       trustedOnly: services.config.graphql.trustedOnly,
     });
-    registerGraphQLStreamRoute(compressed, yoga, SINGLE_CONNECTION_ENDPOINT);
+    if (!services.config.graphql.trustedOnly) registerGraphQLStreamRoute(compressed, yoga, SINGLE_CONNECTION_ENDPOINT);
     registerDashboardRoute(compressed, services);
     registerInspectionRoutes(compressed, services);
     registerAdminRoutes(compressed, services);

@@ -146,6 +146,8 @@ describe('serviceEvents over SSE (integration)', () => {
     expect((await first).value?.data?.serviceEvents).toMatchObject({ type: 'cache', service: 'nps', replica: 'replica-one' });
     await iterator.return?.();
     await waitFor(() => stack.app.services.serviceEvents.open === open, 10_000);
+    const query = await client.iterate({ query: '{ __typename }' }).next();
+    expect(query.value?.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_REQUEST' });
     client.dispose();
 
     const userClient = createClient({

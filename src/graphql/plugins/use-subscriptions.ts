@@ -50,6 +50,18 @@ export function useSubscriptions({ keepAliveMs }: SubscriptionsOptions): Plugin<
         });
       }
     },
+    // Queries and mutations keep /graphql (response cache, persisted operations, direct execution).
+    onExecute({ args, setResultAndStopExecution }) {
+      if (!isSingleConnection((args.contextValue as { request?: Request }).request)) return;
+      setResultAndStopExecution({
+        data: null,
+        errors: [
+          requestError('BAD_REQUEST', {
+            message: `Only subscriptions run on ${SINGLE_CONNECTION_ENDPOINT}; send queries and mutations to /graphql.`,
+          }),
+        ],
+      });
+    },
     onResultProcess({ request, result, setResultProcessor }) {
       // A refusal (one result, not a stream) keeps Yoga's processor: one `next` event, then `complete`.
       if (isAsyncIterable(result) && SSE.test(request.headers.get('accept') ?? '')) setResultProcessor(processSse, 'text/event-stream');

@@ -83,6 +83,11 @@ export function registerGraphQLStreamRoute(app: FastifyInstance, yoga: GatewayYo
     method: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
     config: { errorShape: 'graphql' },
     handler: async (req, reply) => {
+      // Yoga's parameter hooks (the variables depth limit among them) do not run on this path.
+      if (req.method === 'POST' && isJson(req)) {
+        const refusal = paramsDepthError(req.body);
+        if (refusal) throw refusal;
+      }
       const response = await yoga.handleNodeRequestAndResponse(req, reply, { req, reply });
       response.headers.forEach((value, name) => {
         reply.header(name, value);
