@@ -103,6 +103,14 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
     probeTimeoutMs: (service) => config.services[service].timeoutMs,
     signingSecret: config.sync.alertWebhookSecret,
     ...options.sync,
+    webhook: {
+      // With Redis, one replica sends each alert: the first to claim its key. The lease outlasts
+      // two check intervals, the most by which replicas polling on their own timers see one change apart.
+      ...(config.redisUrl
+        ? { claim: (key: string) => cache.claim(`sync-alert:${key}`, Math.max(2 * config.sync.checkIntervalMs, 10_000)) }
+        : {}),
+      ...options.sync?.webhook,
+    },
   });
   // Whole responses live in the same cache, keyed by every service's version (any new version retires them).
   const responseCache = config.cache.response.enabled

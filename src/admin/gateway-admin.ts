@@ -173,7 +173,7 @@ export function gatewayStats(services: GatewayServices): GatewayStatsView {
 export function resetBreaker(services: GatewayServices, name: ServiceName): ServiceView {
   const client = services.upstreams.clients[name];
   client.breaker.reset();
-  services.logger.info({ service: name }, 'circuit breaker reset by an admin');
+  services.logger.info({ service: name, replica: services.config.replicaId }, 'circuit breaker reset by an admin');
   return serviceView(services, name);
 }
 
@@ -184,7 +184,7 @@ export function resetBreaker(services: GatewayServices, name: ServiceName): Serv
 export function openBreaker(services: GatewayServices, name: ServiceName): ServiceView {
   const client = services.upstreams.clients[name];
   client.breaker.forceOpen();
-  services.logger.warn({ service: name }, 'circuit breaker forced open by an admin');
+  services.logger.warn({ service: name, replica: services.config.replicaId }, 'circuit breaker forced open by an admin');
   return serviceView(services, name);
 }
 

@@ -309,7 +309,7 @@ export class GatewayCache {
    * the shared one only when Redis answers, and the result says which.
    */
   async clearAll(service?: string): Promise<CacheClearResult> {
-    if (!this.#usable()) return { removed: 0, local: 0, shared: this.#breaker ? 'cleared' : 'off' };
+    if (!this.#usable()) return { removed: 0, local: 0, shared: 'off' };
     this.#keysCountedAt = -Infinity;
     if (!this.#fallback) {
       const local = await this.#backend!.clear(service);
@@ -337,6 +337,20 @@ export class GatewayCache {
   async dropLocal(service?: string): Promise<number> {
     const local = this.#fallback ?? (this.#backend instanceof MemoryBackend ? this.#backend : null);
     return local ? local.clear(service) : 0;
+  }
+
+  /**
+   * A short lease shared by every replica (SET NX PX in Redis): true for the one caller that
+   * gets `key` within `ttlMs`. Always true without Redis or while it is down (a duplicate beats
+   * a lost alert).
+   */
+  async claim(key: string, ttlMs: number): Promise<boolean> {
+    const backend = this.#backend;
+    if (!(backend instanceof RedisCacheBackend) || !this.#breaker || this.#disposed) return true;
+    return this.#breaker.run(
+      () => backend.claim(key, ttlMs),
+      () => true,
+    );
   }
 
   /** The breaker around Redis (`undefined` without Redis). */

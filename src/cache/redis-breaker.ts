@@ -86,7 +86,10 @@ export class RedisBreaker {
     if (!this.#up || this.#closed) return;
     this.#up = false;
     this.#since = Date.now();
-    this.#logger?.warn({ err, replica: this.#replica }, 'redis down: serving from in-process caches and limits until it answers again');
+    this.#logger?.warn(
+      { err, replica: this.#replica },
+      'redis down: Redis unreachable, serving from in-process caches and limits until it answers again',
+    );
     this.#emit(false);
     this.#probe = setInterval(() => void this.#tryProbe(), this.#probeIntervalMs);
     this.#probe.unref();
@@ -110,7 +113,7 @@ export class RedisBreaker {
       this.#up = true;
       this.#logger?.info(
         { replica: this.#replica, downForMs: Date.now() - this.#since },
-        'redis back: using the shared caches and counters again',
+        'redis back: Redis answers again, using the shared caches and counters',
       );
       this.#emit(true);
     } catch {
@@ -131,11 +134,15 @@ export class RedisBreaker {
   }
 }
 
-/** `op`, or a rejection once `ms` have passed. */
+/**
+ * `op`, or a rejection once `ms` have passed. The rejection waits one `setImmediate`: after the
+ * event loop was blocked (CPU-bound work), timers run before pending socket reads, and an answer
+ * already received must not count as a Redis timeout (that would open the breaker for nothing).
+ */
 export async function bounded<T>(op: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms);
+    timer = setTimeout(() => setImmediate(() => reject(new Error(`Redis did not answer within ${ms} ms`))), ms);
     timer.unref();
   });
   try {

@@ -42,6 +42,11 @@ export class TestRedis {
     await waitFor(() => this.cli('PING') === 'PONG', 10_000, 50, `redis-server on port ${this.port}`);
   }
 
+  /** Freezes the server (SIGSTOP): connections stay open and nothing answers, like a hung or partitioned Redis. */
+  pause(): void {
+    this.#proc?.kill('SIGSTOP');
+  }
+
   /** Kills the server at once (SIGKILL: no goodbye to the clients, like a crashed or partitioned Redis). */
   async stop(): Promise<void> {
     const proc = this.#proc;

@@ -19,18 +19,21 @@ describe('GatewayCache when Redis fails', () => {
     server = undefined;
   });
 
-  it('unreachable: ready() rejects, reads miss, writes are dropped, errors are logged not thrown', async () => {
+  it('unreachable: ready() rejects, the in-process tier answers at once, errors are logged not thrown', async () => {
     const warn = vi.fn();
     const logger = { warn } as unknown as import('pino').Logger;
     const cache = GatewayCache.create({ enabled: true, redisUrl: 'redis://127.0.0.1:1', logger, redis: { connectTimeoutMs: 300 } });
     caches.push(cache);
     await expect(cache.ready()).rejects.toThrow(/not reachable/);
     const started = Date.now();
-    await expect(cache.set(key, 'v', 60_000)).resolves.toBeUndefined();
     expect(await cache.get(key)).toEqual({ status: 'miss' });
-    expect(await cache.getMany([key, key])).toEqual([{ status: 'miss' }, { status: 'miss' }]);
+    // Redis is known down (the breaker is open): writes and reads go to the replica's own tier.
+    await expect(cache.set(key, 'v', 60_000)).resolves.toBeUndefined();
+    expect(await cache.get(key)).toMatchObject({ status: 'fresh', value: 'v' });
+    expect(await cache.getMany([key, key])).toMatchObject([{ status: 'fresh' }, { status: 'fresh' }]);
     expect(Date.now() - started).toBeLessThan(1000);
-    expect(cache.stats).toMatchObject({ hits: 0, misses: 3, backend: 'redis' });
+    expect(cache.stats).toMatchObject({ hits: 3, misses: 1, backend: 'redis' });
+    expect(cache.redisConnected).toBe(false);
     expect(warn).toHaveBeenCalled();
     await expect(cache.clear()).rejects.toBeDefined();
   });
