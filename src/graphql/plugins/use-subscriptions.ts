@@ -12,8 +12,13 @@ const SSE = /(^|[\s,])text\/event-stream\s*(;|,|$)/i;
 /** Where graphql-sse's "single connection mode" is served (`useGraphQLSSE`): a reservation, one stream, operations by token. */
 export const SINGLE_CONNECTION_ENDPOINT = '/graphql/stream';
 
-const isSingleConnection = (request: Request | undefined): boolean =>
-  request !== undefined && new URL(request.url).pathname === SINGLE_CONNECTION_ENDPOINT;
+/** Whether the request came to the single connection path (string checks only: this runs on every execution). */
+function isSingleConnection(request: Request | undefined): boolean {
+  if (request === undefined) return false;
+  const { url } = request;
+  const query = url.indexOf('?');
+  return (query === -1 ? url : url.slice(0, query)).endsWith(SINGLE_CONNECTION_ENDPOINT);
+}
 
 /**
  * Subscriptions over GraphQL-over-SSE ("distinct connections" mode, as Yoga serves them):
