@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: the gateway side by side with the floor (`bench/floor.ts`), issue 6.
+ * `npm run bench`: the gateway side by side with the floor (`bench/floor.ts`).
  *
  * Separate processes: the reference backends (`bench/backends.ts`), the floor, and the
  * gateway in its production profile (`node dist/src/main.js` after `npm run build`). This

@@ -1,6 +1,6 @@
 /**
  * A diagnostic reference for `npm run bench -- --yoga`: the "straightforward graphql-yoga +
- * DataLoader server" of issue 6 (no cache, no auth, no breaker, no tracing, no metrics) on
+ * DataLoader server" (no cache, no auth, no breaker, no tracing, no metrics) on
  * plain `node:http`, answering the bench's `userDashboard` query with the same backend calls
  * as the gateway. Where the gateway sits between this and the floor says how much of its cost
  * is GraphQL itself and how much is what the gateway adds.

@@ -83,8 +83,8 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
     telemetry: {
       recordAttempt: (event) => metrics.recordUpstreamCall(event),
       startCallSpan: tracing
-        ? (name, requestId, attributes, parent) => {
-            const span = tracing.startCallSpan(name, requestId, attributes, parent);
+        ? (name, attributes, parent) => {
+            const span = tracing.startCallSpan(name, attributes, parent);
             return span && { span, traceparent: traceContextOf(span).traceparent };
           }
         : undefined,

@@ -1,4 +1,4 @@
-import { GatewayError } from '../errors/index.js';
+import { GatewayError, errorMessages } from '../errors/index.js';
 import type { Principal } from './principal.js';
 
 /*
@@ -23,13 +23,12 @@ export function canAdminister(principal: Principal | null): boolean {
 }
 
 export function assertAuthenticated(principal: Principal | null): asserts principal is Principal {
-  if (!principal)
-    throw new GatewayError('UNAUTHENTICATED', { message: 'Authentication is required: send Authorization: Bearer <token> or x-api-key.' });
+  if (!principal) throw new GatewayError('UNAUTHENTICATED', { message: errorMessages.credentialsRequired() });
 }
 
 export function assertCanReadUser(principal: Principal | null, userId: string): void {
   assertAuthenticated(principal);
-  if (!canReadUser(principal, userId)) throw new GatewayError('FORBIDDEN', { message: 'You may only read your own user data.' });
+  if (!canReadUser(principal, userId)) throw new GatewayError('FORBIDDEN', { message: errorMessages.ownUserOnly() });
 }
 
 /**
@@ -54,7 +53,7 @@ export function usersNamedByPassthrough(target: URL): string[] {
 export function assertCanPassthrough(principal: Principal | null, target: URL): void {
   if (!principal) return;
   for (const id of usersNamedByPassthrough(target)) {
-    if (!canReadUser(principal, id)) throw new GatewayError('FORBIDDEN', { message: 'You may only read your own user data.' });
+    if (!canReadUser(principal, id)) throw new GatewayError('FORBIDDEN', { message: errorMessages.ownUserOnly() });
   }
 }
 

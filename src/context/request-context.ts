@@ -1,3 +1,4 @@
+import type { Span } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { CacheHint, ResponseCache } from '../cache/index.js';
 import type { Authenticator, Principal } from '../auth/index.js';
@@ -54,6 +55,8 @@ export interface RequestContextInit {
   principal: Principal | null;
   requestId: string;
   traceparent?: string;
+  /** The request's span: upstream calls hang under it (or under the GraphQL operation's). */
+  span?: Span;
   log?: RequestLogger;
   /** Set when the response may be cached whole: collects the freshness of what is read. */
   cacheHint?: CacheHint;
@@ -64,6 +67,7 @@ export function createRequestContext(services: GatewayServices, init: RequestCon
     requestId: init.requestId,
     traceparent: init.traceparent,
     principal: init.principal,
+    span: init.span,
   };
   let loaders: Loaders | undefined;
   return {

@@ -36,3 +36,23 @@ export const errorCodes = {
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof errorCodes;
+
+/**
+ * The messages that take parameters, each written once for every surface that says it (as
+ * Fastify's `createError` entries carry their `%s` templates): GraphQL, the REST twins and
+ * passthrough word the same failure the same way.
+ */
+export const errorMessages = {
+  credentialsRequired: () => 'Authentication is required: send Authorization: Bearer <token> or x-api-key.',
+  ownUserOnly: () => 'You may only read your own user data.',
+  notYourUser: (userId: string) => `You may not read user ${userId}.`,
+  userNotFound: (userId: string) => `User ${userId} does not exist.`,
+  bodyTooLarge: (limitBytes: number) => `The request body is larger than ${limitBytes} bytes.`,
+  serviceTimedOut: (service: string, timeoutMs: number) => `The ${service} service did not answer within ${timeoutMs} ms.`,
+  serviceUnreachable: (service: string) => `The ${service} service is unreachable.`,
+  serviceFailed: (service: string, status: number) => `The ${service} service failed (HTTP ${status}).`,
+  serviceRefused: (service: string, status: number) => `The ${service} service refused the request (HTTP ${status}).`,
+  serviceUnusable: (service: string) => `The ${service} service gave an unusable answer.`,
+  serviceOffContract: (service: string) => `The ${service} service gave an answer that does not follow the contract.`,
+  breakerOpen: (service: string) => `The ${service} service is unavailable (circuit breaker open).`,
+} as const satisfies Record<string, (...args: never[]) => string>;

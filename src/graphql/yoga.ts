@@ -85,6 +85,7 @@ export function createGatewayYoga(services: GatewayServices, graphiql: GraphiQLD
         principal: req.principal,
         requestId: req.id,
         traceparent: req.trace.traceparent,
+        span: req.otelSpan,
         log: req.log,
         cacheHint,
       }),

@@ -34,7 +34,6 @@ export function registerObservability(app: FastifyInstance, services: GatewaySer
       const span = req.otelSpan;
       if (!span) return;
       span.setStatus({ code: SpanStatusCode.ERROR, message: 'client aborted the request' });
-      tracing.release(req.id, span);
       span.end();
     });
   }
@@ -47,7 +46,6 @@ export function registerObservability(app: FastifyInstance, services: GatewaySer
     if (!span) return;
     span.setAttribute('http.response.status_code', reply.statusCode);
     if (reply.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
-    tracing.release(req.id, span);
     span.end();
   });
 
@@ -68,7 +66,6 @@ export function registerObservability(app: FastifyInstance, services: GatewaySer
     req.otelSpan = span;
     // Upstream calls continue the trace under this span (traceparent = this span's context).
     req.trace = traceContextOf(span);
-    tracing.activate(req.id, span);
     return span;
   }
 }

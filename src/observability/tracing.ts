@@ -29,7 +29,6 @@ export class GatewayTracing {
   readonly provider: TracerProvider;
   readonly tracer: Tracer;
   /** The span upstream calls of a request hang under, by request id (see {@link parentFor}). */
-  readonly #active = new Map<string, Span>();
 
   constructor(opts: GatewayTracingOptions) {
     const spanProcessors: SpanProcessor[] = [];
@@ -57,27 +56,9 @@ export class GatewayTracing {
     return this.tracer.startSpan(name, { kind, attributes, startTime }, ctx);
   }
 
-  /** Upstream calls made for `requestId` become children of `span` until {@link release}. */
-  activate(requestId: string, span: Span): void {
-    this.#active.set(requestId, span);
-  }
-
-  /** The span upstream calls of this request hang under. Request ids are not unique across clients; a clash only misplaces a child span. */
-  parentFor(requestId: string): Span | undefined {
-    return this.#active.get(requestId);
-  }
-
-  release(requestId: string, span: Span): void {
-    if (this.#active.get(requestId) === span) this.#active.delete(requestId);
-  }
-
-  /**
-   * The client span of one upstream call, started as the call starts (the upstream client ends
-   * it): a child of `parent` when the caller has one (passthrough), else of the span `requestId`
-   * has active now (the GraphQL operation or the request).
-   */
-  startCallSpan(name: string, requestId: string, attributes: Attributes, parent?: Span): Span {
-    return this.startChildSpan(name, parent ?? this.parentFor(requestId), SpanKind.CLIENT, attributes);
+  /** The client span of one upstream call, started as the call starts (the upstream client ends it). */
+  startCallSpan(name: string, attributes: Attributes, parent: Span | undefined): Span {
+    return this.startChildSpan(name, parent, SpanKind.CLIENT, attributes);
   }
 
   async shutdown(): Promise<void> {

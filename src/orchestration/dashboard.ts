@@ -2,7 +2,7 @@ import type { CacheKey } from '../cache/index.js';
 import { assertCanReadUser } from '../auth/index.js';
 import { SERVICE_NAMES, type ServiceName } from '../config/index.js';
 import type { RequestContext } from '../context/index.js';
-import { GatewayError } from '../errors/index.js';
+import { GatewayError, errorMessages } from '../errors/index.js';
 import {
   readThrough,
   valueOf,
@@ -92,7 +92,7 @@ async function assemble(ctx: RequestContext, userId: string): Promise<{ dashboar
   const { loaders } = ctx;
   const user = await loaders.user.load(userId);
   const found = valueOf(user);
-  if (!found) throw new GatewayError('NOT_FOUND', { message: `User ${userId} does not exist.` });
+  if (!found) throw new GatewayError('NOT_FOUND', { message: errorMessages.userNotFound(userId) });
 
   const industryId = found.industryId;
   const [industry, recentJobs, comments, nps] = await Promise.all([

@@ -53,6 +53,9 @@ export function budgetSignal(ms: number, parent?: AbortSignal): Budget {
 
   if (parent?.aborted) {
     controller.abort(parent.reason);
+  } else if (!Number.isFinite(ms)) {
+    // No deadline of its own (the caller bounds the call otherwise): only the parent ends it.
+    parent?.addEventListener('abort', onParentAbort, { once: true });
   } else {
     timer = setTimeout(() => {
       dispose();

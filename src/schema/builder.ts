@@ -4,7 +4,7 @@ import FederationPlugin from '@pothos/plugin-federation';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import { canAdminister, canReadMonitoring } from '../auth/index.js';
 import type { RequestContext } from '../context/index.js';
-import { GatewayError } from '../errors/index.js';
+import { GatewayError, errorMessages } from '../errors/index.js';
 
 /**
  * Sets up the builder only (Pothos app layout): the typed context, the auth scopes of
@@ -34,7 +34,7 @@ export const builder = new SchemaBuilder<{
     unauthorizedError: (_parent, ctx) =>
       ctx.principal
         ? new GatewayError('FORBIDDEN', { message: 'You are not allowed to do this.' })
-        : new GatewayError('UNAUTHENTICATED', { message: 'Authentication is required: send Authorization: Bearer <token> or x-api-key.' }),
+        : new GatewayError('UNAUTHENTICATED', { message: errorMessages.credentialsRequired() }),
   },
 });
 

@@ -2,7 +2,7 @@ import { printSubgraphSchema } from '@apollo/subgraph';
 import { defaultFieldResolver, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
 import { assertAuthenticated, canReadUser } from '../auth/index.js';
 import type { RequestContext } from '../context/index.js';
-import { GatewayError } from '../errors/index.js';
+import { GatewayError, errorMessages } from '../errors/index.js';
 import { builder } from './builder.js';
 import { served } from './field-helpers.js';
 import { IndustryRef } from './industry.js';
@@ -25,7 +25,7 @@ builder.asEntity(UserRef, {
   // Async, so a refusal rejects this one entry (null + error) and not the whole `_entities` list.
   resolveReference: async ({ id }, ctx, info) => {
     const userId = String(id);
-    if (!canReadUser(ctx.principal, userId)) throw new GatewayError('FORBIDDEN', { message: `You may not read user ${userId}.` });
+    if (!canReadUser(ctx.principal, userId)) throw new GatewayError('FORBIDDEN', { message: errorMessages.notYourUser(userId) });
     const user = served(ctx, info, await ctx.loaders.user.load(userId));
     // A copy: @apollo/subgraph tags the returned object with `__typename`, and a cached entry is shared.
     return user ? { ...user } : null;

@@ -1,5 +1,5 @@
 import { assertCanReadUser, canReadUser } from '../auth/index.js';
-import { GatewayError } from '../errors/index.js';
+import { GatewayError, errorMessages } from '../errors/index.js';
 import type { User } from '../upstreams/index.js';
 import { builder } from './builder.js';
 import { CommentRef } from './comment.js';
@@ -63,7 +63,7 @@ builder.queryFields((t) => ({
     resolve: async (_root, { id }, ctx, info) => {
       assertCanReadUser(ctx.principal, String(id));
       const user = served(ctx, info, await ctx.loaders.user.load(String(id)));
-      if (!user) throw new GatewayError('NOT_FOUND', { message: `User ${id} does not exist.` });
+      if (!user) throw new GatewayError('NOT_FOUND', { message: errorMessages.userNotFound(id) });
       return user;
     },
   }),
@@ -86,7 +86,7 @@ builder.queryFields((t) => ({
       const items = await Promise.all(
         ids.map(async (raw): Promise<User | null | Error> => {
           const id = String(raw);
-          if (!canReadUser(ctx.principal, id)) return new GatewayError('FORBIDDEN', { message: `You may not read user ${id}.` });
+          if (!canReadUser(ctx.principal, id)) return new GatewayError('FORBIDDEN', { message: errorMessages.notYourUser(id) });
           try {
             return served(ctx, info, await ctx.loaders.user.load(id));
           } catch (err) {

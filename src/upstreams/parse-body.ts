@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { GatewayError } from '../errors/index.js';
+import { GatewayError, errorMessages } from '../errors/index.js';
 
 /** Validates an upstream answer; a malformed one is the service's failure, reported as `UPSTREAM_ERROR`. */
 export function parseBody<S extends z.ZodType>(schema: S, body: unknown, service: string): z.infer<S> {
@@ -7,7 +7,7 @@ export function parseBody<S extends z.ZodType>(schema: S, body: unknown, service
   if (parsed.success) return parsed.data;
   throw new GatewayError('UPSTREAM_ERROR', {
     service,
-    message: `The ${service} service gave an answer that does not follow the contract.`,
+    message: errorMessages.serviceOffContract(service),
     cause: parsed.error,
   });
 }

@@ -1,11 +1,12 @@
 import { SpanStatusCode, type Span } from '@opentelemetry/api';
 import type { Logger } from 'pino';
+import type { Readable } from 'node:stream';
 import { Pool, type Dispatcher } from 'undici';
 import type { ServiceName } from '../config/index.js';
 import { ServiceBreaker, withRetry, budgetSignal } from '../resilience/index.js';
 import type { CallContext } from './call-context.js';
 import type { ServiceVersions } from './service-versions.js';
-import { signRequest, type UNSIGNED_PAYLOAD } from './signing.js';
+import { UNSIGNED_PAYLOAD, signRequest } from './signing.js';
 import { UpstreamHttpError, isNetworkError, parseRetryAfter, toUpstreamGatewayError, upstreamFailureOf } from './upstream-errors.js';
 
 export const VERSION_HEADER = 'x-shared-knowledge-version';
@@ -32,15 +33,10 @@ export interface UpstreamCallEvent {
  */
 export interface UpstreamTelemetry {
   /**
-   * Starts the client span of one call, under `parent` or else under what `requestId` has active;
-   * with the W3C `traceparent` that names it as the parent of the upstream request.
+   * Starts the client span of one call under `parent` (the caller's span, from its call
+   * context), with the W3C `traceparent` that names it as the parent of the upstream request.
    */
-  startCallSpan?(
-    name: string,
-    requestId: string,
-    attributes: Record<string, string | number>,
-    parent?: Span,
-  ): { span: Span; traceparent: string } | undefined;
+  startCallSpan?(name: string, attributes: Record<string, string | number>, parent?: Span): { span: Span; traceparent: string } | undefined;
   /** One attempt finished. */
   recordAttempt?(event: UpstreamCallEvent): void;
 }
@@ -70,14 +66,42 @@ export interface UpstreamRequest<T> {
   /** Exactly the request target sent (and signed), e.g. `/api/users?ids=u1,u2`. */
   pathWithQuery: string;
   ctx: CallContext;
-  /** A JSON body (sent with `content-type: application/json`). */
-  body?: string;
+  /**
+   * The body: a string is JSON (sent with `content-type: application/json`); bytes are sent and
+   * signed as they are; a stream is sent as it arrives, unsigned (it cannot be hashed first).
+   */
+  body?: string | Buffer | Readable;
+  /**
+   * The headers sent, built from the gateway's own (request id, identity, traceparent,
+   * signature) for each attempt. Default: those alone. Passthrough adds the client's.
+   */
+  headers?: (own: Record<string, string>) => Record<string, string | string[]>;
+  /** The connection pool. Default: the client's data pool (passthrough brings its own). */
+  dispatcher?: Dispatcher;
   /** Retries after the first try. Default: the client's for GET, none otherwise (not idempotent). */
   retries?: number;
+  /**
+   * Whether a failed attempt is worth another try. Default: a network error, a 5xx or a 429.
+   * Passthrough retries only failures where no byte reached the service.
+   */
+  shouldRetry?: (err: unknown) => boolean;
+  /**
+   * The caller's own fault hidden in a failure (an oversized upload, a client gone away): it is
+   * thrown as it is, counted neither by the breaker nor as the service's failure.
+   */
+  callerFault?: (err: unknown) => Error | undefined;
+  /** More telemetry for this call: span parent, route label, attributes, log fields. */
+  track?: TrackOptions;
   /** Counted by (and refused by) the service's breaker. Default true; health probes bypass it. */
   breaker?: boolean;
   /** The call's budget in ms, retries and the wait for a connection included. Default: the service's. */
   timeoutMs?: number;
+  /**
+   * `'call'` (default): `timeoutMs` bounds the whole call. `'silence'`: it bounds the time to the
+   * answer's headers once the request is sent, and any silence in the answer's body (undici's own
+   * `headersTimeout` and `bodyTimeout`): a streamed upload may take as long as it keeps moving.
+   */
+  timeoutKind?: 'call' | 'silence';
   /** Ends the call early (a shutdown, a check's own deadline). */
   signal?: AbortSignal;
   /** Report the version header to the version registry. Default true; a health check reports what it read itself. */
@@ -88,8 +112,6 @@ export interface UpstreamRequest<T> {
 
 /** What a caller with a transport of its own (passthrough) adds to {@link ServiceClient.track}. */
 export interface TrackOptions {
-  /** The span's parent (else the one the request id has active). */
-  parent?: Span;
   /** The route label of metrics and logs (default: the path without its query). */
   route?: string;
   attributes?: Record<string, string | number>;
@@ -164,8 +186,9 @@ export class ServiceClient {
    */
   async request<T>(req: UpstreamRequest<T>): Promise<T> {
     const { method, pathWithQuery, ctx } = req;
-    const budget = budgetSignal(req.timeoutMs ?? this.timeoutMs, req.signal);
-    const tracker = this.track(method, pathWithQuery, ctx);
+    const timeoutMs = req.timeoutMs ?? this.timeoutMs;
+    const budget = budgetSignal(req.timeoutKind === 'silence' ? Infinity : timeoutMs, req.signal);
+    const tracker = this.track(method, pathWithQuery, ctx, req.track);
     let last: UpstreamCallStatus = 'rejected';
     const attempts = (): Promise<T> =>
       withRetry(
@@ -175,7 +198,11 @@ export class ServiceClient {
           try {
             return await this.#attempt(req, tracker.traceparent, signal, (status) => (last = status));
           } catch (err) {
-            if (signal.aborted && !(err instanceof UpstreamHttpError)) {
+            if (req.callerFault?.(err)) {
+              last = 'error';
+              throw new CallerFault(err);
+            }
+            if ((signal.aborted && !(err instanceof UpstreamHttpError)) || upstreamFailureOf(err) === 'timeout') {
               last = 'timeout';
               if (req.breaker !== false) this.breaker.recordTimeout();
             }
@@ -187,7 +214,7 @@ export class ServiceClient {
         {
           retries: req.retries ?? (method === 'GET' ? this.#opts.retries : 0),
           signal: budget.signal,
-          shouldRetry: (err) => isNetworkError(err) || (err instanceof UpstreamHttpError && (err.status >= 500 || err.status === 429)),
+          shouldRetry: req.shouldRetry ?? isRetryable,
           retryAfterMs: (err) => (err instanceof UpstreamHttpError ? err.retryAfterMs : undefined),
         },
       );
@@ -198,6 +225,10 @@ export class ServiceClient {
       tracker.end(last);
       return value;
     } catch (err) {
+      if (err instanceof CallerFault) {
+        tracker.end(last, 'the caller ended the call');
+        throw req.callerFault!(err.cause)!;
+      }
       tracker.end(last, upstreamFailureOf(err) ?? (err as Error)?.message);
       throw err;
     } finally {
@@ -206,18 +237,17 @@ export class ServiceClient {
   }
 
   /**
-   * Starts the telemetry of one call (also used by passthrough, whose transport is reply-from):
-   * a client span, whose context is the traceparent sent, and a metric and a log line per attempt.
+   * Starts the telemetry of one call: a client span, whose context is the traceparent sent,
+   * and a metric and a log line per attempt.
    */
-  track(method: string, pathWithQuery: string, ctx: CallContext, extra?: TrackOptions): UpstreamCallTracker {
+  private track(method: string, pathWithQuery: string, ctx: CallContext, extra?: TrackOptions): UpstreamCallTracker {
     const path = pathWithQuery.split('?', 1)[0]!;
     const route = extra?.route ?? path;
     const { telemetry, traceCalls, logger } = this.#opts;
     const started = telemetry?.startCallSpan?.(
       `${method} ${this.name}`,
-      ctx.requestId,
       { 'gateway.service': this.name, 'http.request.method': method, 'url.path': path, ...extra?.attributes },
-      extra?.parent,
+      ctx.span,
     );
     const span = started?.span;
     let ended = false;
@@ -240,8 +270,8 @@ export class ServiceClient {
     };
   }
 
-  /** Headers every outbound request carries (also used by passthrough). */
-  outboundHeaders(
+  /** Headers every outbound request carries. */
+  private outboundHeaders(
     method: string,
     pathWithQuery: string,
     ctx: CallContext,
@@ -275,10 +305,19 @@ export class ServiceClient {
     onStatus: (status: number) => void,
   ): Promise<T> {
     const { method, pathWithQuery, body } = req;
-    const headers = this.outboundHeaders(method, pathWithQuery, { ...req.ctx, traceparent }, body);
-    if (body !== undefined) headers['content-type'] = 'application/json';
+    const own = this.outboundHeaders(method, pathWithQuery, { ...req.ctx, traceparent }, isStream(body) ? UNSIGNED_PAYLOAD : body);
+    if (typeof body === 'string') own['content-type'] = 'application/json';
+    const headers = req.headers ? req.headers(own) : own;
+    const silence = req.timeoutKind === 'silence' ? (req.timeoutMs ?? this.timeoutMs) : undefined;
     const res = await untilAborted(
-      this.pool.request({ method: method as Dispatcher.HttpMethod, path: pathWithQuery, headers, body, signal }),
+      (req.dispatcher ?? this.pool).request({
+        method: method as Dispatcher.HttpMethod,
+        path: pathWithQuery,
+        headers,
+        body,
+        signal,
+        ...(silence === undefined ? {} : { headersTimeout: silence, bodyTimeout: silence }),
+      }),
       signal,
     );
     onStatus(res.statusCode);
@@ -296,6 +335,27 @@ export class ServiceClient {
       return null;
     }
     return (await res.body.json()) as T;
+  }
+}
+
+/** The default retry rule of data calls: a network error, a 5xx or a 429 may go better next time. */
+function isRetryable(err: unknown): boolean {
+  return isNetworkError(err) || (err instanceof UpstreamHttpError && (err.status >= 500 || err.status === 429));
+}
+
+function isStream(body: UpstreamRequest<unknown>['body']): body is Readable {
+  return body !== undefined && typeof body !== 'string' && !Buffer.isBuffer(body);
+}
+
+/** Whether an error is a caller's fault carried through the breaker (which must not count it). */
+export function isCallerFault(err: unknown): boolean {
+  return err instanceof CallerFault;
+}
+
+/** Carries a caller's fault through the breaker untouched: it says nothing about the service. */
+class CallerFault extends Error {
+  constructor(override readonly cause: unknown) {
+    super('the caller ended the call');
   }
 }
 

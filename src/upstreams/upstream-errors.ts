@@ -1,4 +1,4 @@
-import { GatewayError, type ErrorCode } from '../errors/index.js';
+import { GatewayError, errorMessages, type ErrorCode } from '../errors/index.js';
 
 /** A non-2xx answer from an upstream service. 4xx never counts against its breaker. */
 export class UpstreamHttpError extends Error {
@@ -15,7 +15,7 @@ export class UpstreamHttpError extends Error {
   }
 }
 
-/** What went wrong on the wire, whoever reported it (Node, undici, @fastify/reply-from, the call budget). */
+/** What went wrong on the wire, whoever reported it (Node, undici, the call budget). */
 export type UpstreamFailure = 'unreachable' | 'reset' | 'timeout';
 
 interface ForeignError {
@@ -45,8 +45,6 @@ const FOREIGN_ERRORS: Readonly<Record<string, ForeignError>> = {
   ETIMEDOUT: { failure: 'timeout', says: 'timed out', nothingSent: false },
   UND_ERR_HEADERS_TIMEOUT: { failure: 'timeout', says: 'no answer in time', nothingSent: false },
   UND_ERR_BODY_TIMEOUT: { failure: 'timeout', says: 'answer stalled', nothingSent: false },
-  FST_REPLY_FROM_GATEWAY_TIMEOUT: { failure: 'timeout', says: 'no answer in time', nothingSent: false },
-  FST_REPLY_FROM_TIMEOUT: { failure: 'timeout', says: 'no answer in time', nothingSent: false },
 };
 
 /**
@@ -62,12 +60,12 @@ export const SURFACE_CODES = {
 } as const satisfies Record<string, Record<UpstreamFailure | 'unusable', ErrorCode>>;
 export type UpstreamSurface = keyof typeof SURFACE_CODES;
 
-/** The most specific known foreign code of an error and its causes (reply-from wraps undici's, undici wraps Node's). */
+/** The most specific known foreign code of an error and its causes (undici wraps Node's). */
 export function foreignCodeOf(err: unknown): string | undefined {
   let e = err as { code?: unknown; cause?: unknown } | undefined;
   for (let depth = 0; e && typeof e === 'object' && depth < 4; depth++) {
     if (typeof e.code === 'string' && e.code in FOREIGN_ERRORS) {
-      // reply-from's own timeout code wraps undici's more telling one; prefer the inner if known.
+      // A wrapper's code may hide a more telling one inside (undici's over Node's): prefer the inner if known.
       const inner = foreignCodeOf(e.cause);
       return inner ?? e.code;
     }
@@ -142,20 +140,18 @@ export function toUpstreamGatewayError(err: unknown, { service, surface, timeout
   if (failure === 'timeout') {
     return new GatewayError(codes.timeout, {
       service,
-      message: `The ${service} service did not answer within ${timeoutMs} ms.`,
+      message: errorMessages.serviceTimedOut(service, timeoutMs),
       cause: err,
     });
   }
   if (err instanceof UpstreamHttpError) {
     const code = httpStatusCode(err.status);
     const message =
-      code === 'SERVICE_UNAVAILABLE'
-        ? `The ${service} service failed (HTTP ${err.status}).`
-        : `The ${service} service refused the request (HTTP ${err.status}).`;
+      code === 'SERVICE_UNAVAILABLE' ? errorMessages.serviceFailed(service, err.status) : errorMessages.serviceRefused(service, err.status);
     return new GatewayError(code, { service, message, cause: err });
   }
-  if (failure) return new GatewayError(codes[failure], { service, message: `The ${service} service is unreachable.`, cause: err });
-  return new GatewayError(codes.unusable, { service, message: `The ${service} service gave an unusable answer.`, cause: err });
+  if (failure) return new GatewayError(codes[failure], { service, message: errorMessages.serviceUnreachable(service), cause: err });
+  return new GatewayError(codes.unusable, { service, message: errorMessages.serviceUnusable(service), cause: err });
 }
 
 /** The client-facing refusal for a call an open breaker stopped, with a `Retry-After` until its probe. */
@@ -163,7 +159,7 @@ export function breakerOpenError(service: string, err: unknown): GatewayError {
   const retryAfterMs = (err as { retryAfterMs?: number }).retryAfterMs ?? 0;
   return new GatewayError('SERVICE_UNAVAILABLE', {
     service,
-    message: `The ${service} service is unavailable (circuit breaker open).`,
+    message: errorMessages.breakerOpen(service),
     retryAfterSeconds: Math.max(1, Math.ceil(retryAfterMs / 1000)),
     cause: err,
   });

@@ -2,11 +2,11 @@ import type { Logger } from 'pino';
 import type { GatewayCache } from '../cache/index.js';
 import { SERVICE_NAMES, type GatewayConfig, type ServiceName } from '../config/index.js';
 import { ServiceBreaker } from '../resilience/index.js';
-import { AuthSource } from './auth/auth-source.js';
-import { CommentSource } from './comment/comment-source.js';
-import { IndustrySource } from './industry/industry-source.js';
-import { NpsSource } from './nps/nps-source.js';
-import { ServiceClient, type UpstreamTelemetry } from './service-client.js';
+import { AuthSource } from './sources/auth-source.js';
+import { CommentSource } from './sources/comment-source.js';
+import { IndustrySource } from './sources/industry-source.js';
+import { NpsSource } from './sources/nps-source.js';
+import { ServiceClient, isCallerFault, type UpstreamTelemetry } from './service-client.js';
 import type { ServiceVersions } from './service-versions.js';
 import { UpstreamHttpError } from './upstream-errors.js';
 
@@ -39,8 +39,8 @@ export class Upstreams {
         enabled: config.breaker.enabled,
         failureThreshold: config.breaker.failureThreshold,
         resetTimeoutMs: config.breaker.resetTimeoutMs,
-        // A 4xx is the caller's problem, never a sign the service is down.
-        isFailure: (err) => !(err instanceof UpstreamHttpError && err.status < 500),
+        // A 4xx, or a caller's own fault, is the caller's problem, never a sign the service is down.
+        isFailure: (err) => !(err instanceof UpstreamHttpError && err.status < 500) && !isCallerFault(err),
       });
       // Breakers are per replica: each line says whose view it is.
       const about = { service: name, replica: config.replicaId };

@@ -8,7 +8,7 @@ import { startStack, TEST_SIGNING_SECRET, type Stack } from '../support/stack.js
 import { ManualClock } from '../unit/sync/manual-clock.js';
 
 /**
- * Issue 12.10: `node scripts/check-sync.js --json`, the command product-notes.md gives
+ * `node scripts/check-sync.js --json`, the command product-notes.md gives
  * operators, works after a build with the machine's own Node.js (not the project's Node 22).
  * The build goes to a temp dir inside the project (so `node_modules` resolves), next to a copy
  * of the script, so the script finds it at `../dist` exactly as it finds the real build.
@@ -38,7 +38,7 @@ function systemNode(script: string, args: string[], env: Record<string, string>,
   });
 }
 
-describe('node scripts/check-sync.js (issue 12.10)', { timeout: 240_000 }, () => {
+describe('node scripts/check-sync.js', { timeout: 240_000 }, () => {
   let dir: string;
   let stack: Stack;
   let env: Record<string, string>;

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, TEST_SIGNING_SECRET, type Stack } from '../support/stack.js';
 import { ManualClock } from '../unit/sync/manual-clock.js';
 
-/** Issue 3: `npm run sync:check` / `sync:status` as subprocesses against real backends and a real gateway. */
+/** `npm run sync:check` / `sync:status` as subprocesses against real backends and a real gateway. */
 const ROOT = join(import.meta.dirname, '..', '..');
 const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
 
@@ -53,7 +53,7 @@ async function deadUrl(): Promise<string> {
   return `http://127.0.0.1:${port}`;
 }
 
-describe('sync CLI (issue 3)', { timeout: 180_000 }, () => {
+describe('sync CLI', { timeout: 180_000 }, () => {
   let stack: Stack;
   let clock: ManualClock;
   let env: Record<string, string>;
@@ -238,7 +238,7 @@ describe('sync CLI (issue 3)', { timeout: 180_000 }, () => {
     for (const r of [text, unreachable, missing, bad]) noStack(r);
   });
 
-  // Issue 12.10: product-notes.md writes `npm run sync:check --services-only` (no `--`); npm keeps
+  // Product-notes.md writes `npm run sync:check --services-only` (no `--`); npm keeps
   // such flags as npm_config_* variables, and the CLI takes them back.
   it('npm run sync:check --services-only --json, as documented (without --), checks the services only', async () => {
     const r = await slot(

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
 /**
- * Issue 2: bad configuration stops start-up with ONE message naming every bad variable,
+ * Bad configuration stops start-up with ONE message naming every bad variable,
  * exit code 1, no stack trace. The real process edge (`src/main.ts`) runs in a subprocess
  * whose working directory is an empty temp dir, so no `.env` file is read.
  */
@@ -77,7 +77,7 @@ const cases: Array<[string, Record<string, string | undefined>, string[]]> = [
   ],
 ];
 
-describe('core: bad configuration exits 1 naming the variable (issue 2)', () => {
+describe('core: bad configuration exits 1 naming the variable', () => {
   it.concurrent.each(cases)('%s', async (_name, env, named) => {
     const { code, stdout, stderr } = await run(env);
     expect(code).toBe(1);

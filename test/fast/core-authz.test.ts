@@ -4,8 +4,8 @@ import { DashboardDocument } from '../generated/graphql.js';
 import { startApp, type FastApp } from '../support/app.js';
 import { TEST_JWT_SECRET } from '../support/stack.js';
 
-/** Issue 2, "Who may do what" (reads): a user reads their own dashboard and record, an admin any. */
-describe('core: read rules (issue 2)', () => {
+/** "Who may do what" (reads): a user reads their own dashboard and record, an admin any. */
+describe('core: read rules', () => {
   let stack: FastApp;
 
   beforeAll(async () => {

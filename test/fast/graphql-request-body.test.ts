@@ -2,11 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type FastApp } from '../support/app.js';
 
 /**
- * Issue 12: a JSON body that is no GraphQL request gets a clear coded answer, never the JSON
+ * A JSON body that is no GraphQL request gets a clear coded answer, never the JSON
  * parser's text: `{}` is valid JSON without a query. Checked on both GraphQL paths (direct
  * execution and Yoga's).
  */
-describe('POST /graphql bodies that are no GraphQL request (issue 12)', () => {
+describe('POST /graphql bodies that are no GraphQL request', () => {
   let direct: FastApp;
   let viaYoga: FastApp;
   let token: string;

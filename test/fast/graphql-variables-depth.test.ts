@@ -5,12 +5,12 @@ import { startApp, type FastApp } from '../support/app.js';
 const nested = (levels: number) => `${'{"v":'.repeat(levels)}1${'}'.repeat(levels)}`;
 
 /**
- * Security issue 9: `variables` nested 10 000 levels overflowed the stack in the response
+ * `variables` nested 10 000 levels overflowed the stack in the response
  * cache key's JSON.stringify (a 500, a stack in the log). `gateway.md`: "`variables` nested
  * deeper than 32 levels is `BAD_USER_INPUT`", refused before anything walks them. The
  * `variables` object itself is level 1.
  */
-describe('variables nested deeper than 32 levels are BAD_USER_INPUT (security issue 9)', () => {
+describe('variables nested deeper than 32 levels are BAD_USER_INPUT', () => {
   let stack: FastApp;
   let token: string;
 

@@ -20,11 +20,11 @@ type Who = 'anonymous' | 'user' | 'service' | 'admin';
 const API_KEY = 'ops-key-0123456789abcdef';
 
 /**
- * Issue 4, authorization: every admin route and mutation is refused for anonymous (401 /
+ * Authorization: every admin route and mutation is refused for anonymous (401 /
  * UNAUTHENTICATED), `user` and `service` (403 / FORBIDDEN) and allowed for `admin`; each
  * attempt leaves one audit line (who, what, request id, outcome).
  */
-describe('security: admin actions (issue 4)', () => {
+describe('security: admin actions', () => {
   let stack: FastApp;
   const headers: Record<Who, Record<string, string>> = { anonymous: {}, user: {}, service: { 'x-api-key': API_KEY }, admin: {} };
 

@@ -175,11 +175,11 @@ const contentType = fc.constantFrom(
 const method = fc.constantFrom('POST', 'POST', 'POST', 'GET', 'PUT', 'DELETE', 'PATCH');
 
 /**
- * Issue 4: property-based fuzz of random GraphQL bodies and headers against a real stack.
+ * Property-based fuzz of random GraphQL bodies and headers against a real stack.
  * Whatever arrives, the answer is a client error or a success, never a 500, and the process
  * keeps serving.
  */
-describe('fuzz: random GraphQL requests (issue 4)', () => {
+describe('fuzz: random GraphQL requests', () => {
   let stack: Stack;
   let admin: string;
 
@@ -218,13 +218,13 @@ describe('fuzz: random GraphQL requests (issue 4)', () => {
 });
 
 /**
- * Issue 2: every operation type, over every way in, is a coded client answer. An operation type
+ * Every operation type, over every way in, is a coded client answer. An operation type
  * the schema had no root type for (a subscription, before serviceEvents) was
  * GRAPHQL_VALIDATION_FAILED; graphql-jit threw on it, which was INTERNAL_SERVER_ERROR and an error log.
  * A subscription asked for without `accept: text/event-stream` is BAD_REQUEST, never a stream
  * that does not end.
  */
-describe('fuzz: every operation type (issue 2)', () => {
+describe('fuzz: every operation type', () => {
   let stack: Stack;
   let admin: string;
   let user: string;

@@ -2,8 +2,8 @@ import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../support/stack.js';
 
-/** Issue 5, "Operating": admin routes and inspection, REST and their GraphQL twins. */
-describe('admin and inspection routes (issue 5)', () => {
+/** Operating: admin routes and inspection, REST and their GraphQL twins. */
+describe('admin and inspection routes', () => {
   let stack: Stack;
   let admin: string;
   let user: string;

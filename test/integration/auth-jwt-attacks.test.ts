@@ -54,10 +54,10 @@ function asymmetric(privateKey: CryptoKey, alg: 'RS256' | 'ES256', kid: string, 
 }
 
 /**
- * Issue 4: a table of JWT attacks. Each is refused with 401 and a message that says what is
+ * A table of JWT attacks. Each is refused with 401 and a message that says what is
  * wrong, before any handler runs (so no backend is ever asked).
  */
-describe('auth: JWT attacks (issue 4)', () => {
+describe('auth: JWT attacks', () => {
   let stack: Stack;
   let jwks: Awaited<ReturnType<typeof startJwks>>;
   let rsa: Awaited<ReturnType<typeof keyPair>>;

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DASHBOARD_QUERY, S3_IDS, USERS_QUERY } from '../../bench/queries.js';
 import { startStack, type Stack } from '../support/stack.js';
 
-// Issue 6: the benchmark's floor must do the same work as the gateway, or the ratio means nothing.
+// The benchmark's floor must do the same work as the gateway, or the ratio means nothing.
 // Same backends, same selections: the floor's JSON must equal the gateway's `data`.
 describe('bench floor', () => {
   let stack: Stack;

@@ -9,12 +9,12 @@ const RESET_TIMEOUT_MS = 200;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Issue 12.8: an admin takes a service out of rotation. `POST /api/gateway/circuit-breaker/open`
+ * An admin takes a service out of rotation. `POST /api/gateway/circuit-breaker/open`
  * and `openBreaker` force its breaker open until a reset: calls fail fast with
  * SERVICE_UNAVAILABLE, no half-open trial call reaches the service even after the reset timeout,
  * sync health probes go on, stats and metrics say `forced`.
  */
-describe('admin: force a breaker open (issue 12.8)', () => {
+describe('admin: force a breaker open', () => {
   let stack: Stack;
   let admin: string;
   let user: string;

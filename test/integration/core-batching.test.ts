@@ -3,8 +3,8 @@ import { seed } from '../../reference-backends/index.js';
 import { DashboardDocument, UsersDocument } from '../generated/graphql.js';
 import { startStack, type Stack } from '../support/stack.js';
 
-/** Issue 2: DataLoader per request, at most 100 keys a batch, results mapped back by id; identical reads coalesced. */
-describe('core: batching and coalescing (issue 2)', () => {
+/** DataLoader per request, at most 100 keys a batch, results mapped back by id; identical reads coalesced. */
+describe('core: batching and coalescing', () => {
   let stack: Stack;
   let admin: string;
 

@@ -5,10 +5,10 @@ const THRESHOLD = 3;
 const RESET_MS = 300;
 
 /**
- * Issue 2: an opossum breaker per service opens after CIRCUIT_BREAKER_FAILURE_THRESHOLD
+ * An opossum breaker per service opens after CIRCUIT_BREAKER_FAILURE_THRESHOLD
  * consecutive failures, fails fast while open, probes once after CIRCUIT_BREAKER_RESET_TIMEOUT.
  */
-describe('core: circuit breaker (issue 2)', () => {
+describe('core: circuit breaker', () => {
   let stack: Stack;
   let admin: string;
   const query = 'query { user(id: "u1") { id } }';
@@ -127,7 +127,7 @@ describe('core: circuit breaker (issue 2)', () => {
   });
 });
 
-describe('core: the breaker counts failed calls, retries included (issue 2)', () => {
+describe('core: the breaker counts failed calls, retries included', () => {
   let stack: Stack;
   const query = 'query { user(id: "u1") { id } }';
 

@@ -2,8 +2,8 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { DashboardDocument, UsersDocument } from '../generated/graphql.js';
 import { ManualClock, startStack, type Stack } from '../support/stack.js';
 
-/** Issue 2: keyv caches with the TTLs of gateway.md, hit/miss counters, ORCHESTRATION_CACHE_ENABLED=false. */
-describe('core: caching (issue 2)', () => {
+/** Keyv caches with the TTLs of gateway.md, hit/miss counters, ORCHESTRATION_CACHE_ENABLED=false. */
+describe('core: caching', () => {
   const stacks: Stack[] = [];
   const start = async (env?: Record<string, string>, clock?: ManualClock) => {
     const s = await startStack({ env, clock });

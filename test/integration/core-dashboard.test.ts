@@ -3,8 +3,8 @@ import { seed } from '../../reference-backends/index.js';
 import { DashboardDocument, IndustriesDocument, UserDocument, UsersDocument } from '../generated/graphql.js';
 import { startStack, type Stack } from '../support/stack.js';
 
-/** Issue 2: the dashboard and the data reads equal the backends' data, field by field. */
-describe('core: dashboard data equals the backends (issue 2)', () => {
+/** The dashboard and the data reads equal the backends' data, field by field. */
+describe('core: dashboard data equals the backends', () => {
   let stack: Stack;
   let admin: string;
 

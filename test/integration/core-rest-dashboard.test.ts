@@ -3,8 +3,8 @@ import { seed } from '../../reference-backends/index.js';
 import { DashboardDocument } from '../generated/graphql.js';
 import { startStack, type Stack } from '../support/stack.js';
 
-/** Issue 2, REST twin: `GET /api/orchestration/user/:userId/dashboard`, same data and rules as `userDashboard`. */
-describe('core: REST dashboard twin (issue 2)', () => {
+/** REST twin: `GET /api/orchestration/user/:userId/dashboard`, same data and rules as `userDashboard`. */
+describe('core: REST dashboard twin', () => {
   let stack: Stack;
 
   beforeAll(async () => {

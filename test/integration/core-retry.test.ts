@@ -3,8 +3,8 @@ import { seed } from '../../reference-backends/index.js';
 import { DashboardDocument } from '../generated/graphql.js';
 import { startStack, waitFor, type Stack } from '../support/stack.js';
 
-/** Issue 2: p-retry for idempotent GETs on network errors, timeouts and 5xx/429 (Retry-After honoured), never on 4xx. */
-describe('core: retries (issue 2)', () => {
+/** P-retry for idempotent GETs on network errors, timeouts and 5xx/429 (Retry-After honoured), never on 4xx. */
+describe('core: retries', () => {
   let stack: Stack;
   let admin: string;
 

@@ -4,11 +4,11 @@ import { DashboardDocument } from '../generated/graphql.js';
 import { ManualClock, startStack, type Stack } from '../support/stack.js';
 
 /**
- * Issue 2, stale-if-error: an entry outlives its TTL by a stale window; when the service fails
+ * Stale-if-error: an entry outlives its TTL by a stale window; when the service fails
  * or its breaker is open, the stale value is served, `extensions.stale` names the parts and
  * `degraded` still lists the service.
  */
-describe('core: stale-if-error (issue 2)', () => {
+describe('core: stale-if-error', () => {
   let stack: Stack;
   let clock = new ManualClock();
   // Past every TTL (1 ms), well within the stale window: the gateway's clock moves, nobody sleeps.

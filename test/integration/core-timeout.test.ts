@@ -5,8 +5,8 @@ import { startStack, type Stack } from '../support/stack.js';
 
 const TIMEOUT_MS = 500;
 
-/** Issue 2: ORCHESTRATION_TIMEOUT is the whole budget of one upstream call (retries included), surfaced as UPSTREAM_TIMEOUT. */
-describe('core: upstream timeout (issue 2)', () => {
+/** ORCHESTRATION_TIMEOUT is the whole budget of one upstream call (retries included), surfaced as UPSTREAM_TIMEOUT. */
+describe('core: upstream timeout', () => {
   let stack: Stack;
 
   beforeAll(async () => {

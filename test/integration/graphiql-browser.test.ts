@@ -8,14 +8,14 @@ const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT_DIR = 'test-results';
 
 /**
- * Issue 1, as a person meets it: `npm run demo` opens GraphiQL with the example dashboard
+ * As a person meets it: `npm run demo` opens GraphiQL with the example dashboard
  * query (`query Dashboard($userId: ID! = "u1")`) and the user token in the headers editor.
  * Pressing ▶ with nothing typed (GraphiQL then sends no variables) must show Ada Lovelace's
  * dashboard. The gateway is started as `scripts/demo.ts` starts it: in-process, in front of the
  * reference backends, with the demo's GraphiQL headers. A real headless Chromium loads the page
  * (the bundled GraphiQL, under the gateway's Content-Security-Policy) and presses the button.
  */
-describe('GraphiQL in a browser: the example query runs as it opens (issue 1)', () => {
+describe('GraphiQL in a browser: the example query runs as it opens', () => {
   let stack: Stack;
   let browser: Browser;
 

@@ -5,11 +5,11 @@ import { DashboardDocument, UsersDocument } from '../generated/graphql.js';
 import { startStack, type Stack } from '../support/stack.js';
 
 /**
- * Issue 6: plain JSON queries skip Yoga's fetch layer (`graphql/direct-execution.ts`). Every
+ * Plain JSON queries skip Yoga's fetch layer (`graphql/direct-execution.ts`). Every
  * answer must be Yoga's own: the same requests against a gateway with
  * `GRAPHQL_DIRECT_EXECUTION=false` must get the same status, content type and body.
  */
-describe('GraphQL direct execution answers exactly as Yoga does (issue 6)', () => {
+describe('GraphQL direct execution answers exactly as Yoga does', () => {
   let direct: Stack;
   let viaYoga: Stack;
   let admin: string;
@@ -108,7 +108,7 @@ describe('GraphQL direct execution answers exactly as Yoga does (issue 6)', () =
     expect(marker(direct)).toBe(before + 1);
   });
 
-  it('a query whose execution throws runs once: its upstream calls are not repeated (issue 4)', async () => {
+  it('a query whose execution throws runs once: its upstream calls are not repeated', async () => {
     // Something after the resolvers throws (here the operation metrics, as a bug there would).
     // Direct execution used to hand the request to Yoga then, which ran the query again.
     const body = q(print(DashboardDocument), { userId: 'u1' });

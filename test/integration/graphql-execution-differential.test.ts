@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../support/stack.js';
 
 /**
- * Issue 1: "Execution follows the GraphQL specification exactly as graphql-js does (variable
+ * "Execution follows the GraphQL specification exactly as graphql-js does (variable
  * defaults and coercion included), whatever engine runs it". The oracle is graphql-js's
  * `execute` (a gateway with `GRAPHQL_JIT=false`); the engine under test is the configured one
  * (graphql-jit, the default). Both run the real schema against the real reference backends,
@@ -231,7 +231,7 @@ const HAND_PICKED: Op[] = [
 
 // ---- the comparison -------------------------------------------------------------------------
 
-describe('graphql-jit answers every operation as graphql-js does (issue 1)', () => {
+describe('graphql-jit answers every operation as graphql-js does', () => {
   let jit: Stack;
   let oracle: Stack;
   const tokens: Record<Op['role'], string> = { user: '', admin: '' };

@@ -9,7 +9,7 @@ import { startBackends, type ReferenceBackends } from '../../reference-backends/
 import { TEST_JWT_SECRET, TEST_SIGNING_SECRET, gatewayEnv, mintToken, startStack } from '../support/stack.js';
 
 /**
- * Issue 5, lifecycle: the real process edge (`src/main.ts`) in a subprocess. On SIGTERM the
+ * Lifecycle: the real process edge (`src/main.ts`) in a subprocess. On SIGTERM the
  * readiness flips, new connections are refused, the request in flight finishes, and the
  * process exits 0. Node runs the TypeScript through tsx's loader directly (no wrapper
  * process between the signal and the gateway).
@@ -18,7 +18,7 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const MAIN = join(ROOT, 'src/main.ts');
 const TSX_LOADER = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
 
-describe('lifecycle: graceful shutdown (issue 5)', () => {
+describe('lifecycle: graceful shutdown', () => {
   let backends: ReferenceBackends;
   let child: ChildProcess | undefined;
   let stdout = '';

@@ -10,11 +10,11 @@ import { gatewayEnv, mintToken, TEST_JWT_SECRET, TEST_SIGNING_SECRET } from '../
 import { ManualClock } from '../unit/sync/manual-clock.js';
 
 /**
- * Issue 12.9: the real logger of a real gateway writes JSON lines with unique keys (a parser
+ * The real logger of a real gateway writes JSON lines with unique keys (a parser
  * that keeps the first of two `service` keys lost the upstream's name). The raw text is
  * checked, since JSON.parse silently keeps the last duplicate.
  */
-describe('log lines of a running gateway (issue 12.9)', () => {
+describe('log lines of a running gateway', () => {
   let backends: ReferenceBackends;
   let app: GatewayApp;
   let url: string;

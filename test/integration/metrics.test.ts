@@ -3,8 +3,8 @@ import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../support/stack.js';
 
-/** Issue 5: `GET /metrics` in the Prometheus text format, moving with traffic. */
-describe('Prometheus metrics (issue 5)', () => {
+/** `GET /metrics` in the Prometheus text format, moving with traffic. */
+describe('Prometheus metrics', () => {
   let stack: Stack;
   let admin: string;
 

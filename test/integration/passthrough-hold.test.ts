@@ -21,7 +21,7 @@ interface Stalled {
 
 /**
  * Opens a download and stops reading as soon as the first bytes of the answer are in: the
- * socket stays open and paused, so the gateway's writes back up (the client of issue 13.2).
+ * socket stays open and paused, so the gateway's writes back up.
  */
 function openStalledDownload(stack: Stack, token: string, bytes = DOWNLOAD_BYTES): Stalled {
   const { hostname, port } = new URL(stack.url);
@@ -70,8 +70,8 @@ async function waitForRefusal(stack: Stack, token: string): Promise<{ status: nu
   return { status: 0, retryAfter: undefined, body: undefined };
 }
 
-/** Issue 13.2: a client that stops reading pins a service for everyone. */
-describe('passthrough cannot hold a service (issue 13.2)', () => {
+/** A client that stops reading pins a service for everyone. */
+describe('passthrough cannot hold a service', () => {
   let stack: Stack;
   const sockets: Socket[] = [];
 
@@ -141,7 +141,7 @@ describe('passthrough cannot hold a service (issue 13.2)', () => {
 });
 
 /** The call budget includes the wait for a connection (undici does not abort a queued request on its signal). */
-describe('ServiceClient: the call budget covers waiting for a connection (issue 13.2)', () => {
+describe('ServiceClient: the call budget covers waiting for a connection', () => {
   let backends: ReferenceBackends;
   let client: ServiceClient;
 

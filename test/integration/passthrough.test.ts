@@ -40,8 +40,8 @@ function patternStream(bytes: number): { stream: Readable; sha256: Promise<strin
   return { stream, sha256 };
 }
 
-/** Issue 5: REST passthrough for legacy clients. */
-describe('passthrough (issue 5)', () => {
+/** REST passthrough for legacy clients. */
+describe('passthrough', () => {
   let stack: Stack;
   let token: string;
 
@@ -291,7 +291,7 @@ describe('passthrough (issue 5)', () => {
   );
 });
 
-describe('passthrough limits: body size and per-route timeouts (issue 5)', () => {
+describe('passthrough limits: body size and per-route timeouts', () => {
   let stack: Stack;
   let token: string;
 

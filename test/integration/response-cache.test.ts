@@ -3,11 +3,11 @@ import { DashboardDocument, UsersDocument } from '../generated/graphql.js';
 import { ManualClock, startStack, type Stack } from '../support/stack.js';
 
 /**
- * Issue 6: whole responses of cacheable queries are kept per caller and answered before
+ * Whole responses of cacheable queries are kept per caller and answered before
  * Yoga; they follow the freshness of their parts, clearCache and service versions, and
  * nothing partial, stale, failed or live is ever kept.
  */
-describe('response cache (issue 6)', () => {
+describe('response cache', () => {
   let stack: Stack;
   let user: string;
   let admin: string;
@@ -120,7 +120,7 @@ describe('response cache (issue 6)', () => {
   });
 });
 
-describe('response cache: lifetime and switches (issue 6)', () => {
+describe('response cache: lifetime and switches', () => {
   const stacks: Stack[] = [];
   const start = async (env: Record<string, string>, clock?: ManualClock) => {
     const s = await startStack({ env, clock });

@@ -36,8 +36,8 @@ function rawRequest(
 
 const LOGIN = JSON.stringify({ email: 'ada@example.com', password: 'password' });
 
-/** Issue 12.6: the data rule on passthrough. */
-describe('passthrough follows the data rule (issue 12.6)', () => {
+/** The data rule on passthrough. */
+describe('passthrough follows the data rule', () => {
   let stack: Stack;
   let ada: string;
   let admin: string;
@@ -105,8 +105,8 @@ describe('passthrough follows the data rule (issue 12.6)', () => {
   });
 });
 
-/** Issue 13.3: one route per request, whatever the spelling of its path. */
-describe('path spellings cannot get around the rules (issue 13.3)', () => {
+/** One route per request, whatever the spelling of its path. */
+describe('path spellings cannot get around the rules', () => {
   let stack: Stack;
   let admin: string;
   let user: string;
@@ -191,8 +191,8 @@ describe('path spellings cannot get around the rules (issue 13.3)', () => {
   });
 });
 
-/** Issue 13.5: a passthrough 5xx is that caller's answer, not the service's failure. */
-describe('passthrough answers do not open the breaker (issue 13.5)', () => {
+/** A passthrough 5xx is that caller's answer, not the service's failure. */
+describe('passthrough answers do not open the breaker', () => {
   let stack: Stack;
   let token: string;
 
@@ -230,8 +230,8 @@ describe('passthrough answers do not open the breaker (issue 13.5)', () => {
   });
 });
 
-/** Issue 13.7: bad tokens from an address lock out only bad tokens. */
-describe('the auth-failure limit refuses only failing credentials (issue 13.7)', () => {
+/** Bad tokens from an address lock out only bad tokens. */
+describe('the auth-failure limit refuses only failing credentials', () => {
   let stack: Stack;
 
   beforeAll(async () => {
@@ -266,8 +266,8 @@ describe('the auth-failure limit refuses only failing credentials (issue 13.7)',
   });
 });
 
-/** Issue 13.11: forwarding headers and caching of authenticated answers. */
-describe('forwarding headers and Cache-Control (issue 13.11)', () => {
+/** Forwarding headers and caching of authenticated answers. */
+describe('forwarding headers and Cache-Control', () => {
   const spoofed = {
     'x-forwarded-for': '6.6.6.6',
     forwarded: 'for=6.6.6.6;proto=https',

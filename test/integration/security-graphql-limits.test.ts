@@ -3,8 +3,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { EXAMPLE_QUERY } from '../../src/graphql/yoga.js';
 import { startStack, type Stack } from '../support/stack.js';
 
-/** Issue 4, GraphQL hardening: every limit refuses before any backend is called. */
-describe('security: GraphQL limits (issue 4)', () => {
+/** GraphQL hardening: every limit refuses before any backend is called. */
+describe('security: GraphQL limits', () => {
   let stack: Stack;
   let admin: string;
 
@@ -195,7 +195,7 @@ describe('security: GraphQL limits (issue 4)', () => {
   });
 });
 
-describe('security: GraphQL in production (issue 4)', () => {
+describe('security: GraphQL in production', () => {
   let stack: Stack;
   let admin: string;
   beforeAll(async () => {
@@ -237,7 +237,7 @@ describe('security: GraphQL in production (issue 4)', () => {
   });
 });
 
-describe('security: GraphQL GET parameters (issue 4, found by the fuzz test)', () => {
+describe('security: GraphQL GET parameters (found by the fuzz test)', () => {
   let stack: Stack;
   beforeAll(async () => {
     stack = await startStack();

@@ -20,8 +20,8 @@ function raw(url: string, data: string, waitMs = 5000): Promise<string> {
   });
 }
 
-/** Issue 4, HTTP hardening: body and header limits, slow clients, CORS, security headers, redaction. */
-describe('security: HTTP hardening (issue 4)', () => {
+/** HTTP hardening: body and header limits, slow clients, CORS, security headers, redaction. */
+describe('security: HTTP hardening', () => {
   let stack: Stack;
   let token: string;
 

@@ -13,8 +13,8 @@ const base = {
   RATE_LIMIT_MAX: '2',
 };
 
-/** Issue 4: the limiter store. A Redis outage neither opens the gates nor refuses everyone. */
-describe('security: rate-limit store (issue 4)', () => {
+/** The limiter store. A Redis outage neither opens the gates nor refuses everyone. */
+describe('security: rate-limit store', () => {
   it('counts in memory without Redis', async () => {
     const limits = new RateLimits({ config: loadConfig(base), logger: pino({ level: 'silent' }) });
     expect((await limits.consume(limits.request, 'p:a')).allowed).toBe(true);

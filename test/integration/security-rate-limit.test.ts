@@ -10,8 +10,8 @@ async function expect429(res: Response): Promise<Record<string, unknown>> {
   return (await res.json()) as Record<string, unknown>;
 }
 
-/** Issue 4: rate limits per principal, stricter for mutations/admin, per IP on login. */
-describe('security: rate limits (issue 4)', () => {
+/** Rate limits per principal, stricter for mutations/admin, per IP on login. */
+describe('security: rate limits', () => {
   let stack: Stack;
   let u1: string;
   let u2: string;
@@ -64,7 +64,7 @@ describe('security: rate limits (issue 4)', () => {
   });
 });
 
-describe('security: mutation, admin, login and per-route limits (issue 4)', () => {
+describe('security: mutation, admin, login and per-route limits', () => {
   let stack: Stack;
   let admin: string;
 

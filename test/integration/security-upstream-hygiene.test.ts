@@ -12,11 +12,11 @@ const SPOOFED = {
 };
 
 /**
- * Issue 4, upstream hygiene: identity headers reach a backend only from a verified principal,
+ * Upstream hygiene: identity headers reach a backend only from a verified principal,
  * never from the client; every outbound call (GraphQL, passthrough, health probes) is signed
  * and the reference backends verify the signature.
  */
-describe('security: clean, signed upstream traffic (issue 4)', () => {
+describe('security: clean, signed upstream traffic', () => {
   let stack: Stack;
   let user: string;
 
@@ -122,8 +122,8 @@ describe('security: clean, signed upstream traffic (issue 4)', () => {
   });
 });
 
-/** Issue 4: API keys (`GATEWAY_API_KEYS`), compared in constant time, give a `service` principal. */
-describe('auth: API keys (issue 4)', () => {
+/** API keys (`GATEWAY_API_KEYS`), compared in constant time, give a `service` principal. */
+describe('auth: API keys', () => {
   let stack: Stack;
   const KEY = 'reporting-key-0123456789abcdef';
 

@@ -3,11 +3,11 @@ import { DashboardDocument } from '../generated/graphql.js';
 import { startStack, type Stack } from '../support/stack.js';
 
 /**
- * Issue 12.7: each service has its own call budget (`<NAME>_SERVICE_TIMEOUT`, default
+ * Each service has its own call budget (`<NAME>_SERVICE_TIMEOUT`, default
  * `ORCHESTRATION_TIMEOUT`). Comment gets less than the default, auth more: with the same slow
  * answers, comment times out while auth answers.
  */
-describe('per-service call budgets (issue 12.7)', () => {
+describe('per-service call budgets', () => {
   let stack: Stack;
 
   beforeAll(async () => {

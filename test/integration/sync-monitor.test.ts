@@ -5,7 +5,7 @@ import { startStack, type Stack } from '../support/stack.js';
 import { ManualClock } from '../unit/sync/manual-clock.js';
 
 /**
- * Issue 3: the shared-knowledge sync monitor against the real reference backends, with the
+ * The shared-knowledge sync monitor against the real reference backends, with the
  * monitor's time driven by a manual clock (no real waiting on thresholds or intervals).
  */
 const MIN = 60_000;
@@ -14,7 +14,7 @@ const CRITICAL = 10 * MIN;
 /** So long that no scheduled round fires while a test moves the clock (escalation must not need polls). */
 const NO_POLLS = String(24 * 60 * MIN);
 
-describe('sync monitor (issue 3)', () => {
+describe('sync monitor', () => {
   const stacks: Stack[] = [];
   afterEach(async () => {
     await Promise.all(stacks.splice(0).map((s) => s.close()));

@@ -2,8 +2,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startStack, type Stack } from '../support/stack.js';
 import { ManualClock } from '../unit/sync/manual-clock.js';
 
-/** Issue 3: the sync routes (REST and GraphQL), who may use them, shared forced rounds, and FEATURE_SYNC_MONITORING=false. */
-describe('sync routes (issue 3)', () => {
+/** The sync routes (REST and GraphQL), who may use them, shared forced rounds, and FEATURE_SYNC_MONITORING=false. */
+describe('sync routes', () => {
   const stacks: Stack[] = [];
   afterEach(async () => {
     await Promise.all(stacks.splice(0).map((s) => s.close()));

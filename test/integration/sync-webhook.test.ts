@@ -29,8 +29,8 @@ async function startReceiver(failures: number): Promise<{ url: string; received:
   return { url: `http://127.0.0.1:${port}`, received, server, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
-/** Issue 3: SYNC_ALERT_WEBHOOK_URL — one signed JSON event per state change, retried with backoff, never blocking the monitor. */
-describe('sync alert webhook (issue 3)', () => {
+/** SYNC_ALERT_WEBHOOK_URL — one signed JSON event per state change, retried with backoff, never blocking the monitor. */
+describe('sync alert webhook', () => {
   const cleanups: Array<() => Promise<void>> = [];
   afterEach(async () => {
     for (const c of cleanups.splice(0).reverse()) await c();
@@ -149,7 +149,7 @@ describe('sync alert webhook (issue 3)', () => {
     ]);
   });
 
-  // Issue 13.11: the webhook receiver need not hold the backends' key.
+  // The webhook receiver need not hold the backends' key.
   it('SYNC_ALERT_WEBHOOK_SECRET signs the webhook with its own key; backend calls keep GATEWAY_SIGNING_SECRET', async () => {
     const receiver = await startReceiver(0);
     cleanups.push(() => receiver.close());

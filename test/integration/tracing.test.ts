@@ -8,8 +8,8 @@ const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const CLIENT_SPAN = '00f067aa0ba902b7';
 const TRACEPARENT = `00-${TRACE_ID}-${CLIENT_SPAN}-01`;
 
-/** Issue 5: request ids and W3C trace context from the client to the backends and back, with OpenTelemetry spans. */
-describe('request ids and tracing (issue 5)', () => {
+/** Request ids and W3C trace context from the client to the backends and back, with OpenTelemetry spans. */
+describe('request ids and tracing', () => {
   let stack: Stack;
   const exporter = new InMemorySpanExporter();
 
@@ -61,7 +61,7 @@ describe('request ids and tracing (issue 5)', () => {
     expect(calls).toHaveLength(1);
   });
 
-  it('a data call: one live client span per call, and it is the parent the backend sees (issue 14.1)', async () => {
+  it('a data call: one live client span per call, and it is the parent the backend sees', async () => {
     const token = await stack.token('u1');
     const res = await stack.graphql('query Me { user(id: "u1") { id } }', {}, { token, headers: { traceparent: TRACEPARENT } });
     expect(res.status).toBe(200);
@@ -83,7 +83,7 @@ describe('request ids and tracing (issue 5)', () => {
     });
   });
 
-  it('a health check goes through the same pipeline: a client span and a metric of its own (issue 14.1)', async () => {
+  it('a health check goes through the same pipeline: a client span and a metric of its own', async () => {
     // /health/services checks every service the sync monitor has no verdict on (monitoring is off in this stack).
     expect(stack.app.services.sync.enabled).toBe(false);
     await (await request(`${stack.url}/health/services`)).body.dump();

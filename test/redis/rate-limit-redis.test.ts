@@ -8,8 +8,8 @@ const required = process.env.REQUIRE_REDIS === '1';
 const url = process.env.REDIS_URL || (required ? 'redis://127.0.0.1:6379' : undefined);
 const suite = url ? describe : describe.skip;
 const title = url
-  ? 'rate limits on Redis (issue 4)'
-  : 'rate limits on Redis (issue 4) — skipped: Redis tests need REDIS_URL (or REQUIRE_REDIS=1 for redis://127.0.0.1:6379)';
+  ? 'rate limits on Redis'
+  : 'rate limits on Redis — skipped: Redis tests need REDIS_URL (or REQUIRE_REDIS=1 for redis://127.0.0.1:6379)';
 
 suite(title, () => {
   let a: Stack;

@@ -13,8 +13,8 @@ const required = process.env.REQUIRE_REDIS === '1';
 const redisUrl = process.env.REDIS_URL || (required ? 'redis://127.0.0.1:6379' : undefined);
 const suite = redisUrl ? describe : describe.skip;
 const title = redisUrl
-  ? 'core: two gateway instances share one Redis cache (issue 2)'
-  : 'core: two gateway instances share one Redis cache (issue 2) — skipped: set REDIS_URL (or REQUIRE_REDIS=1 for redis://127.0.0.1:6379)';
+  ? 'core: two gateway instances share one Redis cache'
+  : 'core: two gateway instances share one Redis cache — skipped: set REDIS_URL (or REQUIRE_REDIS=1 for redis://127.0.0.1:6379)';
 
 suite(title, () => {
   // The backends report a version of their own for this run, and entries are keyed by it:

@@ -18,7 +18,7 @@ const BASE = {
 };
 
 /**
- * Issue 12.10: `LOG_LEVEL=debug FEATURE_REQUEST_TRACING=true npm run dev` (the documented debug
+ * `LOG_LEVEL=debug FEATURE_REQUEST_TRACING=true npm run dev` (the documented debug
  * mode) must trace: the dev scripts' values are defaults the environment overrides.
  */
 describe('npm run dev / dev:enhanced', () => {

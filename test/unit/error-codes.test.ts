@@ -29,7 +29,7 @@ const documented = new Map(
   ]),
 );
 
-describe('error codes (issue 2)', () => {
+describe('error codes', () => {
   it.each(Object.entries(PINNED))('%s answers %i', (code, status) => {
     expect(errorCodes[code as ErrorCode]?.status).toBe(status);
     expect(new GatewayError(code as ErrorCode).status).toBe(status);

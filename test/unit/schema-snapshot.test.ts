@@ -7,7 +7,7 @@ import { printGatewaySchema } from '../../src/schema/index.js';
 
 const checkedIn = readFileSync(new URL('../../schema/schema.graphql', import.meta.url), 'utf8');
 
-/** The part of `gateway.md`'s GraphQL block that belongs to data (issue 2); the schema must be a superset. */
+/** The part of `gateway.md`'s GraphQL block that belongs to data; the schema must be a superset. */
 const CONTRACT_DATA_SDL = /* GraphQL */ `
   type Query {
     userDashboard(userId: ID!): UserDashboard
@@ -58,7 +58,7 @@ const CONTRACT_DATA_SDL = /* GraphQL */ `
   }
 `;
 
-describe('schema/schema.graphql (issue 2)', () => {
+describe('schema/schema.graphql', () => {
   it('is printed from the code: run `npm run schema:print` when this fails', () => {
     expect(checkedIn, 'schema/schema.graphql is stale: run `npm run schema:print` and commit it').toBe(printGatewaySchema());
   });

@@ -25,22 +25,22 @@ export function useOperationTelemetry(
       const name = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(rawName) ? rawName : 'other';
       const type = operation?.operation ?? 'unknown';
       const started = performance.now();
-      const parent = ctx.req?.otelSpan;
+      const parent = ctx.call.span;
       const span = tracing?.startChildSpan(`${type} ${name}`, parent, SpanKind.INTERNAL, {
         'graphql.operation.name': name,
         'graphql.operation.type': type,
         'gateway.request_id': ctx.requestId,
       });
-      if (span) tracing!.activate(ctx.requestId, span);
+      // The operation's upstream calls hang under its span (the call context carries it).
+      if (span) ctx.call.span = span;
       return {
         onExecuteDone({ result }) {
           const ok = Symbol.asyncIterator in result ? true : !result.errors?.length;
           metrics.recordGraphQLOperation(name, type, ok, (performance.now() - started) / 1000);
           if (!span) return;
           if (!ok) span.setStatus({ code: SpanStatusCode.ERROR });
-          tracing!.release(ctx.requestId, span);
           // Back under the request span for whatever the request does after the operation.
-          if (parent) tracing!.activate(ctx.requestId, parent);
+          ctx.call.span = parent;
           span.end();
         },
       };

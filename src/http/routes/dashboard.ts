@@ -13,6 +13,7 @@ export function registerDashboardRoute(app: FastifyInstance, services: GatewaySe
       principal: req.principal,
       requestId: req.id,
       traceparent: req.trace.traceparent,
+      span: req.otelSpan,
       log: req.log,
     });
     let dashboard;

@@ -1,21 +1,11 @@
-import replyFrom from '@fastify/reply-from';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { Readable, Transform, pipeline, type TransformCallback } from 'node:stream';
-import { Pool } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
 import type { ServiceName } from '../../config/index.js';
 import type { GatewayServices } from '../../context/index.js';
-import { GatewayError } from '../../errors/index.js';
-import { backoffDelayMs } from '../../resilience/index.js';
-import {
-  SIGNED_BODY_LIMIT,
-  UNSIGNED_PAYLOAD,
-  isBreakerOpen,
-  isNothingSent,
-  toUpstreamGatewayError,
-  type ServiceClient,
-  type UpstreamCallStatus,
-} from '../../upstreams/index.js';
+import { GatewayError, errorMessages } from '../../errors/index.js';
+import { SIGNED_BODY_LIMIT, isNothingSent, toUpstreamGatewayError, type ServiceClient } from '../../upstreams/index.js';
 import { assertCanPassthrough } from '../../auth/policy.js';
 import { requirePrincipal } from '../guards.js';
 import { routeConfig } from '../../security/route-config.js';
@@ -50,6 +40,17 @@ const HOP_BY_HOP = new Set([
   'upgrade',
   'expect',
 ]);
+
+/** The headers a `Connection` header names are hop-by-hop too (RFC 9110 §7.6.1). */
+function connectionNamed(headers: IncomingHttpHeaders): ReadonlySet<string> | undefined {
+  const connection = headers.connection;
+  if (!connection) return undefined;
+  return new Set(connection.split(',').map((name) => name.trim().toLowerCase()));
+}
+
+function isHopByHop(name: string, named: ReadonlySet<string> | undefined): boolean {
+  return HOP_BY_HOP.has(name) || named?.has(name) === true;
+}
 
 /** Client headers that would let a caller speak for the gateway: identity and signature come only from the gateway. */
 function isForgeable(name: string): boolean {
@@ -90,8 +91,8 @@ class InFlight {
 }
 
 /**
- * The REST passthrough for legacy clients (`gateway.md` route map), on `@fastify/reply-from`
- * over each service's own undici pool: same method, path, query, body, status and headers;
+ * The REST passthrough for legacy clients (`gateway.md` route map), through the service's
+ * one call pipeline ({@link ServiceClient.request}) over a passthrough pool of its own: same method, path, query, body, status and headers;
  * bodies streamed both ways; hop-by-hop headers dropped and `x-forwarded-*` added; behind
  * the same authentication, breaker, tracing and signing as GraphQL.
  *
@@ -107,33 +108,29 @@ export function registerPassthroughRoutes(app: FastifyInstance, { services }: Pa
       const prefixes = PASSTHROUGH_PREFIXES.filter(([, s]) => s === name).map(([p]) => p);
       // Passthrough has a pool of its own: however many connections its callers hold (a
       // download nobody reads), the data calls of GraphQL and the dashboard keep theirs.
-      // reply-from destroys it when the server closes.
       const pool = new Pool(client.baseUrl, { connections: PASSTHROUGH_CONNECTIONS, keepAliveTimeout: 30_000 });
+      scope.addHook('onClose', async () => pool.destroy());
       const forward = (req: FastifyRequest, reply: FastifyReply, route: string, prefix: string): Promise<FastifyReply> =>
-        forwardBounded(req, reply, services, client, inFlight, route, prefix);
-      // One reply-from per service (it decorates the reply, hence one encapsulated scope each).
-      await scope.register(async (serviceScope) => {
-        await serviceScope.register(replyFrom, { base: client.baseUrl, undici: pool, disableRequestLogging: true });
-        if (name === 'auth') {
-          for (const url of LOGIN_ROUTES) {
-            serviceScope.route({
-              method: 'POST',
-              url,
-              config: { allowAnonymous: true, rateLimit: 'login' },
-              handler: (req, reply) => forward(req, reply, url, '/api/auth'),
-            });
-          }
+        forwardBounded(req, reply, services, client, pool, inFlight, route, prefix);
+      if (name === 'auth') {
+        for (const url of LOGIN_ROUTES) {
+          scope.route({
+            method: 'POST',
+            url,
+            config: { allowAnonymous: true, rateLimit: 'login' },
+            handler: (req, reply) => forward(req, reply, url, '/api/auth'),
+          });
         }
-        for (const prefix of prefixes) {
-          for (const url of [prefix, `${prefix}/*`]) {
-            serviceScope.route({
-              method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
-              url,
-              handler: (req, reply) => forward(req, reply, url, prefix),
-            });
-          }
+      }
+      for (const prefix of prefixes) {
+        for (const url of [prefix, `${prefix}/*`]) {
+          scope.route({
+            method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+            url,
+            handler: (req, reply) => forward(req, reply, url, prefix),
+          });
         }
-      });
+      }
     }
   });
 }
@@ -144,6 +141,7 @@ async function forwardBounded(
   reply: FastifyReply,
   services: GatewayServices,
   client: ServiceClient,
+  pool: Dispatcher,
   inFlight: InFlight,
   route: string,
   prefix: string,
@@ -158,7 +156,7 @@ async function forwardBounded(
   }
   // Held until the answer is sent or the connection goes away, whichever comes first.
   reply.raw.once('close', () => inFlight.release(key));
-  return forward(req, reply, services, client, route, prefix);
+  return forward(req, reply, services, client, pool, route, prefix);
 }
 
 async function forward(
@@ -166,6 +164,7 @@ async function forward(
   reply: FastifyReply,
   services: GatewayServices,
   client: ServiceClient,
+  pool: Dispatcher,
   route: string,
   prefix: string,
 ): Promise<FastifyReply> {
@@ -173,7 +172,7 @@ async function forward(
   const method = req.method.toUpperCase();
   const rawPath = req.url.split('?', 1)[0]!;
 
-  // The exact target sent upstream, as reply-from will build it: what gets signed.
+  // The exact target sent upstream: what gets signed.
   let target: URL;
   try {
     target = new URL(req.url.startsWith('//') ? `.${req.url}` : req.url, client.baseUrl);
@@ -192,14 +191,14 @@ async function forward(
   const stream = req.body instanceof Readable ? req.body : undefined;
   const declared = contentLength(req.headers);
   if (declared !== undefined && declared > config.passthrough.bodyLimit) {
-    throw new GatewayError('PAYLOAD_TOO_LARGE', { message: `The request body is larger than ${config.passthrough.bodyLimit} bytes.` });
+    throw new GatewayError('PAYLOAD_TOO_LARGE', { message: errorMessages.bodyTooLarge(config.passthrough.bodyLimit) });
   }
   let body: Buffer | Readable | undefined;
   if (stream) {
     if (declared !== undefined && declared <= SIGNED_BODY_LIMIT) body = await readSmallBody(stream, declared);
     else if (declared !== undefined) body = stream;
     else {
-      // reply-from forwards `req.body` when it is a stream; a chunked body goes through the limit first.
+      // A chunked body goes through the limit on its way.
       body = stream.pipe(byteLimit(config.passthrough.bodyLimit));
       stream.once('error', (err) => (body as Readable).destroy(err));
       req.body = body;
@@ -210,102 +209,70 @@ async function forward(
     throw new GatewayError('BAD_REQUEST', { message: `A ${method} request cannot carry a body through the gateway.` });
   }
 
-  // Span, metrics and log line come from the client's one call pipeline; the transport is reply-from (streams both ways).
-  const call = client.track(
-    method,
-    pathWithQuery,
-    { requestId: req.id, traceparent: req.trace.traceparent, principal: req.principal },
-    {
-      parent: req.otelSpan,
-      route,
-      attributes: { 'http.route': route, 'server.address': target.hostname, 'gateway.request_id': req.id },
-      log: { path: target.pathname, passthrough: true },
-      logger: req.log,
-    },
-  );
-  const outbound = client.outboundHeaders(
-    method,
-    pathWithQuery,
-    { requestId: req.id, traceparent: call.traceparent, principal: req.principal },
-    body === undefined ? undefined : body instanceof Buffer ? body : UNSIGNED_PAYLOAD,
-  );
   const timeoutMs = timeoutFor(rawPath, config.passthrough, client.timeoutMs);
-  const started = performance.now();
-  let status: UpstreamCallStatus = 'error';
-  let failure: string | undefined;
-  let forwarded = false;
-  let clientFault: GatewayError | undefined;
-
+  const bodyless = body === undefined && !contentLength(req.headers) && req.headers['transfer-encoding'] === undefined;
+  let upstream: Dispatcher.ResponseData;
   try {
-    await client.breaker.fire(
-      () =>
-        new Promise<void>((resolve, reject) => {
-          reply.from(target.pathname, {
-            queryString: () => target.search.slice(1),
-            timeout: timeoutMs,
-            ...(body instanceof Buffer ? { body, contentType: req.headers['content-type'] ?? 'application/octet-stream' } : {}),
-            rewriteRequestHeaders: (_req, headers) => requestHeaders(req, headers, outbound),
-            rewriteHeaders: (headers) => responseHeaders(headers),
-            retryDelay: ({ err, attempt }) => retryDelayFor(method, req.headers, err, attempt, config.orchestration.retryAttempts),
-            onResponse: (_request, rep, res) => {
-              forwarded = true;
-              status = res.statusCode;
-              client.observeVersion((res as unknown as { headers: Record<string, string | string[] | undefined> }).headers);
-              void rep.send(
-                cutOffWhenStalled(res.stream as Readable, reply.raw, timeoutMs, () => {
-                  req.log.info(
-                    { service: client.name, route, silenceMs: timeoutMs },
-                    'passthrough answer stalled (the client stopped reading or the service went silent); connection cut',
-                  );
-                }),
-              );
-              // Any status, 5xx included, is relayed to this caller and not counted against the
-              // service: one client's requests must not open the breaker for everyone (gateway.md).
-              // Network errors and timeouts (onError) still count.
-              resolve();
-            },
-            onError: (_rep, { error }) => {
-              // The client's own fault (an oversized chunked body) or its disconnect says nothing about the service.
-              clientFault =
-                findGatewayError(error) ??
-                (reply.raw.destroyed ? new GatewayError('BAD_REQUEST', { message: 'The client went away.' }) : undefined);
-              if (clientFault) resolve();
-              else reject(error);
-            },
-          });
-        }),
-    );
-    if (clientFault) {
-      status = 'error';
+    // The one upstream pipeline (budget, breaker, retries, signing, span, metrics, version):
+    // what is passthrough's own is the pool, the headers, and which failures may be retried.
+    upstream = await client.request({
+      method,
+      pathWithQuery,
+      ctx: { requestId: req.id, traceparent: req.trace.traceparent, principal: req.principal, span: req.otelSpan },
+      body,
+      headers: (own) => requestHeaders(req, own),
+      dispatcher: pool,
+      timeoutMs,
+      // A streamed upload takes as long as it keeps moving (gateway.md: PASSTHROUGH_TIMEOUT is the
+      // time to the answer's headers and the longest silence in a body).
+      timeoutKind: body instanceof Readable ? 'silence' : 'call',
+      // Only a bodyless idempotent request whose failure sent no byte: a retry cannot repeat an effect.
+      retries: IDEMPOTENT_BODYLESS.has(method) && bodyless ? config.orchestration.retryAttempts : 0,
+      shouldRetry: isNothingSent,
+      // The client's own fault (an oversized chunked body) or its disconnect says nothing about the service.
+      callerFault: (err) =>
+        findGatewayError(err) ?? (reply.raw.destroyed ? new GatewayError('BAD_REQUEST', { message: 'The client went away.' }) : undefined),
+      // Any status, 5xx included, is relayed to this caller and not counted against the
+      // service: one client's requests must not open the breaker for everyone (gateway.md).
+      // Network errors and timeouts still count.
+      read: async (res) => res,
+      track: {
+        route,
+        attributes: { 'http.route': route, 'server.address': target.hostname, 'gateway.request_id': req.id },
+        log: { path: target.pathname, passthrough: true },
+        logger: req.log,
+      },
+    });
+  } catch (err) {
+    if (err instanceof GatewayError) {
       // The rest of the body is not wanted: do not keep the connection for it.
       reply.header('connection', 'close');
-      throw clientFault;
+      throw err;
     }
-  } catch (err) {
-    if (err === clientFault) throw err;
-    if (forwarded) return reply;
-    // reply-from's own refusal of the path is the client's fault, not the service's.
-    const mapped =
-      (err as { statusCode?: number }).statusCode === 400 && !(err instanceof GatewayError)
-        ? new GatewayError('BAD_REQUEST', { message: 'The request path is not allowed.', cause: err })
-        : toUpstreamGatewayError(err, { service: client.name, surface: 'passthrough', timeoutMs });
-    status =
-      mapped.code === 'UPSTREAM_TIMEOUT' ? 'timeout' : mapped.code === 'SERVICE_UNAVAILABLE' && isBreakerOpen(err) ? 'rejected' : 'error';
-    if (status === 'timeout') client.breaker.recordTimeout();
-    failure = mapped.message;
-    throw mapped;
-  } finally {
-    // One attempt as the client sees it (reply-from's retries inside it are not seen one by one).
-    call.attempt(status, performance.now() - started, 1);
-    call.end(status, failure);
+    throw toUpstreamGatewayError(err, { service: client.name, surface: 'passthrough', timeoutMs });
   }
-  return reply;
+  reply.code(upstream.statusCode);
+  reply.headers(responseHeaders(upstream.headers));
+  if (method === 'HEAD' || upstream.statusCode === 204 || upstream.statusCode === 304) {
+    await upstream.body.dump();
+    return reply.send();
+  }
+  return reply.send(
+    cutOffWhenStalled(upstream.body, reply.raw, timeoutMs, () => {
+      req.log.info(
+        { service: client.name, route, silenceMs: timeoutMs },
+        'passthrough answer stalled (the client stopped reading or the service went silent); connection cut',
+      );
+    }),
+  );
 }
 
-function requestHeaders(req: FastifyRequest, headers: IncomingHttpHeaders, outbound: Record<string, string>): IncomingHttpHeaders {
-  const out: IncomingHttpHeaders = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || HOP_BY_HOP.has(name) || isForgeable(name) || isForwarding(name)) continue;
+/** The client's headers, less hop-by-hop and forgeable ones, then the gateway's own and its forwarding headers. */
+function requestHeaders(req: FastifyRequest, outbound: Record<string, string>): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  const named = connectionNamed(req.headers);
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined || isHopByHop(name, named) || isForgeable(name) || isForwarding(name) || name === 'host') continue;
     out[name] = value;
   }
   // The client's Accept wins over the JSON default of data calls.
@@ -330,24 +297,16 @@ function isForwarding(name: string): boolean {
 
 function responseHeaders(headers: IncomingHttpHeaders): IncomingHttpHeaders {
   const out: IncomingHttpHeaders = {};
+  const named = connectionNamed(headers);
   for (const [name, value] of Object.entries(headers)) {
     // The gateway's own request id (already set) is the one the client sees.
-    if (value === undefined || HOP_BY_HOP.has(name) || name === 'x-request-id') continue;
+    if (value === undefined || isHopByHop(name, named) || name === 'x-request-id') continue;
     out[name] = value;
   }
   return out;
 }
 
-function retryDelayFor(method: string, headers: IncomingHttpHeaders, err: unknown, attempt: number, retries: number): number | null {
-  if (!err || attempt >= retries || !IDEMPOTENT_BODYLESS.has(method)) return null;
-  if (contentLength(headers) || headers['transfer-encoding']) return null;
-  // Only failures where no byte reached the service: a retry cannot repeat an effect.
-  if (!isNothingSent(err)) return null;
-  // reply-from counts attempts from 0; the backoff of every retry of the gateway (resilience/retry.ts).
-  return backoffDelayMs(attempt + 1);
-}
-
-/** A coded error of the gateway's own somewhere in the cause chain (reply-from and undici wrap it). */
+/** A coded error of the gateway's own somewhere in the cause chain (undici wraps it). */
 function findGatewayError(err: unknown): GatewayError | undefined {
   let e = err as { cause?: unknown } | undefined;
   for (let depth = 0; e && depth < 4; depth++) {
@@ -399,7 +358,7 @@ function byteLimit(limit: number): Transform {
   return new Transform({
     transform(chunk: Buffer, _enc, done: TransformCallback) {
       seen += chunk.length;
-      if (seen > limit) done(new GatewayError('PAYLOAD_TOO_LARGE', { message: `The request body is larger than ${limit} bytes.` }));
+      if (seen > limit) done(new GatewayError('PAYLOAD_TOO_LARGE', { message: errorMessages.bodyTooLarge(limit) }));
       else done(null, chunk);
     },
   });

@@ -177,7 +177,7 @@ describe('GatewayCache (in memory)', () => {
     }
   });
 
-  it('the memory path keeps one envelope: no JSON.stringify or JSON.parse per write or read (issue 14)', async () => {
+  it('the memory path keeps one envelope: no JSON.stringify or JSON.parse per write or read', async () => {
     const cache = make();
     const stringify = vi.spyOn(JSON, 'stringify');
     const parse = vi.spyOn(JSON, 'parse');

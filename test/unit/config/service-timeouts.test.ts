@@ -9,7 +9,7 @@ const BASE = {
   NPS_SERVICE_URL: 'http://127.0.0.1:4004',
 };
 
-/** Issue 12.7: one budget per service (`<NAME>_SERVICE_TIMEOUT`), ORCHESTRATION_TIMEOUT when unset. */
+/** One budget per service (`<NAME>_SERVICE_TIMEOUT`), ORCHESTRATION_TIMEOUT when unset. */
 describe('config: per-service call budgets', () => {
   it('unset: every service gets ORCHESTRATION_TIMEOUT (or the profile default)', () => {
     const dev = loadConfig(BASE);

@@ -25,7 +25,7 @@ function sink() {
 // eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[[0-9;]*m/g;
 
-/** Issue 12.9: JSON lines with unique keys; the upstream's name survives in both outputs. */
+/** JSON lines with unique keys; the upstream's name survives in both outputs. */
 describe('logger', () => {
   it('JSON: the gateway is `app`, the upstream is the one `service` key', () => {
     const out = sink();

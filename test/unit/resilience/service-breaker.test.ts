@@ -245,7 +245,7 @@ describe('ServiceBreaker', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
-  describe('forceOpen (admin openBreaker, issue 12.8)', () => {
+  describe('forceOpen (admin openBreaker)', () => {
     it('opens a CLOSED breaker at once: one open event, calls refused without calling fn, stats say forced', async () => {
       const b = make();
       const seen = events(b);
@@ -339,7 +339,7 @@ describe('ServiceBreaker', () => {
     });
   });
 
-  describe('one state machine, one source of truth (issue 14)', () => {
+  describe('one state machine, one source of truth', () => {
     it('keeps one reset timer while OPEN, none while CLOSED or forced open (nothing left to schedule)', async () => {
       const b = make();
       expect(vi.getTimerCount()).toBe(0);

@@ -257,7 +257,7 @@ describe('budgetSignal', () => {
   });
 });
 
-describe('backoffDelayMs (issue 14.1: the one backoff, data calls and passthrough alike)', () => {
+describe('backoffDelayMs (the one backoff, data calls and passthrough alike)', () => {
   afterEach(() => {
     vi.restoreAllMocks();
   });

@@ -25,7 +25,7 @@ const probe = (version: string | null, reachable = true) => ({
   ...(reachable ? {} : { error: 'health check failed: connection refused (ECONNREFUSED)' }),
 });
 
-/** Issue 14.4: the per-service state machine, apart from the scheduler (opossum style: one event per transition). */
+/** The per-service state machine, apart from the scheduler (opossum style: one event per transition). */
 describe('ServiceSyncState', () => {
   it('emits exactly one transition per change of state, none per repeated input', () => {
     const { state, events } = machine();

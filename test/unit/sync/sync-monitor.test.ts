@@ -53,7 +53,7 @@ function setup(env: Record<string, string> = {}) {
   return { monitor, fakes, clock, versions };
 }
 
-describe('SyncMonitor state machine (issue 3)', () => {
+describe('SyncMonitor state machine', () => {
   it('an unreachable service escalates like any other: warning and critical from outOfSyncSince', async () => {
     const { monitor, fakes, clock } = setup();
     fakes.nps.down = true;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { classify, exitCodeFor, SYNC_STATES, worstState } from '../../../src/sync/index.js';
 
-describe('sync states (issue 3)', () => {
+describe('sync states', () => {
   it('orders states best to worst as gateway.md does', () => {
     expect(SYNC_STATES).toEqual(['in_sync', 'unknown', 'out_of_sync', 'unreachable', 'warning', 'critical']);
     expect(worstState([])).toBe('in_sync');

@@ -6,7 +6,7 @@ import { GatewayError } from '../../../src/errors/index.js';
 import { readThrough, valueOf, type ReadThroughOptions } from '../../../src/upstreams/index.js';
 
 /**
- * Issue 14: freshness goes up, not down. A read reports what it found (value, stale, fresh-until,
+ * Freshness goes up, not down. A read reports what it found (value, stale, fresh-until,
  * error) and never rejects; nothing in upstreams/ is told about the response being built.
  */
 describe('readThrough reports what it found', () => {
@@ -81,7 +81,7 @@ describe('readThrough reports what it found', () => {
   });
 });
 
-it('upstreams/ never sees the whole-response cache hint (issue 14)', () => {
+it('upstreams/ never sees the whole-response cache hint', () => {
   const dir = join(import.meta.dirname, '../../../src/upstreams');
   const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
   expect(files.length).toBeGreaterThan(5);
