@@ -5,7 +5,7 @@ import { Authenticator } from './auth/index.js';
 import { GatewayCache, RedisBreaker, ResponseCache } from './cache/index.js';
 import { SERVICE_NAMES, type GatewayConfig } from './config/index.js';
 import type { GatewayServices } from './context/index.js';
-import { createGatewayPubSub } from './events/index.js';
+import { createGatewayPubSub, ServiceEvents } from './events/index.js';
 import { createGatewayYoga, type GraphiQLDefaults } from './graphql/yoga.js';
 import { createHttpServer } from './http/server.js';
 import { createLogger } from './observability/logger.js';
@@ -123,7 +123,27 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
         config.cache.response.maxPerPrincipal,
       )
     : undefined;
-  const services: GatewayServices = { config, logger, upstreams, authenticator, rateLimits, metrics, tracing, sync, responseCache, events };
+  const serviceEvents = new ServiceEvents({
+    pubsub: events.pubsub,
+    replica: config.replicaId,
+    maxSubscriptions: config.graphql.maxSubscriptions,
+    now: options.now,
+  });
+  publishServiceEvents(serviceEvents, { upstreams, sync, versions });
+  metrics.watchSubscriptions(() => serviceEvents.open);
+  const services: GatewayServices = {
+    config,
+    logger,
+    upstreams,
+    authenticator,
+    rateLimits,
+    metrics,
+    tracing,
+    sync,
+    responseCache,
+    events,
+    serviceEvents,
+  };
   // A clear on any replica drops every replica's in-process tier (the one serving while Redis is
   // down); the shared tier was cleared by the replica that was asked. The asking replica hears its
   // own clear too (harmless: dropping an emptied tier again).
@@ -164,6 +184,8 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
       closing ??= (async () => {
         ready = false;
         await sync.close();
+        // Before the listener closes: open subscriptions end (complete) instead of holding the grace period.
+        await serviceEvents.close();
         // Listener closed at once (new connections refused); in-flight requests get the grace period.
         await withinGrace(server.close(), graceMs, () => server.server.closeAllConnections());
         await withinGrace(upstreams.close(), 1000, () => {
@@ -179,6 +201,30 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
       return closing;
     },
   };
+}
+
+/**
+ * What `serviceEvents` carries, from the parts that know it (each emits exactly one event per
+ * change): breaker transitions, sync state changes, observed version changes. Cache clears are
+ * published by the admin action itself (gateway-admin.ts). Wired here so the lower layers stay
+ * unaware of the bus.
+ */
+function publishServiceEvents(
+  events: ServiceEvents,
+  { upstreams, sync, versions }: { upstreams: Upstreams; sync: SyncMonitor; versions: ServiceVersions },
+): void {
+  for (const name of SERVICE_NAMES) {
+    const breaker = upstreams.clients[name].breaker;
+    const onTransition = ({ service, from, to }: { service: string; from: string; to: string }) =>
+      events.publish({ type: 'breaker', service, from, to });
+    breaker.on('open', onTransition);
+    breaker.on('halfOpen', onTransition);
+    breaker.on('close', onTransition);
+  }
+  sync.on('stateChange', ({ service, previousState, state }) => events.publish({ type: 'sync', service, from: previousState, to: state }));
+  versions.on('change', (service, next, previous) =>
+    events.publish({ type: 'version', service, from: previous?.version ?? null, to: next.version }),
+  );
 }
 
 /** Waits for `work`, but at most `ms`; then runs `cutOff` (force-closing what still hangs) and waits for `work` to settle. */

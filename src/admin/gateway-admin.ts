@@ -208,6 +208,7 @@ export async function clearCache(services: GatewayServices, name?: ServiceName):
   }
   const { config, events, logger } = services;
   events.pubsub.publish('cache-invalidations', { service: name ?? null, replica: config.replicaId, at: new Date().toISOString() });
+  services.serviceEvents.publish({ type: 'cache', service: name ?? null, from: null, to: null });
   const report: CacheClearReport =
     result.shared === 'unreachable'
       ? {

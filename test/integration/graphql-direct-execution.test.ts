@@ -152,6 +152,9 @@ describe('GraphQL direct execution answers exactly as Yoga does', () => {
     const count = (hook: string) => plugins.filter((p) => hook in p).length;
     // onParams: Yoga's own and the two of persisted operations, whose parse hook makes direct
     // execution decline every request they would act on (use-persisted-operations.ts).
+    // onRequest + 1: graphql-sse's single connection mode, on /graphql/stream only (never direct).
+    // onResultProcess + 1: useSubscriptions' SSE processor, for streamed results only (direct
+    // execution declines every operation but a query).
     expect({
       onRequest: count('onRequest'),
       onRequestParse: count('onRequestParse'),
@@ -159,6 +162,6 @@ describe('GraphQL direct execution answers exactly as Yoga does', () => {
       onExecutionResult: count('onExecutionResult'),
       onResultProcess: count('onResultProcess'),
       onResponse: count('onResponse'),
-    }).toEqual({ onRequest: 3, onRequestParse: 10, onParams: 4, onExecutionResult: 0, onResultProcess: 1, onResponse: 0 });
+    }).toEqual({ onRequest: 4, onRequestParse: 10, onParams: 4, onExecutionResult: 0, onResultProcess: 2, onResponse: 0 });
   });
 });
