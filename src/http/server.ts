@@ -23,6 +23,7 @@ import { registerSyncRoutes } from './routes/sync.js';
 import { registerGraphQLRoute } from './routes/graphql.js';
 import { createDirectExecution } from '../graphql/direct-execution.js';
 import { registerHealthRoutes } from './routes/health.js';
+import { registerStatusRoutes } from './routes/status.js';
 
 export interface HttpServerOptions {
   services: GatewayServices;
@@ -79,6 +80,7 @@ export function createHttpServer({ services, yoga, isReady, redis }: HttpServerO
     registerAdminRoutes(compressed, services);
     registerMetricsRoute(compressed, services);
     registerSyncRoutes(compressed, services);
+    if (config.statusPage) registerStatusRoutes(compressed, services);
   });
   registerPassthroughRoutes(app, { services });
   return app;
