@@ -133,6 +133,8 @@ function renderService(service) {
 }
 
 function renderState(data) {
+  // A read that was in flight when the credential was forgotten shows nothing.
+  if (!canRead()) return;
   for (const service of data.services) renderService(service);
   const summary = $('#summary');
   setField(summary, 'syncStatus', data.syncStatus.enabled ? data.syncStatus.status : 'off');
