@@ -27,41 +27,55 @@ query Dashboard($userId: ID! = "u1") {
 `;
 
 /** A batched read: one `users(ids:)` field, one call to the auth service for all three. */
-export const EXAMPLE_USERS_QUERY = `# Several users in one field: the gateway batches them into ONE call to the auth service.
-# A user token reads only its own record (the others are null with FORBIDDEN); an admin token reads all.
+/** A batched read: one `users(ids:)` field, one call to the auth service for all three. */
+export const EXAMPLE_USERS_QUERY = `# Several users in one field: the gateway batches them
+# into ONE call to the auth service. A user token reads
+# only its own record (the others are null, FORBIDDEN);
+# an admin token reads them all.
 query Users($ids: [ID!]! = ["u1", "u2", "u3"]) {
   users(ids: $ids) { id name email role industry { name } }
 }
 `;
 
-export const EXAMPLE_SYNC_QUERY = `# Shared knowledge sync: every service's version against the expected one.
-# A monitoring read: anyone while MONITORING_PUBLIC=true, else an admin token or an API key.
+export const EXAMPLE_SYNC_QUERY = `# Shared knowledge sync: each service's version against
+# the expected one. A monitoring read: anyone while
+# MONITORING_PUBLIC=true, else an admin token or API key.
 query SyncStatus {
   syncStatus {
     status expectedVersion checkedAt
-    services { name version expectedVersion state outOfSyncSince lastCheckedAt error }
+    services {
+      name version expectedVersion state
+      outOfSyncSince lastCheckedAt error
+    }
   }
 }
 `;
 
-export const EXAMPLE_EVENTS_SUBSCRIPTION = `# Live service events (breaker and sync state changes, version changes, cache clears), from
-# every replica, over Server-Sent Events. Press ▶ and leave it running; open /status to see
-# the same stream as a page. Same rule as the monitoring reads.
+export const EXAMPLE_EVENTS_SUBSCRIPTION = `# Live events from every replica: breaker and sync state
+# changes, version changes, cache clears (Server-Sent
+# Events). Press ▶ and leave it running; /status shows
+# the same stream as a page. Same rule as monitoring reads.
 subscription ServiceEvents {
   serviceEvents { type service from to at replica }
 }
 `;
 
-export const EXAMPLE_ADMIN_MUTATION = `# An admin action: force a service's breaker open (maintenance), then close it again.
-# It needs an ADMIN token: open the "Headers" tab below the editor and put
+export const EXAMPLE_ADMIN_MUTATION = `# An admin action: force a breaker open (maintenance),
+# then close it again. It needs an ADMIN token: open the
+# "Headers" tab below this editor and put
 #   { "Authorization": "Bearer <admin token>" }
-# (npm run demo prints one). A user token is refused with FORBIDDEN; every attempt is audited.
+# (npm run demo prints one). A user token is refused
+# with FORBIDDEN; every attempt is audited.
 mutation OpenBreaker($service: String! = "comment") {
-  openBreaker(service: $service) { name healthy breaker { state forced } }
+  openBreaker(service: $service) {
+    name healthy breaker { state forced }
+  }
 }
 
 mutation ResetBreaker($service: String! = "comment") {
-  resetBreaker(service: $service) { name healthy breaker { state forced } }
+  resetBreaker(service: $service) {
+    name healthy breaker { state forced }
+  }
 }
 `;
 
