@@ -5,6 +5,7 @@ import { Authenticator } from './auth/index.js';
 import { GatewayCache, ResponseCache } from './cache/index.js';
 import { SERVICE_NAMES, type GatewayConfig } from './config/index.js';
 import type { GatewayServices } from './context/index.js';
+import { createGatewayPubSub } from './events/index.js';
 import { createGatewayYoga, type GraphiQLDefaults } from './graphql/yoga.js';
 import { createHttpServer } from './http/server.js';
 import { createLogger } from './observability/logger.js';
@@ -59,6 +60,8 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
   // A replica starts and serves without Redis (gateway.md, "Running many replicas"): reads go to
   // the services and /health/ready says "down" until node-redis reconnects by itself.
   await cache.ready().catch((err: unknown) => logger.warn({ err }, 'Redis is not reachable: serving without the shared cache until it is'));
+  // The cluster bus (service events, cache invalidations): through Redis pub/sub to every replica with REDIS_URL.
+  const events = createGatewayPubSub({ redisUrl: config.redisUrl, logger });
   const versions = new ServiceVersions(options.now);
   const metrics = new GatewayMetrics({ maxOperationNames: config.graphql.maxOperationNames });
   // Spans only when something receives them: without an exporter they were pure overhead
@@ -106,7 +109,7 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
         config.cache.response.maxPerPrincipal,
       )
     : undefined;
-  const services: GatewayServices = { config, logger, upstreams, authenticator, rateLimits, metrics, tracing, sync, responseCache };
+  const services: GatewayServices = { config, logger, upstreams, authenticator, rateLimits, metrics, tracing, sync, responseCache, events };
   metrics.watchSync(() =>
     SERVICE_NAMES.flatMap((name) => {
       const state = sync.serviceSync(name)?.state;
@@ -144,6 +147,7 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
         });
         await tracing?.shutdown().catch((err: unknown) => logger.warn({ err }, 'could not flush the last spans'));
         await rateLimits.close();
+        await events.close();
         await cache.dispose();
         await yoga.dispose(); // plugins' stores (persisted operations)
       })();
