@@ -31,19 +31,24 @@ export const STATUS_EVENT_LIMIT = 30;
 /**
  * The current state for the server-rendered page. Health comes from the last check (the sync
  * monitor's, else at most one live check per `SYNC_CHECK_INTERVAL`), so a page view does not
- * turn into calls to every backend. The events are the sync monitor's recorded transitions
- * (the live page adds the subscription's as they happen).
+ * turn into calls to every backend. `recent`: the latest events of the cluster bus, newest first.
  */
-export async function statusSnapshot(services: GatewayServices, requestId: string): Promise<StatusSnapshot> {
+export async function statusSnapshot(
+  services: GatewayServices,
+  requestId: string,
+  recent: readonly StatusEvent[] = [],
+): Promise<StatusSnapshot> {
   const probed = await probeHealth(services, requestId, Math.min(2000, services.config.orchestration.timeoutMs));
   const stats = gatewayStats(services);
   const report = services.sync.detailedReport();
-  const events: StatusEvent[] = report.services
-    .flatMap((s) =>
-      s.history
-        .filter((h) => h.from !== null)
-        .map((h) => ({ type: 'sync', service: s.name, from: h.from, to: h.state, at: h.at, replica: stats.replica })),
-    )
+  // Sync transitions from this replica's own record (every replica checks every service, so
+  // the bus would show each one once per replica); everything else from the bus, every replica.
+  const syncEvents: StatusEvent[] = report.services.flatMap((s) =>
+    s.history
+      .filter((h) => h.from !== null)
+      .map((h) => ({ type: 'sync', service: s.name, from: h.from, to: h.state, at: h.at, replica: stats.replica })),
+  );
+  const events = [...syncEvents, ...recent.filter((e) => e.type !== 'sync')]
     .sort((a, b) => b.at.localeCompare(a.at))
     .slice(0, STATUS_EVENT_LIMIT);
   return {

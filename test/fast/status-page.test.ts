@@ -48,6 +48,25 @@ describe('the /status page (server side)', () => {
     expect(html).toContain('id="events" aria-live="polite"');
   });
 
+  it('the latest events server-rendered, newest first: the bus’s breaker, version and cache events, the sync monitor’s own transitions', async () => {
+    const app = await start({ MONITORING_PUBLIC: 'true' });
+    const { pubsub } = app.app.services.events;
+    const at = (s: number) => new Date(Date.UTC(2030, 0, 1, 0, 0, s)).toISOString();
+    pubsub.publish('service-events', { type: 'breaker', service: 'comment', from: 'CLOSED', to: 'OPEN', at: at(1), replica: 'r2' });
+    pubsub.publish('service-events', { type: 'cache', service: null, from: null, to: null, at: at(3), replica: 'r1' });
+    // A sync event from the bus is left out: this replica's own monitor records the same transitions.
+    pubsub.publish('service-events', { type: 'sync', service: 'nps', from: 'in_sync', to: 'out_of_sync', at: at(4), replica: 'r2' });
+    pubsub.publish('service-events', { type: 'version', service: 'nps', from: '1.0.0', to: '<b>1.1.0</b>', at: at(2), replica: 'r2' });
+    await new Promise((r) => setTimeout(r, 20));
+    const html = (await app.inject({ method: 'GET', url: '/status' })).body;
+    const items = [...html.matchAll(/<li data-type="(\w+)">(.*?)<\/li>/g)].map((m) => m[2]!.replace(/<[^>]+>/g, ''));
+    expect(items).toEqual([
+      `${at(3)} all cache: — → — r1`,
+      `${at(2)} nps version: 1.0.0 → &lt;b&gt;1.1.0&lt;/b&gt; r2`,
+      `${at(1)} comment breaker: CLOSED → OPEN r2`,
+    ]);
+  });
+
   it('private monitoring: the page is served to anyone but carries no state', async () => {
     const app = await start({ MONITORING_PUBLIC: 'false', FEATURE_SYNC_MONITORING: 'true' });
     await app.app.services.sync.check();

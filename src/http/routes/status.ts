@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { GatewayServices } from '../../context/index.js';
-import { statusSnapshot } from '../../admin/status-snapshot.js';
+import { RecentEvents } from '../../admin/recent-events.js';
+import { STATUS_EVENT_LIMIT, statusSnapshot } from '../../admin/status-snapshot.js';
 import { canReadMonitoring } from '../../auth/index.js';
 import { renderStatusPage } from '../status-page/render.js';
 
@@ -51,10 +52,13 @@ export function registerStatusRoutes(app: FastifyInstance, services: GatewayServ
     .digest('hex')
     .slice(0, 12);
 
+  const recent = new RecentEvents(services.events.pubsub, STATUS_EVENT_LIMIT);
+  app.addHook('onClose', async () => recent.close());
+
   app.get('/status', { config: { anonymous: true } }, async (req, reply) => {
     // Anonymous: the page never sees the person's credential (a navigation sends none), so the
     // state is rendered only when anyone may read it.
-    const snapshot = canReadMonitoring(null, config.monitoringPublic) ? await statusSnapshot(services, req.id) : null;
+    const snapshot = canReadMonitoring(null, config.monitoringPublic) ? await statusSnapshot(services, req.id, recent.list()) : null;
     return reply
       .header('content-type', 'text/html; charset=utf-8')
       .header('content-security-policy', STATUS_PAGE_CSP)
