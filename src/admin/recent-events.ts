@@ -1,20 +1,18 @@
-import type { GatewayPubSub, ServiceEvent } from '../events/index.js';
+import type { StatusEvent } from './status-snapshot.js';
 
 /**
- * The latest `service-events` of the cluster bus, newest first, for the server-rendered
- * `/status` (the live page follows the subscription itself). One subscription for the whole
- * gateway, kept from start to `close()`.
+ * The latest service events, newest first, for the server-rendered `/status` (the live page
+ * follows the subscription itself). Reads one stream of the cluster bus from start to `close()`.
  */
 export class RecentEvents {
-  readonly #events: ServiceEvent[] = [];
-  readonly #stop: () => Promise<unknown>;
+  readonly #events: StatusEvent[] = [];
+  readonly #source: AsyncIterableIterator<StatusEvent>;
 
-  constructor(pubsub: GatewayPubSub, limit: number) {
-    const subscription = pubsub.subscribe('service-events');
-    this.#stop = () => subscription.return();
+  constructor(source: AsyncIterableIterator<StatusEvent>, limit: number) {
+    this.#source = source;
     const events = this.#events;
     void (async () => {
-      for await (const event of subscription as AsyncIterable<ServiceEvent>) {
+      for await (const event of source) {
         events.unshift(event);
         if (events.length > limit) events.length = limit;
       }
@@ -22,11 +20,11 @@ export class RecentEvents {
   }
 
   /** Newest first. */
-  list(): readonly ServiceEvent[] {
+  list(): readonly StatusEvent[] {
     return this.#events;
   }
 
   async close(): Promise<void> {
-    await this.#stop();
+    await this.#source.return?.();
   }
 }

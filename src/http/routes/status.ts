@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { GatewayServices } from '../../context/index.js';
 import { RecentEvents } from '../../admin/recent-events.js';
-import { STATUS_EVENT_LIMIT, statusSnapshot } from '../../admin/status-snapshot.js';
+import { STATUS_EVENT_LIMIT, statusSnapshot, type StatusEvent } from '../../admin/status-snapshot.js';
 import { canReadMonitoring } from '../../auth/index.js';
 import { renderStatusPage } from '../status-page/render.js';
 
@@ -52,7 +52,10 @@ export function registerStatusRoutes(app: FastifyInstance, services: GatewayServ
     .digest('hex')
     .slice(0, 12);
 
-  const recent = new RecentEvents(services.events.pubsub, STATUS_EVENT_LIMIT);
+  const recent = new RecentEvents(
+    services.events.pubsub.subscribe('service-events') as AsyncIterableIterator<StatusEvent>,
+    STATUS_EVENT_LIMIT,
+  );
   app.addHook('onClose', async () => recent.close());
 
   app.get('/status', { config: { anonymous: true } }, async (req, reply) => {
