@@ -25,9 +25,9 @@ function text(value: string | number | null | undefined, empty = DASH): string {
   return value === null || value === undefined || value === '' ? empty : escapeHtml(String(value));
 }
 
-/** Milliseconds with one decimal, as the script writes them (`fmtMs` in status.js). */
-export function fmtMs(ms: number): string {
-  return `${ms.toFixed(1)} ms`;
+/** p50 / p95 in milliseconds with one decimal, as the script writes them (`fmtLatency` in status.js). */
+export function fmtLatency({ p50, p95 }: { p50: number; p95: number }): string {
+  return `${p50.toFixed(1)} / ${p95.toFixed(1)} ms`;
 }
 
 /** A hit rate in [0, 1] as a percentage, as the script writes it (`fmtRate` in status.js). */
@@ -47,7 +47,7 @@ function card(name: string, view: ServiceView | undefined): string {
     ? ` data-health="${health}" data-breaker="${escapeHtml(view.breaker.state)}" data-sync="${escapeHtml(sync?.state ?? '')}"`
     : '';
   const n = escapeHtml(name);
-  const latency = view ? `${fmtMs(view.breaker.latency.p50)} / ${fmtMs(view.breaker.latency.p95)}` : null;
+  const latency = view ? fmtLatency(view.breaker.latency) : null;
   return `<article class="card" data-service="${n}"${attrs} aria-labelledby="card-${n}">
   <header><h2 id="card-${n}">${n}</h2>${field('health', health)}</header>
   <dl>
@@ -57,7 +57,7 @@ function card(name: string, view: ServiceView | undefined): string {
     <div><dt>Failures</dt><dd>${field('failures', view?.breaker.failures)}</dd></div>
     <div><dt>Rejects</dt><dd>${field('rejects', view?.breaker.rejects)}</dd></div>
     <div><dt>Timeouts</dt><dd>${field('timeouts', view?.breaker.timeouts)}</dd></div>
-    <div><dt>Latency p50 / p95</dt><dd>${field('latency', latency)}</dd></div>
+    <div><dt>Latency p50/p95</dt><dd>${field('latency', latency)}</dd></div>
   </dl>
   <p class="error">${field('error', sync?.error, '')}</p>
   <div class="admin" hidden>

@@ -101,7 +101,7 @@ async function graphql(query, variables) {
 // ---------------------------------------------------------------- rendering
 
 const DASH = '—';
-const fmtMs = (ms) => `${ms.toFixed(1)} ms`;
+const fmtLatency = ({ p50, p95 }) => `${p50.toFixed(1)} / ${p95.toFixed(1)} ms`;
 const fmtRate = (rate) => `${(rate * 100).toFixed(1)} %`;
 
 function setField(root, name, value) {
@@ -129,7 +129,7 @@ function renderService(service) {
   setField(card, 'failures', service.breaker.failures);
   setField(card, 'rejects', service.breaker.rejects);
   setField(card, 'timeouts', service.breaker.timeouts);
-  setField(card, 'latency', `${fmtMs(service.breaker.latency.p50)} / ${fmtMs(service.breaker.latency.p95)}`);
+  setField(card, 'latency', fmtLatency(service.breaker.latency));
 }
 
 function renderState(data) {
