@@ -2,10 +2,10 @@ import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { Authenticator } from './auth/index.js';
-import { GatewayCache, ResponseCache } from './cache/index.js';
+import { GatewayCache, RedisBreaker, ResponseCache } from './cache/index.js';
 import { SERVICE_NAMES, type GatewayConfig } from './config/index.js';
 import type { GatewayServices } from './context/index.js';
-import { createGatewayPubSub } from './events/index.js';
+import { createGatewayPubSub, ServiceEvents } from './events/index.js';
 import { createGatewayYoga, type GraphiQLDefaults } from './graphql/yoga.js';
 import { createHttpServer } from './http/server.js';
 import { createLogger } from './observability/logger.js';
@@ -49,7 +49,11 @@ export interface GatewayApp {
 export async function createGatewayApp(options: GatewayAppOptions): Promise<GatewayApp> {
   const { config } = options;
   const logger = options.logger ?? createLogger(config.log);
+  // One breaker around Redis for the replica's every Redis user (cache, persisted operations, rate
+  // limits): the first failure stops them all waiting on it; one probe brings them all back.
+  const redisBreaker = config.redisUrl ? new RedisBreaker({ logger, replica: config.replicaId }) : undefined;
   const cache = GatewayCache.create({
+    redisBreaker,
     enabled: config.cache.enabled,
     redisUrl: config.redisUrl,
     staleFactor: config.cache.staleFactor,
@@ -89,7 +93,7 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
   for (const name of SERVICE_NAMES) metrics.watchBreaker(name, upstreams.clients[name].breaker);
   metrics.watchCache(cache);
   const authenticator = new Authenticator({ config: config.auth, now: options.now });
-  const rateLimits = new RateLimits({ config, logger });
+  const rateLimits = new RateLimits({ config, logger, redisBreaker });
   const sync = new SyncMonitor({
     config: config.sync,
     clients: upstreams.clients,
@@ -109,7 +113,37 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
         config.cache.response.maxPerPrincipal,
       )
     : undefined;
-  const services: GatewayServices = { config, logger, upstreams, authenticator, rateLimits, metrics, tracing, sync, responseCache, events };
+  const serviceEvents = new ServiceEvents({
+    pubsub: events.pubsub,
+    replica: config.replicaId,
+    maxSubscriptions: config.graphql.maxSubscriptions,
+    now: options.now,
+  });
+  publishServiceEvents(serviceEvents, { upstreams, sync, versions });
+  metrics.watchSubscriptions(() => serviceEvents.open);
+  const services: GatewayServices = {
+    config,
+    logger,
+    upstreams,
+    authenticator,
+    rateLimits,
+    metrics,
+    tracing,
+    sync,
+    responseCache,
+    events,
+    serviceEvents,
+  };
+  // A clear on any replica drops every replica's in-process tier (the one serving while Redis is
+  // down); the shared tier was cleared by the replica that was asked. The asking replica hears its
+  // own clear too (harmless: dropping an emptied tier again).
+  const invalidations = events.pubsub.subscribe('cache-invalidations');
+  void (async () => {
+    for await (const { service, replica } of invalidations) {
+      const dropped = await cache.dropLocal(service ?? undefined);
+      logger.debug({ service: service ?? 'all', from: replica, dropped }, 'cache cleared on another replica: in-process tier dropped');
+    }
+  })().catch((err: unknown) => logger.error({ err }, 'cache invalidation listener failed'));
   metrics.watchSync(() =>
     SERVICE_NAMES.flatMap((name) => {
       const state = sync.serviceSync(name)?.state;
@@ -147,6 +181,7 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
         });
         await tracing?.shutdown().catch((err: unknown) => logger.warn({ err }, 'could not flush the last spans'));
         await rateLimits.close();
+        await invalidations.return();
         await events.close();
         await cache.dispose();
         await yoga.dispose(); // plugins' stores (persisted operations)
@@ -154,6 +189,30 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
       return closing;
     },
   };
+}
+
+/**
+ * What `serviceEvents` carries, from the parts that know it (each emits exactly one event per
+ * change): breaker transitions, sync state changes, observed version changes. Cache clears are
+ * published by the admin action itself (gateway-admin.ts). Wired here so the lower layers stay
+ * unaware of the bus.
+ */
+function publishServiceEvents(
+  events: ServiceEvents,
+  { upstreams, sync, versions }: { upstreams: Upstreams; sync: SyncMonitor; versions: ServiceVersions },
+): void {
+  for (const name of SERVICE_NAMES) {
+    const breaker = upstreams.clients[name].breaker;
+    const onTransition = ({ service, from, to }: { service: string; from: string; to: string }) =>
+      events.publish({ type: 'breaker', service, from, to });
+    breaker.on('open', onTransition);
+    breaker.on('halfOpen', onTransition);
+    breaker.on('close', onTransition);
+  }
+  sync.on('stateChange', ({ service, previousState, state }) => events.publish({ type: 'sync', service, from: previousState, to: state }));
+  versions.on('change', (service, next, previous) =>
+    events.publish({ type: 'version', service, from: previous?.version ?? null, to: next.version }),
+  );
 }
 
 /** Waits for `work`, but at most `ms`; then runs `cutOff` (force-closing what still hangs) and waits for `work` to settle. */

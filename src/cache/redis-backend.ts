@@ -70,6 +70,11 @@ export class RedisBackend {
     return this.#client.isReady;
   }
 
+  /** One PING (fails at once while disconnected: no offline queue). */
+  async ping(): Promise<void> {
+    await this.#client.ping();
+  }
+
   /** Resolves once connected; rejects if that takes longer than `connectTimeoutMs`. */
   async ready(): Promise<void> {
     if (this.#client.isReady) return;

@@ -195,6 +195,8 @@ export const envSchema = z.object({
   GRAPHQL_DIRECT_EXECUTION: bool.default(true),
   GRAPHQL_BODY_LIMIT: int(1024).default(1024 * 1024),
   GRAPHQL_MAX_IDS: int(1, 10_000).default(500),
+  GRAPHQL_MAX_SUBSCRIPTIONS: int(0, 1_000_000).default(100),
+  GRAPHQL_SSE_KEEPALIVE: int(1000, 600_000).default(12_000),
   GRAPHQL_FEDERATION: bool.default(false),
   GRAPHQL_PERSISTED_OPERATIONS: z.string().trim().min(1).optional(),
   GRAPHQL_TRUSTED_ONLY: bool.default(false),

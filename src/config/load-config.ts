@@ -83,6 +83,10 @@ export interface GatewayConfig {
     readonly maxCost: number;
     /** The most ids one `users(ids:)` accepts (`GRAPHQL_MAX_IDS`); they go upstream in calls of at most 100. */
     readonly maxIds: number;
+    /** Open subscriptions one replica serves at most (`GRAPHQL_MAX_SUBSCRIPTIONS`); more is TOO_MANY_SUBSCRIPTIONS. */
+    readonly maxSubscriptions: number;
+    /** Longest silence on an SSE stream before a keep-alive comment is sent (`GRAPHQL_SSE_KEEPALIVE`, ms). */
+    readonly sseKeepAliveMs: number;
     /** Serve the schema as an Apollo Federation v2 subgraph too (`GRAPHQL_FEDERATION`, default false). */
     readonly federation: boolean;
     /** The largest answer sent, serialized (`GRAPHQL_MAX_RESPONSE_BYTES`); larger is RESPONSE_TOO_LARGE. */
@@ -284,6 +288,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxDirectives: e.GRAPHQL_MAX_DIRECTIVES,
       maxCost: e.GRAPHQL_MAX_COST,
       maxIds: e.GRAPHQL_MAX_IDS,
+      maxSubscriptions: e.GRAPHQL_MAX_SUBSCRIPTIONS,
+      sseKeepAliveMs: e.GRAPHQL_SSE_KEEPALIVE,
       federation: e.GRAPHQL_FEDERATION,
       maxResponseBytes: e.GRAPHQL_MAX_RESPONSE_BYTES,
       maxOperationNames: e.METRICS_MAX_OPERATION_NAMES,

@@ -31,6 +31,7 @@ export const errorCodes = {
   INTERNAL_SERVER_ERROR: { status: 500, message: 'Unexpected error.' },
   UPSTREAM_ERROR: { status: 502, message: 'An upstream service answered with an error.' },
   SERVICE_UNAVAILABLE: { status: 503, message: 'A service is unavailable.' },
+  TOO_MANY_SUBSCRIPTIONS: { status: 503, message: 'This gateway replica serves its maximum of open subscriptions; retry later.' },
   UPSTREAM_TIMEOUT: { status: 504, message: 'An upstream service did not answer in time.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

@@ -11,6 +11,7 @@ import { useAuditLog, useGraphQLHardening, useMutationRateLimit } from '../secur
 import { useVariablesDepthLimit } from '../security/use-variables-depth-limit.js';
 import { useKnownOperationTypes } from './plugins/use-known-operation-types.js';
 import { useExecutionEngine } from './plugins/use-execution-engine.js';
+import { useSubscriptions } from './plugins/use-subscriptions.js';
 
 export const EXAMPLE_QUERY = `# The dashboard of one user, from all four services in one query.
 query Dashboard($userId: ID! = "u1") {
@@ -165,7 +166,8 @@ export function createGatewayYoga(services: GatewayServices, graphiql: GraphiQLD
       useVariablesDepthLimit(),
       ...useGraphQLHardening(config),
       useKnownOperationTypes(),
-      ...persistedOperationsFor(config, logger, schema),
+      useSubscriptions({ keepAliveMs: config.graphql.sseKeepAliveMs }),
+      ...persistedOperationsFor(config, logger, schema, services.upstreams.cache.redisBreaker),
       useAuditLog(),
       useMutationRateLimit(services.rateLimits),
       useStaleExtensions(),

@@ -248,6 +248,18 @@ export class GatewayMetrics {
     this.#sync = source;
   }
 
+  /** `gateway_subscriptions_open`: GraphQL subscriptions this replica serves now. */
+  watchSubscriptions(open: () => number): void {
+    new Gauge({
+      name: 'gateway_subscriptions_open',
+      help: 'GraphQL subscriptions (serviceEvents) open on this replica now; at most GRAPHQL_MAX_SUBSCRIPTIONS.',
+      registers: [this.registry],
+      collect() {
+        this.set(open());
+      },
+    });
+  }
+
   /** With `REDIS_URL`: the `gateway_redis_up` gauge follows Redis's state (`/health/ready`'s `redis`). */
   watchRedis(state: () => 'up' | 'down'): void {
     new Gauge({

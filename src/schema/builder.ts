@@ -24,6 +24,8 @@ export const builder = new SchemaBuilder<{
   plugins: [ScopeAuthPlugin, DirectivesPlugin, FederationPlugin],
   defaultFieldNullability: false,
   scopeAuth: {
+    // A subscription is authorized once, when it starts (its refusal is the stream's one answer), not per event.
+    authorizeOnSubscribe: true,
     authScopes: (ctx) => ({
       authenticated: ctx.principal !== null,
       admin: canAdminister(ctx.principal),
@@ -38,3 +40,4 @@ export const builder = new SchemaBuilder<{
 
 builder.queryType({});
 builder.mutationType({});
+builder.subscriptionType({});

@@ -7,6 +7,7 @@ import './user.js';
 import './dashboard.js';
 import './sync.js';
 import './gateway.js';
+import './events.js';
 import { buildSubgraphSchema, printSubgraphSdl } from './federation.js';
 
 let schema: GraphQLSchema | undefined;

@@ -54,7 +54,8 @@ export function useExecutionEngine({ jit, logger }: { jit: boolean; logger: Logg
     useGraphQlJit(
       {},
       {
-        enableIf: (args) => !onGraphqlJs.has(args),
+        // Subscriptions stay on graphql-js's own subscribe (yoga's path): the JIT only runs queries and mutations.
+        enableIf: (args) => !onGraphqlJs.has(args) && operationOf(args)?.operation !== 'subscription',
         onError: (result) => logger.warn({ errors: result.errors }, 'graphql-jit could not compile an operation'),
       },
     ) as Plugin<Record<string, unknown>>,

@@ -1,0 +1,99 @@
+import { GatewayError } from '../errors/index.js';
+import type { GatewayPubSub, ServiceEvent } from './gateway-pubsub.js';
+
+const TOPIC = 'service-events';
+
+export interface ServiceEventsOptions {
+  /** The cluster bus (`createGatewayPubSub`): in process, or every replica's through Redis. */
+  pubsub: GatewayPubSub;
+  /** This process (`GATEWAY_REPLICA_ID`): the `replica` of what it publishes. */
+  replica: string;
+  /** Open subscriptions this replica serves at most (`GRAPHQL_MAX_SUBSCRIPTIONS`). */
+  maxSubscriptions: number;
+  now?: () => number;
+}
+
+/** What a publisher says; `at` and `replica` are added here. */
+export type ServiceEventInit = Omit<ServiceEvent, 'at' | 'replica'>;
+
+/**
+ * `Subscription.serviceEvents` over the cluster bus: publishes this replica's events and hands
+ * each subscriber its own stream of every replica's, at most `maxSubscriptions` at a time.
+ */
+export class ServiceEvents {
+  readonly #pubsub: GatewayPubSub;
+  readonly #replica: string;
+  readonly #max: number;
+  readonly #now: () => number;
+  #open = 0;
+
+  constructor(opts: ServiceEventsOptions) {
+    this.#pubsub = opts.pubsub;
+    this.#replica = opts.replica;
+    this.#max = opts.maxSubscriptions;
+    this.#now = opts.now ?? Date.now;
+  }
+
+  /** Subscriptions open on this replica now (`gateway_subscriptions_open`). */
+  get open(): number {
+    return this.#open;
+  }
+
+  get maxSubscriptions(): number {
+    return this.#max;
+  }
+
+  publish(event: ServiceEventInit): void {
+    this.#pubsub.publish(TOPIC, { ...event, at: new Date(this.#now()).toISOString(), replica: this.#replica });
+  }
+
+  /**
+   * A new subscriber's stream; `TOO_MANY_SUBSCRIPTIONS` when this replica serves its maximum.
+   * The slot is given back once, however the stream ends: returned (the client went away),
+   * thrown into, or failed.
+   */
+  subscribe(): AsyncIterableIterator<ServiceEvent> {
+    if (this.#open >= this.#max) {
+      throw new GatewayError('TOO_MANY_SUBSCRIPTIONS', {
+        message: `This gateway serves at most ${this.#max} subscriptions at a time; retry later or on another replica.`,
+        retryAfterSeconds: 5,
+      });
+    }
+    this.#open++;
+    const source = this.#pubsub.subscribe(TOPIC);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      this.#open--;
+    };
+    // By hand rather than an async generator around `source`: a generator returned before its
+    // first `next()` never runs its `finally`, and the slot would stay taken.
+    const stream: AsyncIterableIterator<ServiceEvent> = {
+      async next() {
+        try {
+          const result = await source.next();
+          if (result.done) release();
+          return result as IteratorResult<ServiceEvent>;
+        } catch (err) {
+          release();
+          throw err;
+        }
+      },
+      async return(value?: unknown) {
+        release();
+        await source.return(value);
+        return { done: true, value: undefined };
+      },
+      async throw(err?: unknown) {
+        release();
+        await source.return();
+        throw err;
+      },
+      [Symbol.asyncIterator]() {
+        return stream;
+      },
+    };
+    return stream;
+  }
+}
