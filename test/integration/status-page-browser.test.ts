@@ -80,6 +80,7 @@ describe('the /status page in a browser', () => {
         logLevel: 'warn',
       });
       await stack.app.services.sync.check();
+      context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     }, 120_000);
     afterAll(async () => {
       await context?.close();
@@ -87,7 +88,6 @@ describe('the /status page in a browser', () => {
     });
 
     it('shows four healthy cards, under its CSP header, with no CSP violation', async () => {
-      context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
       const { page, problems } = await openPage(context);
       const res = await page.goto(`${stack.url}/status`, { waitUntil: 'load', timeout: 60_000 });
       expect(res?.status()).toBe(200);
