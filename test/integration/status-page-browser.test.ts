@@ -159,6 +159,34 @@ describe('the /status page in a browser', () => {
       await page.close();
     }, 180_000);
 
+    it('the other admin buttons: open a breaker (held, forced), clear one service’s cache, force a sync', async () => {
+      await stack.reset();
+      const { page, problems } = await openPage(context);
+      await page.goto(`${stack.url}/status`, { waitUntil: 'load', timeout: 60_000 });
+      await page.getByLabel('Admin token or API key').fill(await stack.token('u2', 'admin'));
+      await page.getByRole('button', { name: 'Use' }).click();
+
+      await page.getByRole('button', { name: 'Force the nps breaker open' }).click();
+      await expect.poll(() => fieldText(page, 'nps', 'breaker'), { timeout: LIVE_MS }).toBe('OPEN');
+      expect(await fieldText(page, 'nps', 'forced')).toBe('forced');
+      expect(stack.app.services.upstreams.clients.nps.breaker.stats).toMatchObject({ state: 'OPEN', forced: true });
+
+      await page.getByRole('button', { name: 'Clear what is cached from nps' }).click();
+      await expect.poll(() => page.locator('#notice').innerText(), { timeout: LIVE_MS }).toMatch(/^clearCache nps: \d+ entries removed$/);
+      await expect.poll(() => page.locator('#events').innerText(), { timeout: LIVE_MS }).toMatch(/nps cache/);
+
+      const rounds = stack.backendRequests('auth', '/api/shared-knowledge/status');
+      await page.getByRole('button', { name: "Check every service's version now" }).click();
+      await expect.poll(() => page.locator('#notice').innerText(), { timeout: LIVE_MS }).toBe('forceSync all services: done');
+      expect(stack.backendRequests('auth', '/api/shared-knowledge/status')).toBeGreaterThan(rounds);
+
+      await page.getByRole('button', { name: 'Reset the nps breaker' }).click();
+      await expect.poll(() => fieldText(page, 'nps', 'breaker'), { timeout: LIVE_MS }).toBe('CLOSED');
+      expect(await fieldText(page, 'nps', 'forced')).toBe('');
+      expect(problems).toEqual([]);
+      await page.close();
+    }, 120_000);
+
     it('version drift: a backend moves to 1.1.0 and its card shows out_of_sync live', async () => {
       await stack.reset();
       await stack.app.services.sync.check();
@@ -201,8 +229,9 @@ describe('the /status page in a browser', () => {
       }
     }, 120_000);
 
-    it('reads well on a phone: one column, nothing wider than the screen', async () => {
+    it('reads well on a phone: one column, nothing wider than the screen (a long out-of-sync card included)', async () => {
       await stack.reset();
+      stack.backends.comment.faults.set({ version: '1.1.0-rc.1+build.20261207' });
       await stack.app.services.sync.check();
       const phone = await browser.newContext({
         viewport: { width: 375, height: 740 },
