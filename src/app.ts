@@ -174,6 +174,8 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
       closing ??= (async () => {
         ready = false;
         await sync.close();
+        // Before the listener closes: open subscriptions end (complete) instead of holding the grace period.
+        await serviceEvents.close();
         // Listener closed at once (new connections refused); in-flight requests get the grace period.
         await withinGrace(server.close(), graceMs, () => server.server.closeAllConnections());
         await withinGrace(upstreams.close(), 1000, () => {

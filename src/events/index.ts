@@ -7,4 +7,4 @@ export {
   type GatewayTopics,
   type ServiceEvent,
 } from './gateway-pubsub.js';
-export { ServiceEvents, type ServiceEventsOptions, type ServiceEventInit } from './service-events.js';
+export { ServiceEvents, SUBSCRIBER_BUFFER, type ServiceEventsOptions, type ServiceEventInit } from './service-events.js';

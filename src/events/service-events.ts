@@ -1,7 +1,11 @@
+import { Repeater, SlidingBuffer } from 'graphql-yoga';
 import { GatewayError } from '../errors/index.js';
 import type { GatewayPubSub, ServiceEvent } from './gateway-pubsub.js';
 
 const TOPIC = 'service-events';
+
+/** Events one subscriber may have waiting (a client that reads slowly); older ones are dropped first. */
+export const SUBSCRIBER_BUFFER = 100;
 
 export interface ServiceEventsOptions {
   /** The cluster bus (`createGatewayPubSub`): in process, or every replica's through Redis. */
@@ -26,6 +30,8 @@ export class ServiceEvents {
   readonly #max: number;
   readonly #now: () => number;
   #open = 0;
+  readonly #streams = new Set<AsyncIterableIterator<ServiceEvent>>();
+  #closed = false;
 
   constructor(opts: ServiceEventsOptions) {
     this.#pubsub = opts.pubsub;
@@ -53,6 +59,7 @@ export class ServiceEvents {
    * thrown into, or failed.
    */
   subscribe(): AsyncIterableIterator<ServiceEvent> {
+    if (this.#closed) throw new GatewayError('SERVICE_UNAVAILABLE', { message: 'This gateway replica is shutting down; subscribe again.' });
     if (this.#open >= this.#max) {
       throw new GatewayError('TOO_MANY_SUBSCRIPTIONS', {
         message: `This gateway serves at most ${this.#max} subscriptions at a time; retry later or on another replica.`,
@@ -60,12 +67,22 @@ export class ServiceEvents {
       });
     }
     this.#open++;
-    const source = this.#pubsub.subscribe(TOPIC);
+    const pubsub = this.#pubsub;
+    // The bus's own stream holds at most 1024 undelivered events and then throws from the
+    // publisher's dispatch (an uncaught exception: the process would exit). A subscriber that
+    // stops reading (a stalled tab, a full TCP window) must cost a bounded buffer, not the gateway:
+    // the bus's stream is drained at once into this subscriber's sliding buffer of the latest events.
+    const source = new Repeater<ServiceEvent>(async (push, stop) => {
+      const events = pubsub.subscribe(TOPIC);
+      void stop.then(() => events.return());
+      for await (const event of events) void push(event);
+    }, new SlidingBuffer(SUBSCRIBER_BUFFER));
     let released = false;
     const release = () => {
       if (released) return;
       released = true;
       this.#open--;
+      this.#streams.delete(stream);
     };
     // By hand rather than an async generator around `source`: a generator returned before its
     // first `next()` never runs its `finally`, and the slot would stay taken.
@@ -94,6 +111,16 @@ export class ServiceEvents {
         return stream;
       },
     };
+    this.#streams.add(stream);
     return stream;
+  }
+
+  /**
+   * Ends every open stream (each client gets `complete` and may reconnect to another replica) and
+   * refuses new ones: open streams would otherwise hold a shutdown for its whole grace period.
+   */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await Promise.allSettled([...this.#streams].map((stream) => stream.return?.()));
   }
 }

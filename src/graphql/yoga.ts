@@ -1,4 +1,4 @@
-import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { GatewayServices, RequestContext, ServerContext } from '../context/index.js';
 import { createRequestContext } from '../context/index.js';
 import { getSchema, getSubgraphSchema } from '../schema/index.js';
@@ -11,7 +11,8 @@ import { useAuditLog, useGraphQLHardening, useMutationRateLimit } from '../secur
 import { useVariablesDepthLimit } from '../security/use-variables-depth-limit.js';
 import { useKnownOperationTypes } from './plugins/use-known-operation-types.js';
 import { useExecutionEngine } from './plugins/use-execution-engine.js';
-import { useSubscriptions } from './plugins/use-subscriptions.js';
+import { useSubscriptions, SINGLE_CONNECTION_ENDPOINT } from './plugins/use-subscriptions.js';
+import { useGraphQLSSE } from '@graphql-yoga/plugin-graphql-sse';
 
 export const EXAMPLE_QUERY = `# The dashboard of one user, from all four services in one query.
 query Dashboard($userId: ID! = "u1") {
@@ -167,6 +168,8 @@ export function createGatewayYoga(services: GatewayServices, graphiql: GraphiQLD
       ...useGraphQLHardening(config),
       useKnownOperationTypes(),
       useSubscriptions({ keepAliveMs: config.graphql.sseKeepAliveMs }),
+      // GraphQL over SSE's "single connection mode" (graphql-sse's protocol) on its own path.
+      useGraphQLSSE({ endpoint: SINGLE_CONNECTION_ENDPOINT }) as Plugin<Record<string, unknown>>,
       ...persistedOperationsFor(config, logger, schema, services.upstreams.cache.redisBreaker),
       useAuditLog(),
       useMutationRateLimit(services.rateLimits),

@@ -20,7 +20,8 @@ import { registerDashboardRoute } from './routes/dashboard.js';
 import { registerInspectionRoutes } from './routes/inspection.js';
 import { registerPassthroughRoutes } from './routes/passthrough.js';
 import { registerSyncRoutes } from './routes/sync.js';
-import { registerGraphQLRoute } from './routes/graphql.js';
+import { registerGraphQLRoute, registerGraphQLStreamRoute } from './routes/graphql.js';
+import { SINGLE_CONNECTION_ENDPOINT } from '../graphql/plugins/use-subscriptions.js';
 import { createDirectExecution } from '../graphql/direct-execution.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerStatusRoutes } from './routes/status.js';
@@ -76,6 +77,7 @@ export function createHttpServer({ services, yoga, isReady, redis }: HttpServerO
       metrics: services.metrics,
       trustedOnly: services.config.graphql.trustedOnly,
     });
+    registerGraphQLStreamRoute(compressed, yoga, SINGLE_CONNECTION_ENDPOINT);
     registerDashboardRoute(compressed, services);
     registerInspectionRoutes(compressed, services);
     registerAdminRoutes(compressed, services);

@@ -131,6 +131,34 @@ describe('serviceEvents over SSE (integration)', () => {
     client.dispose();
   });
 
+  it('single connection mode (graphql-sse, /graphql/stream): events arrive; refusals are coded; the slot is given back', async () => {
+    const open = stack.app.services.serviceEvents.open;
+    const client = createClient({
+      url: `${stack.url}/graphql/stream`,
+      singleConnection: true,
+      headers: { authorization: `Bearer ${admin}` },
+      retryAttempts: 0,
+    });
+    const iterator = client.iterate<{ serviceEvents: Event }>({ query: SUBSCRIPTION });
+    const first = iterator.next();
+    await waitFor(() => stack.app.services.serviceEvents.open === open + 1, 10_000);
+    stack.app.services.serviceEvents.publish({ type: 'cache', service: 'nps', from: null, to: null });
+    expect((await first).value?.data?.serviceEvents).toMatchObject({ type: 'cache', service: 'nps', replica: 'replica-one' });
+    await iterator.return?.();
+    await waitFor(() => stack.app.services.serviceEvents.open === open, 10_000);
+    client.dispose();
+
+    const userClient = createClient({
+      url: `${stack.url}/graphql/stream`,
+      singleConnection: true,
+      headers: { authorization: `Bearer ${await stack.token('u1')}` },
+      retryAttempts: 0,
+    });
+    const refused = await userClient.iterate({ query: SUBSCRIPTION }).next();
+    expect(refused.value?.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN' });
+    userClient.dispose();
+  });
+
   it('clients that hang up leave nothing behind (200 connect/disconnect cycles over sockets)', async () => {
     sub.close();
     await waitFor(() => stack.app.services.serviceEvents.open === 0, 10_000);
@@ -142,4 +170,22 @@ describe('serviceEvents over SSE (integration)', () => {
     const metrics = await fetch(`${stack.url}/metrics`, { headers: { authorization: `Bearer ${admin}` } });
     expect(await metrics.text()).toMatch(/^gateway_subscriptions_open 0$/m);
   });
+});
+
+describe('serviceEvents at shutdown', () => {
+  it('close() ends open streams with complete instead of waiting out the grace period', async () => {
+    const stack = await startStack({ env: { SHUTDOWN_GRACE_PERIOD: '60000' }, logLevel: 'warn' });
+    const admin = await stack.token('u2', 'admin');
+    const subs = await Promise.all(
+      [1, 2].map(() => subscribeSse<Result>(`${stack.url}/graphql`, SUBSCRIPTION, { headers: { authorization: `Bearer ${admin}` } })),
+    );
+    await waitFor(() => stack.app.services.serviceEvents.open === 2, 10_000);
+    const started = performance.now();
+    await stack.close();
+    expect(performance.now() - started).toBeLessThan(20_000); // far from the 60 s grace period
+    for (const sub of subs) {
+      await sub.ended;
+      expect(sub.messages.at(-1)?.event).toBe('complete');
+    }
+  }, 60_000);
 });

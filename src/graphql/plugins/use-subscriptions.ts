@@ -9,6 +9,12 @@ export interface SubscriptionsOptions {
 
 const SSE = /(^|[\s,])text\/event-stream\s*(;|,|$)/i;
 
+/** Where graphql-sse's "single connection mode" is served (`useGraphQLSSE`): a reservation, one stream, operations by token. */
+export const SINGLE_CONNECTION_ENDPOINT = '/graphql/stream';
+
+const isSingleConnection = (request: Request | undefined): boolean =>
+  request !== undefined && new URL(request.url).pathname === SINGLE_CONNECTION_ENDPOINT;
+
 /**
  * Subscriptions over GraphQL-over-SSE ("distinct connections" mode, as Yoga serves them):
  * - A subscription whose request does not ask for `text/event-stream` is refused with
@@ -23,6 +29,17 @@ export function useSubscriptions({ keepAliveMs }: SubscriptionsOptions): Plugin<
   return {
     onSubscribe({ args, setResultAndStopExecution }) {
       const request = (args.contextValue as { request?: Request }).request;
+      // Single connection mode: the operation arrives by POST and its events go to the stream already open.
+      if (isSingleConnection(request)) {
+        return {
+          // graphql-sse takes a result without a `data` key (a refusal: `{ errors }`) for execution
+          // arguments and answers a bare 400 "Unable to detect operation AST"; with `data: null` it
+          // sends the coded errors down the stream.
+          onSubscribeResult({ result, setResult }) {
+            if (!isAsyncIterable(result) && !('data' in result)) setResult({ ...result, data: null });
+          },
+        };
+      }
       if (!SSE.test(request?.headers.get('accept') ?? '')) {
         setResultAndStopExecution({
           errors: [

@@ -71,6 +71,29 @@ export function registerGraphQLRoute(
   });
 }
 
+/**
+ * graphql-sse's "single connection mode" (`useGraphQLSSE`): PUT reserves a stream and answers
+ * its token, GET (or POST) with that token opens it, POST with the token header runs an
+ * operation on it, DELETE stops one. Behind the same hooks as `/graphql` (identity, rate limit
+ * per request, audit); no response cache and no direct execution.
+ */
+export function registerGraphQLStreamRoute(app: FastifyInstance, yoga: GatewayYoga, url: string): void {
+  app.route({
+    url,
+    method: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
+    config: { errorShape: 'graphql' },
+    handler: async (req, reply) => {
+      const response = await yoga.handleNodeRequestAndResponse(req, reply, { req, reply });
+      response.headers.forEach((value, name) => {
+        reply.header(name, value);
+      });
+      reply.status(response.status);
+      if (STREAMED.test(response.headers.get('content-type') ?? '')) return reply.send(response.body);
+      return reply.send(await response.text());
+    },
+  });
+}
+
 function isJson(req: FastifyRequest): boolean {
   return /^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '');
 }
