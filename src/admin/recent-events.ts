@@ -8,15 +8,16 @@ export class RecentEvents {
   readonly #events: StatusEvent[] = [];
   readonly #source: AsyncIterableIterator<StatusEvent>;
 
-  constructor(source: AsyncIterableIterator<StatusEvent>, limit: number) {
+  constructor(source: AsyncIterableIterator<StatusEvent>, limit: number, onError: (err: unknown) => void = () => undefined) {
     this.#source = source;
     const events = this.#events;
-    void (async () => {
+    // Read as events come (nothing piles up); should the stream fail, the page keeps what it has.
+    (async () => {
       for await (const event of source) {
         events.unshift(event);
         if (events.length > limit) events.length = limit;
       }
-    })();
+    })().catch(onError);
   }
 
   /** Newest first. */

@@ -55,6 +55,7 @@ export function registerStatusRoutes(app: FastifyInstance, services: GatewayServ
   const recent = new RecentEvents(
     services.events.pubsub.subscribe('service-events') as AsyncIterableIterator<StatusEvent>,
     STATUS_EVENT_LIMIT,
+    (err) => services.logger.warn({ err }, 'the status page stopped reading service events'),
   );
   app.addHook('onClose', async () => recent.close());
 
