@@ -1,6 +1,7 @@
 // @ts-check
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import globals from 'globals';
 
 /*
  * The layers of src/, lowest first: a folder imports only from its own layer or lower ones
@@ -83,4 +84,6 @@ export default tseslint.config(
     },
   },
   ...layerRules(),
+  // The /status page's script runs in the browser as served (no build step).
+  { files: ['src/http/status-page/assets/*.js'], languageOptions: { globals: globals.browser, sourceType: 'module' } },
 );

@@ -38,7 +38,10 @@ async function main(): Promise<void> {
 
   const userToken = await mintToken(jwtSecret, 'u1', 'user', '12h');
   const adminToken = await mintToken(jwtSecret, 'u2', 'admin', '12h');
-  const app = await createGatewayApp({ config, graphiql: { headers: { Authorization: `Bearer ${userToken}` } } });
+  const app = await createGatewayApp({
+    config,
+    graphiql: { headers: { Authorization: `Bearer ${userToken}` }, adminHeaders: { Authorization: `Bearer ${adminToken}` } },
+  });
   let url: string;
   try {
     url = await app.listen();
@@ -53,9 +56,10 @@ async function main(): Promise<void> {
   process.stdout.write(`
   Gateway demo is running.
 
-  GraphiQL     ${url}/graphql   (opens with a userDashboard query and the user token below)
+  GraphiQL     ${url}/graphql   (example tabs: the dashboard with the user token below, users, sync, events, an admin mutation with the admin token)
   REST         ${url}/api/orchestration/user/u1/dashboard
   Health       ${url}/health
+  Status page  ${url}/status
 
   User token   (u1, Ada Lovelace, role user — may read only her own data)
   Bearer ${userToken}

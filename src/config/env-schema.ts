@@ -185,6 +185,7 @@ export const envSchema = z.object({
   RESPONSE_CACHE_MAX_PER_PRINCIPAL: int(1, 1_000_000).default(100),
 
   MONITORING_PUBLIC: bool.optional(),
+  STATUS_PAGE: bool.default(true),
   GRAPHIQL: bool.default(true),
   GRAPHQL_INTROSPECTION: bool.optional(),
   GRAPHQL_MAX_DEPTH: int(1, 100).default(10),

@@ -99,6 +99,8 @@ export interface GatewayConfig {
     readonly trustedOnly: boolean;
   };
   readonly monitoringPublic: boolean;
+  /** Serve the `/status` page (`STATUS_PAGE`, default true). */
+  readonly statusPage: boolean;
   readonly redisUrl?: string;
   readonly signingSecret?: string;
   readonly rateLimit: {
@@ -295,6 +297,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       trustedOnly: e.GRAPHQL_TRUSTED_ONLY,
     },
     monitoringPublic: e.MONITORING_PUBLIC ?? p.monitoringPublic,
+    statusPage: e.STATUS_PAGE,
     redisUrl: e.REDIS_URL,
     signingSecret: e.GATEWAY_SIGNING_SECRET,
     rateLimit: {

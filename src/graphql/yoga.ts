@@ -28,10 +28,82 @@ query Dashboard($userId: ID! = "u1") {
 }
 `;
 
+/** A batched read: one `users(ids:)` field, one call to the auth service for all three. */
+/** A batched read: one `users(ids:)` field, one call to the auth service for all three. */
+export const EXAMPLE_USERS_QUERY = `# Several users in one field: the gateway batches them
+# into ONE call to the auth service. A user token reads
+# only its own record (the others are null, FORBIDDEN);
+# an admin token reads them all.
+query Users($ids: [ID!]! = ["u1", "u2", "u3"]) {
+  users(ids: $ids) { id name email role industry { name } }
+}
+`;
+
+export const EXAMPLE_SYNC_QUERY = `# Shared knowledge sync: each service's version against
+# the expected one. A monitoring read: anyone while
+# MONITORING_PUBLIC=true, else an admin token or API key.
+query SyncStatus {
+  syncStatus {
+    status expectedVersion checkedAt
+    services {
+      name version expectedVersion state
+      outOfSyncSince lastCheckedAt error
+    }
+  }
+}
+`;
+
+export const EXAMPLE_EVENTS_SUBSCRIPTION = `# Live events from every replica: breaker and sync state
+# changes, version changes, cache clears (Server-Sent
+# Events). Press ▶ and leave it running; /status shows
+# the same stream as a page. Same rule as monitoring reads.
+subscription ServiceEvents {
+  serviceEvents { type service from to at replica }
+}
+`;
+
+export const EXAMPLE_ADMIN_MUTATION = `# An admin action: force a breaker open (maintenance),
+# then close it again. It needs an ADMIN token: open the
+# "Headers" tab below this editor and put
+#   { "Authorization": "Bearer <admin token>" }
+# (npm run demo prints one). A user token is refused
+# with FORBIDDEN; every attempt is audited.
+mutation OpenBreaker($service: String! = "comment") {
+  openBreaker(service: $service) {
+    name healthy breaker { state forced }
+  }
+}
+
+mutation ResetBreaker($service: String! = "comment") {
+  resetBreaker(service: $service) {
+    name healthy breaker { state forced }
+  }
+}
+`;
+
 export interface GraphiQLDefaults {
   /** Headers pre-filled in GraphiQL's header editor (the demo puts a token here). */
   headers?: Record<string, string>;
+  /** Headers of the admin mutation's tab (the demo puts its admin token here); default a placeholder. */
+  adminHeaders?: Record<string, string>;
   defaultQuery?: string;
+}
+
+/**
+ * The tabs GraphiQL opens with (when the browser has none stored): the dashboard first — the
+ * one ▶ runs as the page opens — then a batched `users(ids:)`, `syncStatus`, `serviceEvents`
+ * and an admin mutation with a note on where its token goes.
+ */
+export function graphiqlTabs(graphiql: GraphiQLDefaults = {}): Array<{ query: string; headers: string }> {
+  const headers = JSON.stringify(graphiql.headers ?? { Authorization: 'Bearer <paste a token>' }, null, 2);
+  const adminHeaders = JSON.stringify(graphiql.adminHeaders ?? { Authorization: 'Bearer <paste an admin token>' }, null, 2);
+  return [
+    { query: graphiql.defaultQuery ?? EXAMPLE_QUERY, headers },
+    { query: EXAMPLE_USERS_QUERY, headers },
+    { query: EXAMPLE_SYNC_QUERY, headers },
+    { query: EXAMPLE_EVENTS_SUBSCRIPTION, headers },
+    { query: EXAMPLE_ADMIN_MUTATION, headers: adminHeaders },
+  ];
 }
 
 export type GatewayYoga = YogaServerInstance<ServerContext, RequestContext>;
@@ -65,6 +137,7 @@ export function createGatewayYoga(services: GatewayServices, graphiql: GraphiQLD
           title: 'Gateway GraphiQL',
           defaultQuery: graphiql.defaultQuery ?? EXAMPLE_QUERY,
           headers: JSON.stringify(graphiql.headers ?? { Authorization: 'Bearer <paste a token>' }, null, 2),
+          defaultTabs: graphiqlTabs(graphiql),
           shouldPersistHeaders: false,
         }
       : false,

@@ -24,6 +24,7 @@ import { registerGraphQLRoute, registerGraphQLStreamRoute } from './routes/graph
 import { SINGLE_CONNECTION_ENDPOINT } from '../graphql/plugins/use-subscriptions.js';
 import { createDirectExecution } from '../graphql/direct-execution.js';
 import { registerHealthRoutes } from './routes/health.js';
+import { registerStatusRoutes } from './routes/status.js';
 
 export interface HttpServerOptions {
   services: GatewayServices;
@@ -82,6 +83,7 @@ export function createHttpServer({ services, yoga, isReady, redis }: HttpServerO
     registerAdminRoutes(compressed, services);
     registerMetricsRoute(compressed, services);
     registerSyncRoutes(compressed, services);
+    if (config.statusPage) registerStatusRoutes(compressed, services);
   });
   registerPassthroughRoutes(app, { services });
   return app;
