@@ -12,7 +12,7 @@
  * the gateway from src/ through tsx instead of building), `--only S1,S3`,
  * `--connections N`, `--duration S`, `--rounds N`, `--warmup S`, `--soak-seconds S`,
  * `--update-docs` (replace the table between the bench markers in docs/benchmark.md),
- * `--yoga` (S1 and S2 also measure `bench/yoga-baseline.ts`, plain Yoga + DataLoader, as a
+ * `--yoga` (S1, S2 and S3 also measure `bench/yoga-baseline.ts`, plain Yoga + DataLoader, as a
  * third target in each round), `--compressed` (clients send `accept-encoding: gzip, deflate, br`
  * as browsers do), `--entry path/main.js` (another gateway build, for
  * experiments; implies `--no-build`), `--compare path/main.js` (S1–S3 also measure that second
@@ -134,6 +134,16 @@ async function main(): Promise<void> {
           headers: { 'content-type': 'application/json' },
           next: () => ({ path: '/graphql', body: JSON.stringify({ query: DASHBOARD_QUERY, variables: { id: `u${nextId()}` } }) }),
           bad: dashboardBad,
+        };
+  const yogaUsers = (): LoadSpec | null =>
+    yogaUrl === null
+      ? null
+      : {
+          url: yogaUrl,
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          next: () => ({ path: '/graphql', body: JSON.stringify({ query: USERS_QUERY, variables: { ids: nextIds() } }) }),
+          bad: usersBad,
         };
   const floorUsers = (): LoadSpec => ({ url: floorUrl, method: 'GET', next: () => ({ path: `/users?ids=${nextIds().join(',')}` }) });
   const gatewayUsers = (url: string): LoadSpec => ({
@@ -270,7 +280,10 @@ async function main(): Promise<void> {
       if (only.has('S3')) {
         const sc = spec('S3');
         await setLatency(urls, sc.backendLatencyMs);
-        const r = await compare('S3', sc.title, floorUsers(), gatewayUsers(gw.url), gw.proc.pid, { other: otherOf(gatewayUsers) });
+        const r = await compare('S3', sc.title, floorUsers(), gatewayUsers(gw.url), gw.proc.pid, {
+          yoga: yogaUsers(),
+          other: otherOf(gatewayUsers),
+        });
         // Counted over a short window of its own (the backends' request log keeps 10 000
         // entries), one query at a time so that the count divides exactly.
         const amount = 40;
