@@ -39,7 +39,17 @@ import { procMemMB, start } from './processes.js';
 import { DASHBOARD_QUERY, S3_IDS, USERS_QUERY } from './queries.js';
 import { machine, markdown, mb, updateBenchmarkDoc, type ScenarioResult } from './report.js';
 import { judge, scenarioNamed, SCENARIOS, type Scenario, type ScenarioName } from './scenarios.js';
-import { backendRequests, cacheStats, DASHBOARD_HASH, heapAfterGc, setLatency, startGateway, token, type Urls } from './stack.js';
+import {
+  allocationPerRequest,
+  backendRequests,
+  cacheStats,
+  DASHBOARD_HASH,
+  heapAfterGc,
+  setLatency,
+  startGateway,
+  token,
+  type Urls,
+} from './stack.js';
 
 async function main(): Promise<void> {
   const only = new Set<ScenarioName>();
@@ -253,6 +263,19 @@ async function main(): Promise<void> {
         });
         peakRssS1 = procMemMB(gw.proc.pid, 'VmHWM');
         if (other) r.comparePeakRssMB = procMemMB(other.proc.pid, 'VmHWM');
+        if (flags.alloc) {
+          // After the rounds (the profiler costs CPU): one more load of each build, sampled.
+          const measure = (url: string, proc: typeof gw.proc) =>
+            allocationPerRequest(proc, () =>
+              load(gatewayDashboard(url), { durationS: Math.min(settings.durationS, 5), connections: settings.connections }),
+            );
+          r.allocation = await measure(gw.url, gw.proc);
+          log(`S1 allocation: ${r.allocation.kbPerRequest} KB per request ${JSON.stringify(r.allocation.byPackageKB)}`);
+          if (other) {
+            r.compareAllocation = await measure(other.url, other.proc);
+            log(`S1 allocation, --compare build: ${r.compareAllocation.kbPerRequest} KB per request`);
+          }
+        }
         if (yogaProc?.pid !== undefined) r.yogaPeakRssMB = procMemMB(yogaProc.pid, 'VmHWM');
         r.targets.push(...judge(sc, { rpsRatio: r.ratio.rps, p99Ratio: r.ratio.p99, peakRssMB: peakRssS1 }));
         results.S1 = r;
