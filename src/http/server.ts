@@ -70,7 +70,9 @@ export function createHttpServer({ services, yoga, isReady, redis }: HttpServerO
     await compressed.register(fastifyCompress, { threshold: 1024, encodings: ['br', 'gzip'], global: true, globalDecompression: false });
     registerGraphQLRoute(compressed, yoga, {
       responseCache: services.responseCache,
-      direct: services.config.graphql.directExecution ? createDirectExecution(yoga) : undefined,
+      direct: services.config.graphql.directExecution
+        ? createDirectExecution(yoga, services.config.graphql.persistedOperations)
+        : undefined,
       metrics: services.metrics,
       trustedOnly: services.config.graphql.trustedOnly,
     });
