@@ -165,6 +165,8 @@ async function main(): Promise<void> {
   });
 
   const results: Partial<Record<ScenarioName, ScenarioResult>> = {};
+  const yogaRatio = (r: ScenarioResult): number | null =>
+    r.yogaBaseline ? round2(r.gateway.median.rps / r.yogaBaseline.median.rps) : null;
   let peakRssS1: number | null = null;
   let soak: Record<string, unknown> | null = null;
 
@@ -277,7 +279,15 @@ async function main(): Promise<void> {
           }
         }
         if (yogaProc?.pid !== undefined) r.yogaPeakRssMB = procMemMB(yogaProc.pid, 'VmHWM');
-        r.targets.push(...judge(sc, { rpsRatio: r.ratio.rps, p99Ratio: r.ratio.p99, peakRssMB: peakRssS1 }));
+        r.targets.push(
+          ...judge(sc, {
+            rpsRatio: r.ratio.rps,
+            yogaRpsRatio: yogaRatio(r),
+            p99Ratio: r.ratio.p99,
+            peakRssMB: peakRssS1,
+            allocKB: r.allocation?.kbPerRequest ?? null,
+          }),
+        );
         results.S1 = r;
       }
       if (only.has('S1-persisted')) {
@@ -326,7 +336,7 @@ async function main(): Promise<void> {
         };
         const counts = { floor: await perQuery(floorUsers()), gateway: await perQuery(gatewayUsers(gw.url)) };
         r.backendRequestsPerQuery = counts;
-        r.targets.push(...judge(sc, { backendRequestsPerQuery: counts.gateway, rpsRatio: r.ratio.rps }));
+        r.targets.push(...judge(sc, { backendRequestsPerQuery: counts.gateway, rpsRatio: r.ratio.rps, yogaRpsRatio: yogaRatio(r) }));
         results.S3 = r;
       }
     } finally {
