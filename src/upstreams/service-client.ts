@@ -147,12 +147,18 @@ export class ServiceClient {
     // Identical reads in flight share one call. Bodies are treated as immutable by callers.
     const pending = this.#inFlight.get(pathWithQuery);
     if (pending) return pending as Promise<T | null>;
-    const call = this.request<T | null>({ method: 'GET', pathWithQuery, ctx, read: (res) => this.#readJson<T>(res) })
-      .catch((err: unknown) => {
+    // One `then` for both outcomes: a promise per call fewer than `.catch().finally()`.
+    const call = this.request<T | null>({ method: 'GET', pathWithQuery, ctx, read: (res) => this.#readJson<T>(res) }).then(
+      (value) => {
+        this.#inFlight.delete(pathWithQuery);
+        return value;
+      },
+      (err: unknown) => {
+        this.#inFlight.delete(pathWithQuery);
         if (err instanceof UpstreamHttpError && err.status === 404) return null;
         throw toUpstreamGatewayError(err, { service: this.name, surface: 'data', timeoutMs: this.timeoutMs });
-      })
-      .finally(() => this.#inFlight.delete(pathWithQuery));
+      },
+    );
     this.#inFlight.set(pathWithQuery, call);
     return call;
   }
@@ -286,16 +292,20 @@ export class ServiceClient {
     return req.read(res);
   }
 
-  async #readJson<T>(res: Dispatcher.ResponseData): Promise<T | null> {
+  /** Not async: an answer's body is the body's own promise, without a frame of this method around it. */
+  #readJson<T>(res: Dispatcher.ResponseData): Promise<T | null> {
     if (res.statusCode >= 400) {
-      const errorBody = await res.body.json().catch(() => undefined);
-      throw new UpstreamHttpError(this.name, res.statusCode, errorBody, parseRetryAfter(res.headers['retry-after']));
+      return res.body.json().then(
+        (errorBody) => this.#httpError(res, errorBody),
+        () => this.#httpError(res, undefined),
+      );
     }
-    if (res.statusCode === 204) {
-      await res.body.dump();
-      return null;
-    }
-    return (await res.body.json()) as T;
+    if (res.statusCode === 204) return res.body.dump().then(() => null);
+    return res.body.json() as Promise<T>;
+  }
+
+  #httpError(res: Dispatcher.ResponseData, errorBody: unknown): never {
+    throw new UpstreamHttpError(this.name, res.statusCode, errorBody, parseRetryAfter(res.headers['retry-after']));
   }
 }
 
