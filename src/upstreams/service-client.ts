@@ -175,11 +175,20 @@ export class ServiceClient {
     let last: UpstreamCallStatus = 'rejected';
     const attempts = (): Promise<T> =>
       withRetry(
+        // One async frame per attempt: the request, its answer and its telemetry.
         async (attempt, signal) => {
           const started = performance.now();
           last = 'error';
           try {
-            return await this.#attempt(req, tracker.traceparent, signal, (status) => (last = status));
+            const headers = this.outboundHeaders(method, pathWithQuery, { ...ctx, traceparent: tracker.traceparent }, req.body);
+            if (req.body !== undefined) headers['content-type'] = 'application/json';
+            const res = await untilAborted(
+              this.pool.request({ method: method as Dispatcher.HttpMethod, path: pathWithQuery, headers, body: req.body, signal }),
+              signal,
+            );
+            last = res.statusCode;
+            if (req.observeVersion !== false) this.observeVersion(res.headers);
+            return await req.read(res);
           } catch (err) {
             if (signal.aborted && !(err instanceof UpstreamHttpError)) {
               last = 'timeout';
@@ -272,24 +281,6 @@ export class ServiceClient {
 
   async close(): Promise<void> {
     await this.pool.close();
-  }
-
-  async #attempt<T>(
-    req: UpstreamRequest<T>,
-    traceparent: string | undefined,
-    signal: AbortSignal,
-    onStatus: (status: number) => void,
-  ): Promise<T> {
-    const { method, pathWithQuery, body } = req;
-    const headers = this.outboundHeaders(method, pathWithQuery, { ...req.ctx, traceparent }, body);
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    const res = await untilAborted(
-      this.pool.request({ method: method as Dispatcher.HttpMethod, path: pathWithQuery, headers, body, signal }),
-      signal,
-    );
-    onStatus(res.statusCode);
-    if (req.observeVersion !== false) this.observeVersion(res.headers);
-    return req.read(res);
   }
 
   /** Not async: an answer's body is the body's own promise, without a frame of this method around it. */
