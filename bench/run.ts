@@ -336,6 +336,18 @@ async function main(): Promise<void> {
         };
         const counts = { floor: await perQuery(floorUsers()), gateway: await perQuery(gatewayUsers(gw.url)) };
         r.backendRequestsPerQuery = counts;
+        if (flags.alloc) {
+          const measure = (url: string, proc: typeof gw.proc) =>
+            allocationPerRequest(proc, () =>
+              load(gatewayUsers(url), { durationS: Math.min(settings.durationS, 5), connections: settings.connections }),
+            );
+          r.allocation = await measure(gw.url, gw.proc);
+          log(`S3 allocation: ${r.allocation.kbPerRequest} KB per request ${JSON.stringify(r.allocation.byPackageKB)}`);
+          if (other) {
+            r.compareAllocation = await measure(other.url, other.proc);
+            log(`S3 allocation, --compare build: ${r.compareAllocation.kbPerRequest} KB per request`);
+          }
+        }
         r.targets.push(...judge(sc, { backendRequestsPerQuery: counts.gateway, rpsRatio: r.ratio.rps, yogaRpsRatio: yogaRatio(r) }));
         results.S3 = r;
       }
