@@ -24,6 +24,7 @@ const BENCH_OPTIONS = {
   'soak-seconds': { type: 'string' },
   'update-docs': { type: 'boolean', default: false },
   'cpu-prof': { type: 'boolean', default: false },
+  alloc: { type: 'boolean', default: false },
   'no-build': { type: 'boolean', default: false },
   env: { type: 'string', multiple: true },
   yoga: { type: 'boolean', default: false },
@@ -35,7 +36,7 @@ const BENCH_OPTIONS = {
   help: { type: 'boolean', default: false },
 } as const;
 
-const USAGE = `Usage: npm run bench -- [--quick] [--soak] [--only S1,S1-persisted,S2,S3,S4] [--yoga] [--cpu-prof] [--compressed]
+const USAGE = `Usage: npm run bench -- [--quick] [--soak] [--only S1,S1-persisted,S2,S3,S4] [--yoga] [--cpu-prof] [--alloc] [--compressed]
        [--connections N] [--duration S] [--rounds N] [--warmup S] [--soak-seconds S]
        [--env KEY=VALUE ...] [--entry path/to/main.js] [--compare path/to/other/main.js] [--no-build] [--tsx] [--update-docs]
        [--node-args="--flag ..."] [--compare-node-args="--flag ..."]

@@ -26,6 +26,9 @@ export interface ScenarioResult {
   comparePeakRssMB?: number | null;
   /** `--yoga`, S1: the baseline's peak RSS (MB) after S1 (it runs without the heap flags). */
   yogaPeakRssMB?: number | null;
+  /** `--alloc`, S1: KB allocated per request (sampling heap profiler, collected objects included), by package. */
+  allocation?: { kbPerRequest: number; byPackageKB: Record<string, number> };
+  compareAllocation?: { kbPerRequest: number; byPackageKB: Record<string, number> };
   targets: Array<{ name: string; value: number | null; target: string; met: boolean | null }>;
 }
 
@@ -102,6 +105,17 @@ export function markdown(
     lines.push(
       '',
       `${name} ${compareLabel()}: ${c.median.rps} RPS = ${round2(c.median.rps / r.gateway.median.rps)} × this build's (${round2(c.median.rps / r.floor.median.rps)} × floor), p50 / p99 ${c.median.p50} / ${c.median.p99} ms, ${c.rpsPerCpuS ?? 'n/a'} req per CPU-s${perCpu}${rss}.`,
+    );
+  }
+  for (const [name, r] of Object.entries(results)) {
+    if (!r.allocation) continue;
+    const by = Object.entries(r.allocation.byPackageKB)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
+    const other = r.compareAllocation ? `; ${compareLabel()}: ${r.compareAllocation.kbPerRequest} KB` : '';
+    lines.push(
+      '',
+      `${name} allocation (\`--alloc\`, sampling heap profiler): ${r.allocation.kbPerRequest} KB per request (${by})${other}.`,
     );
   }
   if (results.S3?.backendRequestsPerQuery) {

@@ -12,7 +12,7 @@
  * the gateway from src/ through tsx instead of building), `--only S1,S3`,
  * `--connections N`, `--duration S`, `--rounds N`, `--warmup S`, `--soak-seconds S`,
  * `--update-docs` (replace the table between the bench markers in docs/benchmark.md),
- * `--yoga` (S1 and S2 also measure `bench/yoga-baseline.ts`, plain Yoga + DataLoader, as a
+ * `--yoga` (S1, S2 and S3 also measure `bench/yoga-baseline.ts`, plain Yoga + DataLoader, as a
  * third target in each round), `--compressed` (clients send `accept-encoding: gzip, deflate, br`
  * as browsers do), `--entry path/main.js` (another gateway build, for
  * experiments; implies `--no-build`), `--compare path/main.js` (S1–S3 also measure that second
@@ -39,7 +39,17 @@ import { procMemMB, start } from './processes.js';
 import { DASHBOARD_QUERY, S3_IDS, USERS_QUERY } from './queries.js';
 import { machine, markdown, mb, updateBenchmarkDoc, type ScenarioResult } from './report.js';
 import { judge, scenarioNamed, SCENARIOS, type Scenario, type ScenarioName } from './scenarios.js';
-import { backendRequests, cacheStats, DASHBOARD_HASH, heapAfterGc, setLatency, startGateway, token, type Urls } from './stack.js';
+import {
+  allocationPerRequest,
+  backendRequests,
+  cacheStats,
+  DASHBOARD_HASH,
+  heapAfterGc,
+  setLatency,
+  startGateway,
+  token,
+  type Urls,
+} from './stack.js';
 
 async function main(): Promise<void> {
   const only = new Set<ScenarioName>();
@@ -135,6 +145,16 @@ async function main(): Promise<void> {
           next: () => ({ path: '/graphql', body: JSON.stringify({ query: DASHBOARD_QUERY, variables: { id: `u${nextId()}` } }) }),
           bad: dashboardBad,
         };
+  const yogaUsers = (): LoadSpec | null =>
+    yogaUrl === null
+      ? null
+      : {
+          url: yogaUrl,
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          next: () => ({ path: '/graphql', body: JSON.stringify({ query: USERS_QUERY, variables: { ids: nextIds() } }) }),
+          bad: usersBad,
+        };
   const floorUsers = (): LoadSpec => ({ url: floorUrl, method: 'GET', next: () => ({ path: `/users?ids=${nextIds().join(',')}` }) });
   const gatewayUsers = (url: string): LoadSpec => ({
     url,
@@ -145,6 +165,8 @@ async function main(): Promise<void> {
   });
 
   const results: Partial<Record<ScenarioName, ScenarioResult>> = {};
+  const yogaRatio = (r: ScenarioResult): number | null =>
+    r.yogaBaseline ? round2(r.gateway.median.rps / r.yogaBaseline.median.rps) : null;
   let peakRssS1: number | null = null;
   let soak: Record<string, unknown> | null = null;
 
@@ -243,8 +265,29 @@ async function main(): Promise<void> {
         });
         peakRssS1 = procMemMB(gw.proc.pid, 'VmHWM');
         if (other) r.comparePeakRssMB = procMemMB(other.proc.pid, 'VmHWM');
+        if (flags.alloc) {
+          // After the rounds (the profiler costs CPU): one more load of each build, sampled.
+          const measure = (url: string, proc: typeof gw.proc) =>
+            allocationPerRequest(proc, () =>
+              load(gatewayDashboard(url), { durationS: Math.min(settings.durationS, 5), connections: settings.connections }),
+            );
+          r.allocation = await measure(gw.url, gw.proc);
+          log(`S1 allocation: ${r.allocation.kbPerRequest} KB per request ${JSON.stringify(r.allocation.byPackageKB)}`);
+          if (other) {
+            r.compareAllocation = await measure(other.url, other.proc);
+            log(`S1 allocation, --compare build: ${r.compareAllocation.kbPerRequest} KB per request`);
+          }
+        }
         if (yogaProc?.pid !== undefined) r.yogaPeakRssMB = procMemMB(yogaProc.pid, 'VmHWM');
-        r.targets.push(...judge(sc, { rpsRatio: r.ratio.rps, p99Ratio: r.ratio.p99, peakRssMB: peakRssS1 }));
+        r.targets.push(
+          ...judge(sc, {
+            rpsRatio: r.ratio.rps,
+            yogaRpsRatio: yogaRatio(r),
+            p99Ratio: r.ratio.p99,
+            peakRssMB: peakRssS1,
+            allocKB: r.allocation?.kbPerRequest ?? null,
+          }),
+        );
         results.S1 = r;
       }
       if (only.has('S1-persisted')) {
@@ -270,7 +313,10 @@ async function main(): Promise<void> {
       if (only.has('S3')) {
         const sc = spec('S3');
         await setLatency(urls, sc.backendLatencyMs);
-        const r = await compare('S3', sc.title, floorUsers(), gatewayUsers(gw.url), gw.proc.pid, { other: otherOf(gatewayUsers) });
+        const r = await compare('S3', sc.title, floorUsers(), gatewayUsers(gw.url), gw.proc.pid, {
+          yoga: yogaUsers(),
+          other: otherOf(gatewayUsers),
+        });
         // Counted over a short window of its own (the backends' request log keeps 10 000
         // entries), one query at a time so that the count divides exactly.
         const amount = 40;
@@ -290,7 +336,19 @@ async function main(): Promise<void> {
         };
         const counts = { floor: await perQuery(floorUsers()), gateway: await perQuery(gatewayUsers(gw.url)) };
         r.backendRequestsPerQuery = counts;
-        r.targets.push(...judge(sc, { backendRequestsPerQuery: counts.gateway, rpsRatio: r.ratio.rps }));
+        if (flags.alloc) {
+          const measure = (url: string, proc: typeof gw.proc) =>
+            allocationPerRequest(proc, () =>
+              load(gatewayUsers(url), { durationS: Math.min(settings.durationS, 5), connections: settings.connections }),
+            );
+          r.allocation = await measure(gw.url, gw.proc);
+          log(`S3 allocation: ${r.allocation.kbPerRequest} KB per request ${JSON.stringify(r.allocation.byPackageKB)}`);
+          if (other) {
+            r.compareAllocation = await measure(other.url, other.proc);
+            log(`S3 allocation, --compare build: ${r.compareAllocation.kbPerRequest} KB per request`);
+          }
+        }
+        r.targets.push(...judge(sc, { backendRequestsPerQuery: counts.gateway, rpsRatio: r.ratio.rps, yogaRpsRatio: yogaRatio(r) }));
         results.S3 = r;
       }
     } finally {

@@ -84,7 +84,10 @@ export async function startGateway(
   const entry = entryPath ? [entryPath] : runtime === 'dist' ? ['dist/src/main.js'] : ['--import', 'tsx', 'src/main.ts'];
   const gc = exposeGc ? ['--expose-gc', '--import', './bench/gc-probe.mjs'] : [];
   const prof = flags['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', join(RESULTS, 'profiles')] : [];
-  const proc = start(`gateway (cache ${cache ? 'on' : 'off'})`, [...nodeArgs, ...prof, ...gc, ...entry], gatewayEnv(urls, port, cache));
+  const alloc = flags.alloc ? ['--import', './bench/alloc-probe.mjs'] : [];
+  const env = { ...gatewayEnv(urls, port, cache), ...(flags.alloc ? { BENCH_ALLOC_DIR: join(RESULTS, 'profiles') } : {}) };
+  if (flags.alloc) mkdirSync(join(RESULTS, 'profiles'), { recursive: true });
+  const proc = start(`gateway (cache ${cache ? 'on' : 'off'})`, [...nodeArgs, ...prof, ...gc, ...alloc, ...entry], env);
   const url = `http://127.0.0.1:${port}`;
   await waitReady(url, proc);
   return { proc, url };
@@ -94,6 +97,28 @@ export async function heapAfterGc(proc: Proc): Promise<{ heapUsed: number; rss: 
   const pending = proc.line('BENCH_HEAP', 10_000);
   proc.child.kill('SIGUSR2');
   return JSON.parse(await pending) as { heapUsed: number; rss: number; gc: boolean };
+}
+
+/** `--alloc`: bytes allocated per request over one load (bench/alloc-probe.mjs samples them), and by package. */
+export async function allocationPerRequest(
+  proc: Proc,
+  run: () => Promise<{ requests: number }>,
+): Promise<{ kbPerRequest: number; byPackageKB: Record<string, number> }> {
+  const on = proc.line('BENCH_ALLOC_ON', 10_000);
+  proc.child.kill('SIGURG');
+  await on;
+  const { requests } = await run();
+  const done = proc.line('BENCH_ALLOC ', 30_000);
+  proc.child.kill('SIGURG');
+  const { bytes, byPackage } = JSON.parse(await done) as { bytes: number; byPackage: Record<string, number> };
+  const kb = (n: number) => Math.round((n / 1024 / Math.max(requests, 1)) * 10) / 10;
+  const byPackageKB = Object.fromEntries(
+    Object.entries(byPackage)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 12)
+      .map(([k, v]) => [k, kb(v)]),
+  );
+  return { kbPerRequest: kb(bytes), byPackageKB };
 }
 
 export async function cacheStats(url: string): Promise<{ hits: number; misses: number } | null> {

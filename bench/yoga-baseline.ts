@@ -1,7 +1,7 @@
 /**
  * A diagnostic reference for `npm run bench -- --yoga`: the "straightforward graphql-yoga +
  * DataLoader server" (no cache, no auth, no breaker, no tracing, no metrics) on
- * plain `node:http`, answering the bench's `userDashboard` query with the same backend calls
+ * plain `node:http`, answering the bench's `userDashboard` (S1, S2) and `users(ids:)` (S3) queries with the same backend calls
  * as the gateway. Where the gateway sits between this and the floor says how much of its cost
  * is GraphQL itself and how much is what the gateway adds.
  *
@@ -87,6 +87,11 @@ function loaders() {
       const m = byKey(comments, (c) => c.userId);
       return ids.map((id) => newest(m.get(id) ?? [], (c) => c.createdAt));
     }),
+    recentComments: new DataLoader<string, Comment[]>(async (ids) => {
+      const { comments } = await get<{ comments: Comment[] }>(pools.comment, `/api/comments?userIds=${ids.join(',')}&limit=3`);
+      const m = byKey(comments, (c) => c.userId);
+      return ids.map((id) => newest(m.get(id) ?? [], (c) => c.createdAt));
+    }),
     nps: new DataLoader<string, Score | null>(async (ids) => {
       const { scores } = await get<{ scores: Score[] }>(pools.nps, `/api/nps/scores?userIds=${ids.join(',')}`);
       const m = new Map(scores.map((s) => [s.userId, s]));
@@ -122,6 +127,13 @@ const yoga = createYoga<object, Ctx>({
       type Nps {
         score: Int!
       }
+      type UserSummary {
+        id: ID!
+        name: String!
+        industry: Industry
+        nps: Nps
+        comments(limit: Int): [Comment!]!
+      }
       type UserDashboard {
         user: User!
         industry: Industry
@@ -132,6 +144,7 @@ const yoga = createYoga<object, Ctx>({
       }
       type Query {
         userDashboard(userId: ID!): UserDashboard
+        users(ids: [ID!]!): [UserSummary]!
       }
     `,
     resolvers: {
@@ -148,6 +161,14 @@ const yoga = createYoga<object, Ctx>({
           ]);
           return { user, industry, recentJobs, comments, nps, degraded: [] };
         },
+        users: (_: unknown, { ids }: { ids: string[] }, { loaders: l }: Ctx) => l.user.loadMany(ids),
+      },
+      // S3: the same four batched calls as the gateway and the floor (users, then industries,
+      // NPS and the last 3 comments of every user, each one call through DataLoader).
+      UserSummary: {
+        industry: (u: User, _: unknown, { loaders: l }: Ctx) => (u.industryId ? l.industry.load(u.industryId) : null),
+        nps: (u: User, _: unknown, { loaders: l }: Ctx) => l.nps.load(u.id),
+        comments: (u: User, _: unknown, { loaders: l }: Ctx) => l.recentComments.load(u.id),
       },
     },
   }),

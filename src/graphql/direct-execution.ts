@@ -3,6 +3,7 @@ import { operationOf } from '../security/index.js';
 import { isAsyncIterable, processRegularResult } from 'graphql-yoga';
 import type { ServerContext } from '../context/index.js';
 import { maskErrorOf, type GatewayYoga } from './yoga.js';
+import { manifestParams, markResolvedFromManifest } from './plugins/use-persisted-operations.js';
 
 /** The GraphQL-over-HTTP parameters of one operation, as Yoga accepts them in a JSON body. */
 interface GraphQLParams {
@@ -16,8 +17,9 @@ const PARAM_NAMES = new Set(['query', 'variables', 'operationName', 'extensions'
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function isPlainParams(body: unknown): body is GraphQLParams {
-  if (!isObject(body) || typeof body.query !== 'string') return false;
+/** Only the four parameters, each of its type; `query` is checked by the caller. */
+function isPlainParams(body: unknown): body is Omit<GraphQLParams, 'query'> & { query?: unknown } {
+  if (!isObject(body)) return false;
   for (const key in body) if (!PARAM_NAMES.has(key)) return false;
   const { variables, operationName, extensions } = body;
   return (
@@ -47,6 +49,9 @@ export type DirectExecution = (body: unknown, accept: string | undefined, server
  * Hand-written because Yoga has no such entry point. It declines (`undefined`, and the route
  * hands the request to Yoga) whenever its answer could differ from Yoga's:
  * - batches, unusual parameters or Accept headers;
+ * - a persisted-query hash it cannot resolve from the manifest (`persisted`, the
+ *   `GRAPHQL_PERSISTED_OPERATIONS` entries) without Yoga's `onParams`: a registration, an APQ
+ *   store entry, an unknown hash;
  * - a parse or validation error, or an operation that is not a query (mutations keep Yoga's
  *   whole path);
  * - a streamed result (none for a query: the schema has no @defer/@stream).
@@ -54,19 +59,23 @@ export type DirectExecution = (body: unknown, accept: string | undefined, server
  * and its upstream calls with it. What execution throws is answered as Yoga answers it (masked).
  * `GRAPHQL_DIRECT_EXECUTION=false` switches it off.
  */
-export function createDirectExecution(yoga: GatewayYoga): DirectExecution {
+export function createDirectExecution(yoga: GatewayYoga, persisted: ReadonlyMap<string, string> = new Map()): DirectExecution {
   const maskError = maskErrorOf(yoga);
   return async (body, accept, serverContext) => {
     if (!wantsJson(accept) || !isPlainParams(body)) return undefined;
-    const enveloped = yoga.getEnveloped({ ...serverContext, params: body } as Parameters<GatewayYoga['getEnveloped']>[0]);
+    const params: GraphQLParams | undefined = typeof body.query === 'string' ? (body as GraphQLParams) : manifestParams(persisted, body);
+    if (params === undefined) return undefined;
+    const initialContext = { ...serverContext, params };
+    if (params !== body) markResolvedFromManifest(initialContext);
+    const enveloped = yoga.getEnveloped(initialContext as Parameters<GatewayYoga['getEnveloped']>[0]);
     let document: DocumentNode;
     try {
-      document = enveloped.parse(body.query);
+      document = enveloped.parse(params.query);
     } catch {
       return undefined;
     }
     if (enveloped.validate(enveloped.schema, document).length > 0) return undefined;
-    if (operationOf({ document, operationName: body.operationName })?.operation !== 'query') return undefined;
+    if (operationOf({ document, operationName: params.operationName })?.operation !== 'query') return undefined;
     let result: unknown;
     try {
       const contextValue = await enveloped.contextFactory();
@@ -74,8 +83,8 @@ export function createDirectExecution(yoga: GatewayYoga): DirectExecution {
         schema: enveloped.schema,
         document,
         contextValue,
-        variableValues: body.variables,
-        operationName: body.operationName,
+        variableValues: params.variables,
+        operationName: params.operationName,
       });
     } catch (error) {
       // As Yoga's own handling of an execution that throws: each error masked (which logs the unexpected).

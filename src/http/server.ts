@@ -73,7 +73,9 @@ export function createHttpServer({ services, yoga, isReady, redis }: HttpServerO
     registerGraphQLRoute(compressed, yoga, {
       responseCache: services.responseCache,
       pubsub: services.events.pubsub,
-      direct: services.config.graphql.directExecution ? createDirectExecution(yoga) : undefined,
+      direct: services.config.graphql.directExecution
+        ? createDirectExecution(yoga, services.config.graphql.persistedOperations)
+        : undefined,
       metrics: services.metrics,
       trustedOnly: services.config.graphql.trustedOnly,
     });

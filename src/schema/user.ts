@@ -20,8 +20,9 @@ export const UserRef = builder.objectRef<User>('User').implement({
     industry: t.field({
       type: IndustryRef,
       nullable: true,
-      resolve: async (user, _args, ctx, info) =>
-        user.industryId ? served(ctx, info, await ctx.loaders.industry.load(user.industryId)) : null,
+      // Not async: the loader's promise and one then() (S3 resolves this field once per user).
+      resolve: (user, _args, ctx, info) =>
+        user.industryId ? ctx.loaders.industry.load(user.industryId).then((read) => served(ctx, info, read)) : null,
     }),
     comments: t.field({
       type: [CommentRef],
@@ -29,13 +30,13 @@ export const UserRef = builder.objectRef<User>('User').implement({
       description: `Newest first; limit defaults to ${DEFAULT_COMMENTS}, at most 100.`,
       extensions: listSize({ arg: 'limit', default: DEFAULT_COMMENTS, max: MAX_LIST_LIMIT }),
       args: { limit: t.arg.int({ required: false }) },
-      resolve: async (user, { limit }, ctx, info) =>
-        served(ctx, info, await ctx.loaders.comments.load({ id: user.id, limit: listLimit(limit, DEFAULT_COMMENTS) })),
+      resolve: (user, { limit }, ctx, info) =>
+        ctx.loaders.comments.load({ id: user.id, limit: listLimit(limit, DEFAULT_COMMENTS) }).then((read) => served(ctx, info, read)),
     }),
     nps: t.field({
       type: NpsScoreRef,
       nullable: true,
-      resolve: async (user, _args, ctx, info) => served(ctx, info, await ctx.loaders.nps.load(user.id)),
+      resolve: (user, _args, ctx, info) => ctx.loaders.nps.load(user.id).then((read) => served(ctx, info, read)),
     }),
     recentJobs: t.field({
       type: [JobRef],
@@ -83,15 +84,21 @@ builder.queryFields((t) => ({
       }
       // The user loader splits the ids into backend calls of at most MAX_BATCH (backends.md's 100).
       // graphql-js turns an Error in a list slot into a null item with its own error.
+      // Each item the loader's promise and one then(), not an async frame per id.
       const items = await Promise.all(
-        ids.map(async (raw): Promise<User | null | Error> => {
+        ids.map((raw): User | null | Error | Promise<User | null | Error> => {
           const id = String(raw);
           if (!canReadUser(ctx.principal, id)) return new GatewayError('FORBIDDEN', { message: errorMessages.notYourUser(id) });
-          try {
-            return served(ctx, info, await ctx.loaders.user.load(id));
-          } catch (err) {
-            return err as Error;
-          }
+          return ctx.loaders.user.load(id).then(
+            (read) => {
+              try {
+                return served(ctx, info, read);
+              } catch (err) {
+                return err as Error;
+              }
+            },
+            (err: unknown) => err as Error,
+          );
         }),
       );
       return items as Array<User | null>;

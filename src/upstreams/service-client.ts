@@ -169,12 +169,18 @@ export class ServiceClient {
     // Identical reads in flight share one call. Bodies are treated as immutable by callers.
     const pending = this.#inFlight.get(pathWithQuery);
     if (pending) return pending as Promise<T | null>;
-    const call = this.request<T | null>({ method: 'GET', pathWithQuery, ctx, read: (res) => this.#readJson<T>(res) })
-      .catch((err: unknown) => {
+    // One `then` for both outcomes: a promise per call fewer than `.catch().finally()`.
+    const call = this.request<T | null>({ method: 'GET', pathWithQuery, ctx, read: (res) => this.#readJson<T>(res) }).then(
+      (value) => {
+        this.#inFlight.delete(pathWithQuery);
+        return value;
+      },
+      (err: unknown) => {
+        this.#inFlight.delete(pathWithQuery);
         if (err instanceof UpstreamHttpError && err.status === 404) return null;
         throw toUpstreamGatewayError(err, { service: this.name, surface: 'data', timeoutMs: this.timeoutMs });
-      })
-      .finally(() => this.#inFlight.delete(pathWithQuery));
+      },
+    );
     this.#inFlight.set(pathWithQuery, call);
     return call;
   }
@@ -187,16 +193,39 @@ export class ServiceClient {
   async request<T>(req: UpstreamRequest<T>): Promise<T> {
     const { method, pathWithQuery, ctx } = req;
     const timeoutMs = req.timeoutMs ?? this.timeoutMs;
-    const budget = budgetSignal(req.timeoutKind === 'silence' ? Infinity : timeoutMs, req.signal);
+    const silenceMs = req.timeoutKind === 'silence' ? timeoutMs : undefined;
+    const budget = budgetSignal(silenceMs === undefined ? timeoutMs : Infinity, req.signal);
     const tracker = this.track(method, pathWithQuery, ctx, req.track);
     let last: UpstreamCallStatus = 'rejected';
     const attempts = (): Promise<T> =>
       withRetry(
+        // One async frame per attempt: the request, its answer and its telemetry.
         async (attempt, signal) => {
           const started = performance.now();
           last = 'error';
           try {
-            return await this.#attempt(req, tracker.traceparent, signal, (status) => (last = status));
+            const { body } = req;
+            const own = this.outboundHeaders(
+              method,
+              pathWithQuery,
+              { ...ctx, traceparent: tracker.traceparent },
+              isStream(body) ? UNSIGNED_PAYLOAD : body,
+            );
+            if (typeof body === 'string') own['content-type'] = 'application/json';
+            const res = await untilAborted(
+              (req.dispatcher ?? this.pool).request({
+                method: method as Dispatcher.HttpMethod,
+                path: pathWithQuery,
+                headers: req.headers ? req.headers(own) : own,
+                body,
+                signal,
+                ...(silenceMs === undefined ? {} : { headersTimeout: silenceMs, bodyTimeout: silenceMs }),
+              }),
+              signal,
+            );
+            last = res.statusCode;
+            if (req.observeVersion !== false) this.observeVersion(res.headers);
+            return await req.read(res);
           } catch (err) {
             if (req.callerFault?.(err)) {
               last = 'error';
@@ -298,43 +327,20 @@ export class ServiceClient {
     await this.pool.close();
   }
 
-  async #attempt<T>(
-    req: UpstreamRequest<T>,
-    traceparent: string | undefined,
-    signal: AbortSignal,
-    onStatus: (status: number) => void,
-  ): Promise<T> {
-    const { method, pathWithQuery, body } = req;
-    const own = this.outboundHeaders(method, pathWithQuery, { ...req.ctx, traceparent }, isStream(body) ? UNSIGNED_PAYLOAD : body);
-    if (typeof body === 'string') own['content-type'] = 'application/json';
-    const headers = req.headers ? req.headers(own) : own;
-    const silence = req.timeoutKind === 'silence' ? (req.timeoutMs ?? this.timeoutMs) : undefined;
-    const res = await untilAborted(
-      (req.dispatcher ?? this.pool).request({
-        method: method as Dispatcher.HttpMethod,
-        path: pathWithQuery,
-        headers,
-        body,
-        signal,
-        ...(silence === undefined ? {} : { headersTimeout: silence, bodyTimeout: silence }),
-      }),
-      signal,
-    );
-    onStatus(res.statusCode);
-    if (req.observeVersion !== false) this.observeVersion(res.headers);
-    return req.read(res);
+  /** Not async: an answer's body is the body's own promise, without a frame of this method around it. */
+  #readJson<T>(res: Dispatcher.ResponseData): Promise<T | null> {
+    if (res.statusCode >= 400) {
+      return res.body.json().then(
+        (errorBody) => this.#httpError(res, errorBody),
+        () => this.#httpError(res, undefined),
+      );
+    }
+    if (res.statusCode === 204) return res.body.dump().then(() => null);
+    return res.body.json() as Promise<T>;
   }
 
-  async #readJson<T>(res: Dispatcher.ResponseData): Promise<T | null> {
-    if (res.statusCode >= 400) {
-      const errorBody = await res.body.json().catch(() => undefined);
-      throw new UpstreamHttpError(this.name, res.statusCode, errorBody, parseRetryAfter(res.headers['retry-after']));
-    }
-    if (res.statusCode === 204) {
-      await res.body.dump();
-      return null;
-    }
-    return (await res.body.json()) as T;
+  #httpError(res: Dispatcher.ResponseData, errorBody: unknown): never {
+    throw new UpstreamHttpError(this.name, res.statusCode, errorBody, parseRetryAfter(res.headers['retry-after']));
   }
 }
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
 import { print } from 'graphql';
 import { createGatewayYoga } from '../../src/graphql/yoga.js';
 import { DashboardDocument, UsersDocument } from '../generated/graphql.js';
@@ -9,6 +10,9 @@ import { startStack, type Stack } from '../support/stack.js';
  * answer must be Yoga's own: the same requests against a gateway with
  * `GRAPHQL_DIRECT_EXECUTION=false` must get the same status, content type and body.
  */
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+const hashOf = (doc: unknown): string => (doc as { __meta__: { hash: string } }).__meta__.hash;
+
 describe('GraphQL direct execution answers exactly as Yoga does', () => {
   let direct: Stack;
   let viaYoga: Stack;
@@ -22,6 +26,8 @@ describe('GraphQL direct execution answers exactly as Yoga does', () => {
       ORCHESTRATION_CACHE_ENABLED: 'false',
       GRAPHQL_MAX_DEPTH: '4',
       RATE_LIMIT_RULES: 'Query.industries=1/60000',
+      // Hash-only bodies naming a manifest entry run directly too.
+      GRAPHQL_PERSISTED_OPERATIONS: 'test/generated/persisted-documents.json',
     };
     [direct, viaYoga] = await Promise.all([startStack({ env }), startStack({ env: { ...env, GRAPHQL_DIRECT_EXECUTION: 'false' } })]);
     admin = await direct.token('u2', 'admin');
@@ -45,6 +51,9 @@ describe('GraphQL direct execution answers exactly as Yoga does', () => {
 
   const q = (query: string, variables?: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
     JSON.stringify({ query, ...(variables ? { variables } : {}), ...extra });
+  /** A hash-only body (Apollo's persisted query): the hash codegen embeds in the generated document. */
+  const byHash = (doc: unknown, variables: Record<string, unknown>, hash = hashOf(doc)) =>
+    JSON.stringify({ variables, extensions: { persistedQuery: { version: 1, sha256Hash: hash } } });
   const cases: Array<[string, () => string, () => Record<string, string>]> = [
     ['a dashboard', () => q(print(DashboardDocument), { userId: 'u1' }), () => ({ authorization: `Bearer ${user}` })],
     [
@@ -57,6 +66,23 @@ describe('GraphQL direct execution answers exactly as Yoga does', () => {
       () => q(print(DashboardDocument), { userId: 'u3' }),
       () => ({ authorization: `Bearer ${user}` }),
     ],
+    ['a manifest dashboard by its hash', () => byHash(DashboardDocument, { userId: 'u1' }), () => ({ authorization: `Bearer ${user}` })],
+    [
+      'a manifest dashboard by its hash in capitals',
+      () => byHash(DashboardDocument, { userId: 'u1' }, hashOf(DashboardDocument).toUpperCase()),
+      () => ({ authorization: `Bearer ${user}` }),
+    ],
+    [
+      'a manifest query by its hash, another user’s (FORBIDDEN)',
+      () => byHash(DashboardDocument, { userId: 'u3' }),
+      () => ({ authorization: `Bearer ${user}` }),
+    ],
+    [
+      'an unknown hash (PERSISTED_QUERY_NOT_FOUND)',
+      () => byHash(DashboardDocument, { userId: 'u1' }, 'a'.repeat(64)),
+      () => ({ authorization: `Bearer ${user}` }),
+    ],
+    ['a manifest hash with a wrong variable', () => byHash(UsersDocument, { ids: 'u1' }), () => ({ authorization: `Bearer ${admin}` })],
     ['no credentials (UNAUTHENTICATED)', () => q(print(DashboardDocument), { userId: 'u1' }), () => ({})],
     ['a syntax error', () => q('query { user(id: "u1") { id '), () => ({ authorization: `Bearer ${admin}` })],
     ['an unknown field', () => q('query { user(id: "u1") { nam } }'), () => ({ authorization: `Bearer ${admin}` })],
@@ -103,9 +129,18 @@ describe('GraphQL direct execution answers exactly as Yoga does', () => {
     await post(viaYoga, q('{ industries { id } }'), { authorization: `Bearer ${admin}` });
     expect(marker(direct)).toBe(before);
     expect(marker(viaYoga)).toBeGreaterThan(beforeYoga);
+    // So does a hash-only body naming a manifest entry.
+    await post(direct, byHash(DashboardDocument, { userId: 'u1' }), { authorization: `Bearer ${user}` });
+    expect(marker(direct)).toBe(before);
+    // An APQ registration (query and hash) takes Yoga's whole path, as a mutation always does.
+    const text = print(UsersDocument);
+    await post(direct, q(text, { ids: ['u1'] }, { extensions: { persistedQuery: { version: 1, sha256Hash: sha256(text) } } }), {
+      authorization: `Bearer ${user}`,
+    });
+    expect(marker(direct)).toBe(before + 1);
     // A mutation always takes Yoga's whole path.
     await post(direct, q('mutation { clearCache }'), { authorization: `Bearer ${admin}` });
-    expect(marker(direct)).toBe(before + 1);
+    expect(marker(direct)).toBe(before + 2);
   });
 
   it('a query whose execution throws runs once: its upstream calls are not repeated', async () => {

@@ -19,6 +19,34 @@ export interface PersistedOperationsOptions {
 
 const HASH = /^[0-9a-f]{64}$/;
 
+/**
+ * Initial contexts whose query direct execution took from the manifest itself (a hash-only
+ * body naming a manifest entry): the parse check below lets them through, as if `onParams`
+ * had run, since what it would have done (look the hash up in the manifest) is done.
+ */
+const resolvedFromManifest = new WeakSet<object>();
+
+/**
+ * For direct execution: the parameters of a hash-only body (`extensions.persistedQuery`, no
+ * `query`) whose hash is in the manifest, with the manifest's document as `query`, exactly as
+ * Yoga's persisted-operations plugin sets them; `undefined` for anything else (a registration,
+ * an APQ store entry, an unknown hash: Yoga's whole path answers those). `mark` then records the
+ * request's initial context, so the parse hook lets it through.
+ */
+export function manifestParams<P extends { query?: unknown; extensions?: Record<string, unknown> | null }>(
+  manifest: ReadonlyMap<string, string>,
+  params: P,
+): (P & { query: string }) | undefined {
+  if (params.query != null || manifest.size === 0) return undefined;
+  const hash = persistedHash(params);
+  const query = hash === undefined ? undefined : manifest.get(hash);
+  return query === undefined ? undefined : { ...params, query };
+}
+
+export function markResolvedFromManifest(initialContext: object): void {
+  resolvedFromManifest.add(initialContext);
+}
+
 function codedError(code: ErrorCode, message?: string, headers?: Record<string, string>): GraphQLError {
   return requestError(code, { message, headers });
 }
@@ -44,9 +72,10 @@ function persistedHash(params: { extensions?: Record<string, unknown> | null } |
  *   needs `@graphql-tools/utils@10` (this project has 11 through codegen).
  * - the manifest, looked up first, and a store that is Redis when `REDIS_URL` is set;
  * - the direct-execution path (`direct-execution.ts`) skips Yoga's `onParams`, where all of
- *   the above happens. A request with a persisted-query hash, or any request in trusted-only
- *   mode, is therefore refused at parse there, which makes that path decline and hand it to
- *   Yoga's full path.
+ *   the above happens. It runs a hash-only body whose hash is in the manifest itself
+ *   (`manifestParams`: the lookup needs no store); any other request with a persisted-query
+ *   hash, or a query text in trusted-only mode, is refused at parse there, which makes that
+ *   path decline and hand it to Yoga's full path.
  * A persisted document is plain query text to Yoga, so after its first request Yoga's parse
  * cache (by text) and validation cache (by document) answer: no parse and no validation again.
  * Authorization, rate limits and the cost limit run as for any other operation.
@@ -71,7 +100,7 @@ export function usePersistedOperations({
     },
     onParse({ context }) {
       const params = (context as { params?: { extensions?: Record<string, unknown> | null } }).params;
-      if (!viaParams.has(context) && (trustedOnly || persistedHash(params) !== undefined)) {
+      if (!viaParams.has(context) && !resolvedFromManifest.has(context) && (trustedOnly || persistedHash(params) !== undefined)) {
         throw codedError('BAD_REQUEST', 'Persisted operations run through Yoga’s full request path.');
       }
     },
