@@ -250,11 +250,12 @@ async function startWebhookReceiver(): Promise<{ url: string; events: Array<Reco
         `down ${slowest('down').toFixed(0)} ms (${count('down')}), back ${slowest('back').toFixed(0)} ms (${count('back')}); all replicas back on Redis ${recoveredMs} ms after it returned`,
     );
     expect(failures).toEqual([]);
-    // No request waits more than 250 ms on Redis: the breaker's 150 ms bound on the first command
-    // that hangs, nothing after it. The margin is for a 2-core machine running 3 replicas and the
-    // backends; a per-command timeout (500 ms × the 3–4 Redis round trips of a dashboard) fails it.
-    expect(slowest('hung'), 'slowest request while Redis hung').toBeLessThan(1000);
-    expect(slowest('down'), 'slowest request while Redis was down').toBeLessThan(1000);
+    // No request hangs on Redis. End to end this is only a sanity bound (a whole request on a
+    // shared 2-core machine running 3 replicas, the backends and other test files can take a
+    // second or more for reasons of its own); the 250 ms rule is checked below where it happens,
+    // on each replica's own measure of its waits on Redis.
+    expect(slowest('hung'), 'slowest request while Redis hung').toBeLessThan(3000);
+    expect(slowest('down'), 'slowest request while Redis was down').toBeLessThan(3000);
     expect(latencies.filter((l) => l.phase === 'down').length).toBeGreaterThan(20);
     // Measured where it happens: each replica's waits on Redis (its breaker's histogram). The
     // breaker cuts a wait at 150 ms and then stops asking, so from the hang on at most the commands
