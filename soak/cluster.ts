@@ -1,0 +1,225 @@
+/**
+ * The soak's processes: a Redis server of its own, the reference backends (one process, the
+ * bench's), and three gateway replicas sharing that Redis. Started with the bench's process
+ * helpers; every replica's stdout JSON log is kept line by line.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePort, start, waitReady, type Proc } from '../bench/processes.js';
+import { BASE_FAULTS, type Faults } from '../reference-backends/faults.js';
+import { gatewayEnv, type BackendUrls } from '../test/support/kit.js';
+import type { BadLogLine, BreakerEvent } from './checks.js';
+import { SERVICES, type Service } from './schedule.js';
+import { JWT_SECRET, sleep } from './traffic.js';
+
+/** The budgets every replica runs with: short, so that faults and recoveries fit a 60-second run. */
+export const CALL_BUDGET_MS = 2000;
+export const BREAKER_RESET_MS = 3000;
+
+const ROOT = join(import.meta.dirname, '..');
+
+export class RedisServer {
+  #proc: Proc | undefined;
+  constructor(readonly port: number) {}
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    this.#proc = start(
+      'redis-server',
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      {},
+      {
+        command: 'redis-server',
+      },
+    );
+    // Ready once it accepts a PING (redis-cli may be missing: talk RESP over a socket).
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      if (await ping(this.port)) return;
+      await sleep(50);
+    }
+    throw new Error(`redis-server on ${this.port} did not start\n${this.#proc.stderrTail()}`);
+  }
+
+  /** SIGKILL: Redis dies as it would in a crash, without a goodbye to its clients. */
+  async kill(): Promise<void> {
+    const proc = this.#proc;
+    if (!proc) return;
+    const exited = new Promise((r) => proc.child.once('exit', r));
+    proc.child.kill('SIGKILL');
+    await exited;
+    this.#proc = undefined;
+  }
+}
+
+async function ping(port: number): Promise<boolean> {
+  const { connect } = await import('node:net');
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.once('error', () => done(false));
+    socket.setTimeout(1000, () => done(false));
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.once('data', (d) => done(d.toString().startsWith('+PONG')));
+  });
+}
+
+export interface Replica {
+  id: string;
+  url: string;
+  proc: Proc;
+}
+
+export interface ReplicaLogs {
+  breakerEvents: BreakerEvent[];
+  badLines: BadLogLine[];
+  /** Lines per level name, over all replicas. */
+  levels: Record<string, number>;
+  redisLines: Array<{ replica: number; atMs: number; level: number; msg: string }>;
+  stderr: string[];
+}
+
+const BREAKER_MSG: Record<string, BreakerEvent['to']> = {
+  'circuit breaker opened': 'OPEN',
+  'circuit breaker half-open: probing': 'HALF_OPEN',
+  'circuit breaker closed': 'CLOSED',
+};
+const LEVEL_NAMES: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
+
+/** The Node flags of `npm start` (package.json), so the replicas run as production does. */
+function startScriptNodeArgs(): string[] {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts?: { start?: string } };
+  return (pkg.scripts?.start ?? '').split(/\s+/).filter((w) => w.startsWith('--'));
+}
+
+export async function startBackends(): Promise<{ proc: Proc; urls: BackendUrls }> {
+  const proc = start('backends', ['--import', 'tsx', 'bench/backends.ts'], { JWT_SECRET });
+  const urls = JSON.parse(await proc.line('BENCH_BACKENDS', 60_000)) as BackendUrls;
+  return { proc, urls };
+}
+
+export async function startReplicas(
+  count: number,
+  urls: BackendUrls,
+  redisUrl: string,
+  clock: () => number,
+  logs: ReplicaLogs,
+): Promise<Replica[]> {
+  const nodeArgs = [...startScriptNodeArgs(), '--import', 'tsx', 'src/main.ts'];
+  return Promise.all(
+    Array.from({ length: count }, async (_, index) => {
+      const port = await freePort();
+      const id = `soak-${index + 1}`;
+      const env: Record<string, string> = {
+        NODE_ENV: 'production',
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        ...gatewayEnv(urls, { jwtSecret: JWT_SECRET }),
+        REDIS_URL: redisUrl,
+        GATEWAY_REPLICA_ID: id,
+        LOG_LEVEL: 'info',
+        ORCHESTRATION_TIMEOUT: String(CALL_BUDGET_MS),
+        ORCHESTRATION_RETRY_ATTEMPTS: '2',
+        CIRCUIT_BREAKER_RESET_TIMEOUT: String(BREAKER_RESET_MS),
+        SYNC_CHECK_INTERVAL: '1000',
+        RATE_LIMIT_MAX: '100000000',
+        GRAPHIQL: 'false',
+        STATUS_PAGE: 'false',
+      };
+      const proc = start(`gateway ${id}`, nodeArgs, env, { onLine: (text, stream) => onLogLine(logs, index, text, stream, clock) });
+      const url = `http://127.0.0.1:${port}`;
+      await waitReady(url, proc, 60_000);
+      return { id, url, proc };
+    }),
+  );
+}
+
+function onLogLine(logs: ReplicaLogs, replica: number, text: string, stream: 'out' | 'err', clock: () => number): void {
+  if (stream === 'err') {
+    if (text.trim()) logs.stderr.push(`[replica ${replica + 1}] ${text}`.slice(0, 500));
+    return;
+  }
+  // Most lines are per-request info lines: look at the level before parsing.
+  const level = Number(/"level":(\d+)/.exec(text)?.[1] ?? 0);
+  const name = LEVEL_NAMES[level] ?? `level ${level}`;
+  logs.levels[name] = (logs.levels[name] ?? 0) + 1;
+  const maybeBreaker = text.includes('circuit breaker');
+  if (level < 40 && !maybeBreaker) return;
+  let line: { msg?: unknown; service?: unknown };
+  try {
+    line = JSON.parse(text) as typeof line;
+  } catch {
+    logs.stderr.push(`[replica ${replica + 1}] not JSON: ${text.slice(0, 300)}`);
+    return;
+  }
+  const msg = String(line.msg ?? '');
+  const atMs = clock();
+  const to = BREAKER_MSG[msg];
+  if (to && (SERVICES as readonly string[]).includes(String(line.service))) {
+    logs.breakerEvents.push({ replica, service: line.service as Service, atMs, to });
+  }
+  if (/redis/i.test(msg)) logs.redisLines.push({ replica, atMs, level, msg });
+  if (level >= 50 || /unhandled/i.test(msg)) {
+    logs.badLines.push({
+      replica,
+      atMs,
+      level,
+      msg: `${msg} ${text.slice(0, 400)}`,
+      ...(typeof line.service === 'string' ? { service: line.service } : {}),
+    });
+  }
+}
+
+/** Every replica's breakers and sync state, as their own routes report them. */
+export async function replicaStates(
+  replicas: readonly Replica[],
+  adminToken: string,
+): Promise<Array<{ replica: string; breakers: Record<string, string>; sync: string }>> {
+  return Promise.all(
+    replicas.map(async (r) => {
+      const headers = { authorization: `Bearer ${adminToken}` };
+      try {
+        const services = (await (
+          await fetch(`${r.url}/api/gateway/services`, { headers, signal: AbortSignal.timeout(10_000) })
+        ).json()) as {
+          services: Array<{ name: string; breaker: { state: string } }>;
+        };
+        const sync = (await (await fetch(`${r.url}/health/sync`, { signal: AbortSignal.timeout(10_000) })).json()) as { status: string };
+        return { replica: r.id, breakers: Object.fromEntries(services.services.map((s) => [s.name, s.breaker.state])), sync: sync.status };
+      } catch (err) {
+        return { replica: r.id, breakers: {}, sync: `no answer (${(err as Error).message})` };
+      }
+    }),
+  );
+}
+
+/** `nodejs_heap_size_used_bytes` from a replica's /metrics (prom-client's default metrics), in MB. */
+export async function heapUsedMB(url: string, adminToken: string): Promise<number | null> {
+  try {
+    const text = await (
+      await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${adminToken}` }, signal: AbortSignal.timeout(5000) })
+    ).text();
+    const m = /^nodejs_heap_size_used_bytes(?:\{[^}]*\})? ([\d.e+]+)/m.exec(text);
+    return m ? Number(m[1]) / 1024 / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Sets a backend's faults through its control route; `clear` puts the same keys back to their defaults. */
+export async function setFaults(url: string, faults: Partial<Faults>, clear = false): Promise<void> {
+  const body = clear ? Object.fromEntries(Object.keys(faults).map((k) => [k, BASE_FAULTS[k as keyof Faults]])) : faults;
+  const res = await fetch(`${url}/__control/faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
+  if (!res.ok) throw new Error(`cannot set faults on ${url}: HTTP ${res.status} ${await res.text()}`);
+}
