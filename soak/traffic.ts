@@ -313,7 +313,6 @@ export class Traffic {
   }
 }
 
-
 function isService(value: unknown): value is Service {
   return typeof value === 'string' && (SERVICES as readonly string[]).includes(value);
 }
