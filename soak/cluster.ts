@@ -74,6 +74,8 @@ export interface Replica {
   id: string;
   url: string;
   proc: Proc;
+  /** The Node inspector's loopback port (heap after GC). */
+  inspectPort: number;
 }
 
 export interface ReplicaLogs {
@@ -111,10 +113,11 @@ export async function startReplicas(
   clock: () => number,
   logs: ReplicaLogs,
 ): Promise<Replica[]> {
-  const nodeArgs = [...startScriptNodeArgs(), '--import', 'tsx', 'src/main.ts'];
   return Promise.all(
     Array.from({ length: count }, async (_, index) => {
       const port = await freePort();
+      const inspectPort = await freePort();
+      const nodeArgs = [...startScriptNodeArgs(), `--inspect=127.0.0.1:${inspectPort}`, '--import', 'tsx', 'src/main.ts'];
       const id = `soak-${index + 1}`;
       const env: Record<string, string> = {
         NODE_ENV: 'production',
@@ -131,17 +134,25 @@ export async function startReplicas(
         RATE_LIMIT_MAX: '100000000',
         GRAPHIQL: 'false',
         STATUS_PAGE: 'false',
+        // Short TTLs, so that the traffic keeps reaching the services (and their faults) instead of living on cached dashboards.
+        CACHE_TTL_DASHBOARD: '3000',
+        CACHE_TTL_USER: '10000',
+        CACHE_TTL_INDUSTRIES: '10000',
+        CACHE_TTL_JOBS: '5000',
+        ORCHESTRATION_CACHE_EXPIRY: '5000',
       };
       const proc = start(`gateway ${id}`, nodeArgs, env, { onLine: (text, stream) => onLogLine(logs, index, text, stream, clock) });
       const url = `http://127.0.0.1:${port}`;
       await waitReady(url, proc, 60_000);
-      return { id, url, proc };
+      return { id, url, proc, inspectPort };
     }),
   );
 }
 
 function onLogLine(logs: ReplicaLogs, replica: number, text: string, stream: 'out' | 'err', clock: () => number): void {
   if (stream === 'err') {
+    // The inspector's own greeting (the soak starts it) is not the gateway's.
+    if (/^(Debugger listening on|For help, see:|Debugger attached|Debugger ending on|Waiting for the debugger)/.test(text)) return;
     if (text.trim()) logs.stderr.push(`[replica ${replica + 1}] ${text}`.slice(0, 500));
     return;
   }
@@ -199,16 +210,42 @@ export async function replicaStates(
   );
 }
 
-/** `nodejs_heap_size_used_bytes` from a replica's /metrics (prom-client's default metrics), in MB. */
-export async function heapUsedMB(url: string, adminToken: string): Promise<number | null> {
+/**
+ * A replica's heap after a full collection, in MB, through the Node inspector the soak starts
+ * each replica with (`--inspect` on a loopback port): `HeapProfiler.collectGarbage`, then
+ * `process.memoryUsage().heapUsed`. A debugging means Node already has, so the product needs
+ * no GC route and no `--expose-gc`.
+ */
+export async function heapAfterGcMB(inspectPort: number): Promise<number> {
+  const targets = (await (await fetch(`http://127.0.0.1:${inspectPort}/json/list`)).json()) as Array<{ webSocketDebuggerUrl: string }>;
+  const ws = new WebSocket(targets[0]!.webSocketDebuggerUrl);
+  await new Promise((resolve, reject) => {
+    ws.addEventListener('open', resolve, { once: true });
+    ws.addEventListener('error', reject, { once: true });
+  });
+  let id = 0;
+  const call = (method: string, params: Record<string, unknown> = {}) =>
+    new Promise<{ result?: { result?: { value?: unknown } } }>((resolve, reject) => {
+      const mine = ++id;
+      const timer = setTimeout(() => reject(new Error(`inspector: no answer to ${method}`)), 30_000);
+      const onMessage = (e: MessageEvent) => {
+        const msg = JSON.parse(String(e.data)) as { id?: number; result?: { result?: { value?: unknown } } };
+        if (msg.id !== mine) return;
+        clearTimeout(timer);
+        ws.removeEventListener('message', onMessage);
+        resolve(msg);
+      };
+      ws.addEventListener('message', onMessage);
+      ws.send(JSON.stringify({ id: mine, method, params }));
+    });
   try {
-    const text = await (
-      await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${adminToken}` }, signal: AbortSignal.timeout(5000) })
-    ).text();
-    const m = /^nodejs_heap_size_used_bytes(?:\{[^}]*\})? ([\d.e+]+)/m.exec(text);
-    return m ? Number(m[1]) / 1024 / 1024 : null;
-  } catch {
-    return null;
+    // Twice: what the first collection frees through finalizers and weak references goes in the second.
+    await call('HeapProfiler.collectGarbage');
+    await call('HeapProfiler.collectGarbage');
+    const answer = await call('Runtime.evaluate', { expression: 'process.memoryUsage().heapUsed', returnByValue: true });
+    return Number(answer.result?.result?.value) / 1024 / 1024;
+  } finally {
+    ws.close();
   }
 }
 

@@ -13,7 +13,7 @@ import {
   BREAKER_RESET_MS,
   CALL_BUDGET_MS,
   RedisServer,
-  heapUsedMB,
+  heapAfterGcMB,
   replicaStates,
   setFaults,
   startBackends,
@@ -40,7 +40,6 @@ const REPLICAS = 3;
 /** A call that began just before a fault was cleared may still end in it (one budget), plus the control call's own way. */
 const GRACE_MS = CALL_BUDGET_MS + 1000;
 const MAX_HEAP_GROWTH = 0.1;
-const IDLE_SAMPLES = 6;
 
 function parseCli(): { durationMs: number; out: string; concurrency: number; command: string; dump?: string } {
   let values;
@@ -93,13 +92,12 @@ const redis = new RedisServer(await freePort());
 await redis.start();
 const backends = await startBackends();
 const replicas = await startReplicas(REPLICAS, backends.urls, redis.url, clock, logs);
-const traffic = new Traffic({ replicas: replicas.map((r) => r.url), concurrency: cli.concurrency, clock, gatewayCodes: documented });
-const adminToken = await traffic.token('u2', 'admin');
-
-// The clock of the schedule starts with the traffic.
+// The clock of the schedule and of the answers starts with the traffic.
 const t0 = clock();
 const at = (ms: number) => sleep(Math.max(0, t0 + ms - clock()));
 const rel = () => clock() - t0;
+const traffic = new Traffic({ replicas: replicas.map((r) => r.url), concurrency: cli.concurrency, clock: rel, gatewayCodes: documented });
+const adminToken = await traffic.token('u2', 'admin');
 traffic.start();
 say(`traffic: ${cli.concurrency} clients over ${REPLICAS} replicas for ${cli.durationMs / 1000} s`);
 
@@ -119,24 +117,22 @@ async function runFault(f: ScheduledFault): Promise<void> {
   say(`fault off: ${f.label}`);
 }
 
-/** The lowest heap used of each replica over a few idle samples: what is left after the last collection. */
-async function idleHeap(): Promise<number[]> {
+/** Each replica's heap after a full GC, with the traffic paused (requests in flight finish first). */
+async function heapAfterGc(): Promise<number[]> {
   traffic.pause(true);
-  const lowest = replicas.map(() => Infinity);
-  for (let i = 0; i < IDLE_SAMPLES; i++) {
-    await sleep(1000);
-    const heaps = await Promise.all(replicas.map((r) => heapUsedMB(r.url, adminToken)));
-    heaps.forEach((h, k) => (lowest[k] = Math.min(lowest[k]!, h ?? Infinity)));
-  }
+  await sleep(3000);
+  const began = clock();
+  const heaps = await Promise.all(replicas.map((r) => heapAfterGcMB(r.inspectPort).catch(() => NaN)));
+  say(`heap measured in ${clock() - began} ms`);
   traffic.pause(false);
-  return lowest;
+  return heaps;
 }
 
 const faultRuns = schedule.faults.map((f) => runFault(f));
 
-await at(schedule.warmupMs - IDLE_SAMPLES * 1000 - 1000);
-const heapBaseline = await idleHeap();
-say(`heap baseline (idle, after warm-up): ${heapBaseline.map((h) => h.toFixed(1)).join(' / ')} MB`);
+await at(schedule.warmupMs - 5000);
+const heapBaseline = await heapAfterGc();
+say(`heap after GC, end of warm-up: ${heapBaseline.map((h) => h.toFixed(1)).join(' / ')} MB`);
 
 await Promise.all(faultRuns);
 const lastFaultEndMs = Math.max(...applied.map((f) => f.endMs));
@@ -156,11 +152,11 @@ await at(schedule.durationMs);
 await traffic.stop();
 say(`traffic stopped: ${traffic.answers.length} requests`);
 const finalStates = await replicaStates(replicas, adminToken);
-const heapFinal = await idleHeap();
+const heapFinal = await heapAfterGc();
 await traffic.stop();
 const rss = replicas.map((r) => procMemMB(r.proc.pid, 'VmRSS'));
 const rssPeak = replicas.map((r) => procMemMB(r.proc.pid, 'VmHWM'));
-say(`heap final (idle): ${heapFinal.map((h) => h.toFixed(1)).join(' / ')} MB`);
+say(`heap after GC, end: ${heapFinal.map((h) => h.toFixed(1)).join(' / ')} MB`);
 
 // Every write the gateway acknowledged is at the comment service (asked directly, not through a replica).
 const missingWrites: string[] = [];
@@ -235,7 +231,7 @@ const checks: Array<{ name: string; ok: boolean; detail: string }> = [
         : `recovered ${((recoveredAtMs - lastFaultEndMs) / 1000).toFixed(1)} s after the last fault ended`,
   },
   {
-    name: `heap after GC flat (≤ ${MAX_HEAP_GROWTH * 100} % growth, idle minimum of nodejs_heap_size_used_bytes)`,
+    name: `heap after GC flat (≤ ${MAX_HEAP_GROWTH * 100} % growth from the end of the warm-up to the end)`,
     ok: heapOk,
     detail: growth.map((g, i) => `${replicas[i]!.id} ${(g * 100).toFixed(1)} %`).join(', '),
   },
@@ -282,7 +278,7 @@ ${table(
 
 ## Schedule (seconds from the start of the traffic)
 
-Warm-up until ${s(schedule.warmupMs)} s (idle heap baseline in its last ${IDLE_SAMPLES + 1} s), faults, quiet from ${s(schedule.quietFromMs)} s, end at ${s(schedule.durationMs)} s.
+Warm-up until ${s(schedule.warmupMs)} s (heap baseline at its end), faults, quiet from ${s(schedule.quietFromMs)} s, end at ${s(schedule.durationMs)} s.
 
 ${table(
   ['fault', 'target', 'on', 'off'],
@@ -344,8 +340,8 @@ ${table(
   ]),
 )}
 
-Heap is prom-client's \`nodejs_heap_size_used_bytes\` from each replica's \`/metrics\`, the lowest of ${IDLE_SAMPLES} samples a second apart with the
-traffic paused (once at the end of the warm-up, once after the run): V8 collects while idle, so the lowest sample is the heap left after GC.
+Heap: \`process.memoryUsage().heapUsed\` of each replica right after two full collections (\`HeapProfiler.collectGarbage\` through the
+Node inspector the soak starts each replica with, on a loopback port), traffic paused: at the end of the warm-up and after the run.
 
 ## Final state of every replica
 

@@ -35,7 +35,7 @@ export interface Schedule {
 export const MIN_DURATION_S = 45;
 
 /**
- * Warm-up (10 %, at least 10 s), faults, then a quiet tail (20 %, at least 20 s: breakers need
+ * Warm-up (10 %, at least 20 s: the heap baseline is taken at its end), faults, then a quiet tail (20 %, at least 20 s: breakers need
  * their reset timeout and a probe, sync a round). Each fault gets a fixed share of the part
  * between, so a longer run holds each fault longer. The comment reset and the NPS hang overlap
  * on purpose: an NPS hang that outlasts a reset on comment is where an independent soak saw
@@ -43,7 +43,7 @@ export const MIN_DURATION_S = 45;
  */
 export function buildSchedule(durationMs: number): Schedule {
   if (!(durationMs >= MIN_DURATION_S * 1000)) throw new RangeError(`the soak needs at least ${MIN_DURATION_S} s`);
-  const warmupMs = Math.max(10_000, Math.round(durationMs * 0.1));
+  const warmupMs = Math.max(20_000, Math.round(durationMs * 0.1));
   const quietFromMs = durationMs - Math.max(20_000, Math.round(durationMs * 0.2));
   const span = quietFromMs - warmupMs;
   const at = (fraction: number) => Math.round(warmupMs + fraction * span);

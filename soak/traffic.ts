@@ -9,7 +9,7 @@ import { SERVICES, type Service } from './schedule.js';
 
 export const JWT_SECRET = 'soak-jwt-secret-that-is-long-enough-0123456789';
 /** Users whose dashboards, reads and writes rotate (u3.., so neither of the seeded special users). */
-const USERS = Array.from({ length: 200 }, (_, i) => `u${i + 3}`);
+const USERS = Array.from({ length: 400 }, (_, i) => `u${i + 3}`);
 /** How long a client waits for an answer before the request counts as lost. */
 const CLIENT_TIMEOUT_MS = 30_000;
 
