@@ -11,8 +11,8 @@ const LAYERS = [
   ['config', 'errors', 'version'],
   ['resilience', 'cache'],
   ['upstreams'],
-  // observability watches what is below it (breakers, caches, upstream calls).
-  ['observability', 'auth'],
+  // observability watches what is below it (breakers, caches, upstream calls); events is the cluster bus.
+  ['observability', 'auth', 'events'],
   ['sync', 'security'],
   // The per-request context and the services every request may use.
   ['context'],

@@ -2,9 +2,10 @@ import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { Authenticator } from './auth/index.js';
-import { GatewayCache, ResponseCache } from './cache/index.js';
+import { GatewayCache, RedisBreaker, ResponseCache } from './cache/index.js';
 import { SERVICE_NAMES, type GatewayConfig } from './config/index.js';
 import type { GatewayServices } from './context/index.js';
+import { createGatewayPubSub } from './events/index.js';
 import { createGatewayYoga, type GraphiQLDefaults } from './graphql/yoga.js';
 import { createHttpServer } from './http/server.js';
 import { createLogger } from './observability/logger.js';
@@ -48,7 +49,11 @@ export interface GatewayApp {
 export async function createGatewayApp(options: GatewayAppOptions): Promise<GatewayApp> {
   const { config } = options;
   const logger = options.logger ?? createLogger(config.log);
+  // One breaker around Redis for the replica's every Redis user (cache, persisted operations, rate
+  // limits): the first failure stops them all waiting on it; one probe brings them all back.
+  const redisBreaker = config.redisUrl ? new RedisBreaker({ logger, replica: config.replicaId }) : undefined;
   const cache = GatewayCache.create({
+    redisBreaker,
     enabled: config.cache.enabled,
     redisUrl: config.redisUrl,
     staleFactor: config.cache.staleFactor,
@@ -59,6 +64,8 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
   // A replica starts and serves without Redis (gateway.md, "Running many replicas"): reads go to
   // the services and /health/ready says "down" until node-redis reconnects by itself.
   await cache.ready().catch((err: unknown) => logger.warn({ err }, 'Redis is not reachable: serving without the shared cache until it is'));
+  // The cluster bus (service events, cache invalidations): through Redis pub/sub to every replica with REDIS_URL.
+  const events = createGatewayPubSub({ redisUrl: config.redisUrl, logger });
   const versions = new ServiceVersions(options.now);
   const metrics = new GatewayMetrics({ maxOperationNames: config.graphql.maxOperationNames });
   // Spans only when something receives them: without an exporter they were pure overhead
@@ -86,7 +93,7 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
   for (const name of SERVICE_NAMES) metrics.watchBreaker(name, upstreams.clients[name].breaker);
   metrics.watchCache(cache);
   const authenticator = new Authenticator({ config: config.auth, now: options.now });
-  const rateLimits = new RateLimits({ config, logger });
+  const rateLimits = new RateLimits({ config, logger, redisBreaker });
   const sync = new SyncMonitor({
     config: config.sync,
     clients: upstreams.clients,
@@ -96,6 +103,14 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
     probeTimeoutMs: (service) => config.services[service].timeoutMs,
     signingSecret: config.sync.alertWebhookSecret,
     ...options.sync,
+    webhook: {
+      // With Redis, one replica sends each alert: the first to claim its key. The lease outlasts
+      // two check intervals, the most by which replicas polling on their own timers see one change apart.
+      ...(config.redisUrl
+        ? { claim: (key: string) => cache.claim(`sync-alert:${key}`, Math.max(2 * config.sync.checkIntervalMs, 10_000)) }
+        : {}),
+      ...options.sync?.webhook,
+    },
   });
   // Whole responses live in the same cache, keyed by every service's version (any new version retires them).
   const responseCache = config.cache.response.enabled
@@ -106,7 +121,17 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
         config.cache.response.maxPerPrincipal,
       )
     : undefined;
-  const services: GatewayServices = { config, logger, upstreams, authenticator, rateLimits, metrics, tracing, sync, responseCache };
+  const services: GatewayServices = { config, logger, upstreams, authenticator, rateLimits, metrics, tracing, sync, responseCache, events };
+  // A clear on any replica drops every replica's in-process tier (the one serving while Redis is
+  // down); the shared tier was cleared by the replica that was asked. The asking replica hears its
+  // own clear too (harmless: dropping an emptied tier again).
+  const invalidations = events.pubsub.subscribe('cache-invalidations');
+  void (async () => {
+    for await (const { service, replica } of invalidations) {
+      const dropped = await cache.dropLocal(service ?? undefined);
+      logger.debug({ service: service ?? 'all', from: replica, dropped }, 'cache cleared on another replica: in-process tier dropped');
+    }
+  })().catch((err: unknown) => logger.error({ err }, 'cache invalidation listener failed'));
   metrics.watchSync(() =>
     SERVICE_NAMES.flatMap((name) => {
       const state = sync.serviceSync(name)?.state;
@@ -144,6 +169,8 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
         });
         await tracing?.shutdown().catch((err: unknown) => logger.warn({ err }, 'could not flush the last spans'));
         await rateLimits.close();
+        await invalidations.return();
+        await events.close();
         await cache.dispose();
         await yoga.dispose(); // plugins' stores (persisted operations)
       })();

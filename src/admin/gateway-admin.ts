@@ -1,6 +1,7 @@
 import { SERVICE_NAMES, isServiceName, type ServiceName } from '../config/index.js';
 import type { GatewayServices } from '../context/index.js';
 import { GatewayError } from '../errors/index.js';
+import type { CacheClearResult } from '../cache/index.js';
 import type { BreakerStats } from '../resilience/index.js';
 import type { RequestStats } from '../observability/metrics.js';
 
@@ -172,7 +173,7 @@ export function gatewayStats(services: GatewayServices): GatewayStatsView {
 export function resetBreaker(services: GatewayServices, name: ServiceName): ServiceView {
   const client = services.upstreams.clients[name];
   client.breaker.reset();
-  services.logger.info({ service: name }, 'circuit breaker reset by an admin');
+  services.logger.info({ service: name, replica: services.config.replicaId }, 'circuit breaker reset by an admin');
   return serviceView(services, name);
 }
 
@@ -183,18 +184,41 @@ export function resetBreaker(services: GatewayServices, name: ServiceName): Serv
 export function openBreaker(services: GatewayServices, name: ServiceName): ServiceView {
   const client = services.upstreams.clients[name];
   client.breaker.forceOpen();
-  services.logger.warn({ service: name }, 'circuit breaker forced open by an admin');
+  services.logger.warn({ service: name, replica: services.config.replicaId }, 'circuit breaker forced open by an admin');
   return serviceView(services, name);
 }
 
-/** Admin: empties the cache, or only what was cached from one service's answers. */
-export async function clearCache(services: GatewayServices, name?: ServiceName): Promise<number> {
-  let removed: number;
+/** What an admin cache clear did, tier by tier (REST body; GraphQL `extensions.cacheClear`). */
+export interface CacheClearReport extends CacheClearResult {
+  /** Said plainly when part of the clear could not be done. */
+  message?: string;
+}
+
+/**
+ * Admin: empties the cache, or only what was cached from one service's answers, and tells every
+ * replica (the cluster bus) to drop its in-process tier too. While Redis is down the shared tier
+ * cannot be cleared: this replica's tier is, and the report says what was not.
+ */
+export async function clearCache(services: GatewayServices, name?: ServiceName): Promise<CacheClearReport> {
+  let result: CacheClearResult;
   try {
-    removed = await services.upstreams.cache.clear(name);
+    result = await services.upstreams.cache.clearAll(name);
   } catch (err) {
     throw new GatewayError('SERVICE_UNAVAILABLE', { message: 'The cache store could not be cleared; nothing was removed.', cause: err });
   }
-  services.logger.info({ service: name ?? 'all', removed }, 'cache cleared by an admin');
-  return removed;
+  const { config, events, logger } = services;
+  events.pubsub.publish('cache-invalidations', { service: name ?? null, replica: config.replicaId, at: new Date().toISOString() });
+  const report: CacheClearReport =
+    result.shared === 'unreachable'
+      ? {
+          ...result,
+          message:
+            `Redis is unreachable: the shared cache was NOT cleared (its entries serve again once Redis is back, unless cleared then); ` +
+            `this replica's in-process tier was (${result.local} removed), and the other replicas were asked to drop theirs.`,
+        }
+      : result;
+  if (result.shared === 'unreachable')
+    logger.warn({ service: name ?? 'all', ...result }, 'cache clear by an admin: Redis unreachable, shared tier not cleared');
+  else logger.info({ service: name ?? 'all', removed: result.removed }, 'cache cleared by an admin');
+  return report;
 }

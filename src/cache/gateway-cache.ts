@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { dependsOn, formatCacheKey, type CacheKey } from './cache-key.js';
 import { MemoryStore } from './memory-store.js';
+import { RedisBreaker } from './redis-breaker.js';
 import { RedisBackend, type RedisCacheOptions, type StoreWrite } from './redis-backend.js';
 
 /** What the cache holds for a key. Times are in ms of the cache's clock (`now`). */
@@ -39,6 +40,11 @@ export interface GatewayCacheOptions {
   memory?: { maxEntries?: number; maxBytes?: number; sweepIntervalMs?: number };
   /** Connection settings when `redisUrl` is set. */
   redis?: RedisCacheOptions;
+  /**
+   * The replica's breaker around Redis (shared with the rate limits and persisted operations, so
+   * one failure stops them all waiting). Built here when not given.
+   */
+  redisBreaker?: RedisBreaker;
   /** Clock of freshness and staleness (for fake clocks). Default `Date.now`. */
   now?: () => number;
   logger?: Logger;
@@ -55,6 +61,19 @@ export interface GatewayCacheStats {
   /** hits / (hits + misses), 0 before the first lookup. */
   hitRate: number;
   backend: 'memory' | 'redis' | 'disabled';
+}
+
+/** What one {@link GatewayCache.clearAll} removed, and where it could not. */
+export interface CacheClearResult {
+  /** Entries removed, all tiers together. */
+  removed: number;
+  /** Entries removed from this replica's in-process tier (the whole cache without Redis; the fallback tier with it). */
+  local: number;
+  /**
+   * The shared Redis tier: `cleared`, `unreachable` (Redis down: nothing there was removed, and
+   * the entries it holds serve again once it is back, unless cleared then), or `off` (no `REDIS_URL`).
+   */
+  shared: 'cleared' | 'unreachable' | 'off';
 }
 
 /** The one envelope of an entry: held as is in memory, as JSON in Redis. */
@@ -150,6 +169,9 @@ const KEY_COUNT_EVERY_MS = 10_000;
  */
 export class GatewayCache {
   readonly #backend: Backend | null;
+  /** With Redis: the in-process tier that answers while Redis is down (dropped when it returns). */
+  readonly #fallback: MemoryBackend | null = null;
+  readonly #breaker: RedisBreaker | null = null;
   readonly #staleFactor: number;
   readonly #now: () => number;
   readonly #logger: Logger | undefined;
@@ -172,8 +194,19 @@ export class GatewayCache {
     if (!opts.enabled) {
       this.#backend = null;
     } else if (opts.redisUrl) {
-      const onError = (err: unknown): void => this.#warn(err, 'cache backend error');
-      this.#backend = new RedisCacheBackend(opts.redisUrl, opts.namespace ?? 'gw', opts.redis ?? {}, onError);
+      const breaker = opts.redisBreaker ?? new RedisBreaker({ logger: opts.logger });
+      // A client error (connection lost, refused) opens the breaker before any request waits on it.
+      const onError = (err: unknown): void => breaker.trip(err);
+      const backend = new RedisCacheBackend(opts.redisUrl, opts.namespace ?? 'gw', opts.redis ?? {}, onError);
+      breaker.register(() => backend.ping());
+      this.#backend = backend;
+      this.#breaker = breaker;
+      this.#fallback = new MemoryBackend(new MemoryStore({ ...opts.memory, now: this.#now }));
+      // What this replica cached alone while Redis was down is dropped once it is back: the shared
+      // tier is the truth again (and a clear another replica made meanwhile must not be missed).
+      breaker.onChange((up) => {
+        if (up) void this.#fallback?.clear();
+      });
     } else {
       this.#backend = new MemoryBackend(new MemoryStore({ ...opts.memory, now: this.#now }));
     }
@@ -199,7 +232,8 @@ export class GatewayCache {
     if (!this.#usable()) return this.#count(MISS);
     let stored: unknown;
     try {
-      stored = await this.#backend!.get(formatCacheKey(key));
+      const k = formatCacheKey(key);
+      stored = await this.#op((b) => b.get(k));
     } catch (err) {
       this.#warn(err, 'cache read failed; treated as a miss');
     }
@@ -212,7 +246,8 @@ export class GatewayCache {
     let stored: unknown[] = [];
     if (this.#usable()) {
       try {
-        stored = await this.#backend!.getMany(keys.map(formatCacheKey));
+        const ks = keys.map(formatCacheKey);
+        stored = await this.#op((b) => b.getMany(ks));
       } catch (err) {
         this.#warn(err, 'cache read failed; treated as a miss');
       }
@@ -238,8 +273,9 @@ export class GatewayCache {
       });
     if (writes.length === 0) return;
     try {
-      if (writes.length === 1) await this.#backend!.set(writes[0]!.key, writes[0]!.value, writes[0]!.ttl);
-      else await this.#backend!.setMany(writes);
+      const [one] = writes;
+      if (writes.length === 1) await this.#op((b) => b.set(one!.key, one!.value, one!.ttl));
+      else await this.#op((b) => b.setMany(writes));
     } catch (err) {
       this.#warn(err, 'cache write failed; entry dropped');
     }
@@ -249,7 +285,8 @@ export class GatewayCache {
   async delete(key: CacheKey): Promise<void> {
     if (!this.#usable()) return;
     try {
-      await this.#backend!.delete(formatCacheKey(key));
+      const k = formatCacheKey(key);
+      await this.#op((b) => b.delete(k));
     } catch (err) {
       this.#warn(err, 'cache delete failed; the entry expires by itself');
     }
@@ -262,15 +299,69 @@ export class GatewayCache {
    */
   async clear(service?: string): Promise<number> {
     if (!this.#usable()) return 0;
-    const removed = await this.#backend!.clear(service);
+    const result = await this.clearAll(service);
+    if (result.shared === 'unreachable') throw new Error('Redis is unreachable: the shared cache was not cleared');
+    return result.removed;
+  }
+
+  /**
+   * Like {@link clear}, tier by tier, never rejecting: the in-process tier is always cleared;
+   * the shared one only when Redis answers, and the result says which.
+   */
+  async clearAll(service?: string): Promise<CacheClearResult> {
+    if (!this.#usable()) return { removed: 0, local: 0, shared: this.#breaker ? 'cleared' : 'off' };
     this.#keysCountedAt = -Infinity;
-    return removed;
+    if (!this.#fallback) {
+      const local = await this.#backend!.clear(service);
+      return { removed: local, local, shared: 'off' };
+    }
+    const local = await this.dropLocal(service);
+    let shared: CacheClearResult['shared'] = 'unreachable';
+    let removed = local;
+    if (this.#breaker!.up) {
+      try {
+        // A SCAN walk: bounded per command by the backend, not by the breaker's per-request bound.
+        removed += await this.#backend!.clear(service);
+        shared = 'cleared';
+      } catch (err) {
+        this.#breaker!.trip(err);
+      }
+    }
+    return { removed, local, shared };
+  }
+
+  /**
+   * Drops this replica's in-process tier (all, or what depends on `service`), leaving Redis
+   * alone: what a replica does when another one cleared the cache. Returns how many were dropped.
+   */
+  async dropLocal(service?: string): Promise<number> {
+    const local = this.#fallback ?? (this.#backend instanceof MemoryBackend ? this.#backend : null);
+    return local ? local.clear(service) : 0;
+  }
+
+  /**
+   * A short lease shared by every replica (SET NX PX in Redis): true for the one caller that
+   * gets `key` within `ttlMs`. Always true without Redis or while it is down (a duplicate beats
+   * a lost alert).
+   */
+  async claim(key: string, ttlMs: number): Promise<boolean> {
+    const backend = this.#backend;
+    if (!(backend instanceof RedisCacheBackend) || !this.#breaker || this.#disposed) return true;
+    return this.#breaker.run(
+      () => backend.claim(key, ttlMs),
+      () => true,
+    );
+  }
+
+  /** The breaker around Redis (`undefined` without Redis). */
+  get redisBreaker(): RedisBreaker | undefined {
+    return this.#breaker ?? undefined;
   }
 
   /** Counters; `keys` is approximate on Redis. */
   /** Whether Redis answers now: `undefined` when this cache does not use Redis. */
   get redisConnected(): boolean | undefined {
-    return this.#backend instanceof RedisCacheBackend ? this.#backend.connected : undefined;
+    return this.#backend instanceof RedisCacheBackend ? this.#backend.connected && this.#breaker!.up : undefined;
   }
 
   get stats(): GatewayCacheStats {
@@ -287,7 +378,7 @@ export class GatewayCache {
   /** Counts live entries now (a SCAN on Redis). */
   async keyCount(): Promise<number> {
     if (!this.#usable()) return 0;
-    this.#keys = await this.#backend!.countKeys();
+    this.#keys = this.#breaker?.up === false ? await this.#fallback!.countKeys() : await this.#backend!.countKeys();
     this.#keysCountedAt = Date.now();
     return this.#keys;
   }
@@ -304,7 +395,19 @@ export class GatewayCache {
   async dispose(): Promise<void> {
     if (this.#disposed) return;
     this.#disposed = true;
+    this.#breaker?.close();
+    await this.#fallback?.dispose();
     await this.#backend?.dispose();
+  }
+
+  /** `fn` on Redis through the breaker (the fallback tier at once while Redis is down), or on the memory backend. */
+  #op<T>(fn: (backend: Backend) => Promise<T>): Promise<T> {
+    const backend = this.#backend!;
+    if (!this.#breaker) return fn(backend);
+    return this.#breaker.run(
+      () => fn(backend),
+      () => fn(this.#fallback!),
+    );
   }
 
   #usable(): boolean {

@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import { RedisBackend } from './redis-backend.js';
+import { RedisBreaker } from './redis-breaker.js';
 
 /** Where registered Automatic Persisted Queries live: document text by SHA-256 hex hash. */
 export interface PersistedOperationStore {
@@ -26,6 +27,8 @@ export interface PersistedOperationStoreOptions {
   /** The most one Redis read or write may take (`gateway.md`: never more than 250 ms per request). */
   redisTimeoutMs?: number;
   logger?: Logger;
+  /** The replica's breaker around Redis: while open, lookups answer from the in-process copy at once. */
+  redisBreaker?: RedisBreaker;
 }
 
 const LOG_EVERY_MS = 10_000;
@@ -67,9 +70,11 @@ export function createPersistedOperationStore(opts: PersistedOperationStoreOptio
     suppressed = 0;
   };
   const timeout = opts.redisTimeoutMs ?? 250;
+  const breaker = opts.redisBreaker ?? new RedisBreaker({ logger: opts.logger, timeoutMs: timeout });
   const redis = new RedisBackend(opts.redisUrl, opts.namespace ?? 'gw-pq', { commandTimeoutMs: timeout, connectTimeoutMs: 5000 }, (err) =>
-    warn(err, 'persisted query store: Redis error'),
+    breaker.trip(err),
   );
+  breaker.register(() => redis.ping());
   const ttl = opts.redisTtlMs ?? 24 * 60 * 60 * 1000;
   return {
     kind: 'redis',
@@ -77,7 +82,10 @@ export function createPersistedOperationStore(opts: PersistedOperationStoreOptio
       const local = lru.get(hash);
       if (local !== undefined) return local;
       try {
-        const stored = await redis.get(hash);
+        const stored = await breaker.run(
+          () => redis.get(hash),
+          () => undefined,
+        );
         if (typeof stored !== 'string') return undefined;
         lru.set(hash, stored);
         return stored;
@@ -89,13 +97,17 @@ export function createPersistedOperationStore(opts: PersistedOperationStoreOptio
     async set(hash, document) {
       lru.set(hash, document);
       try {
-        await redis.set(hash, document, ttl);
+        await breaker.run(
+          () => redis.set(hash, document, ttl),
+          () => undefined,
+        );
       } catch (err) {
         warn(err, 'persisted query write failed; kept in this process only');
       }
     },
     async dispose() {
       lru.clear();
+      if (!opts.redisBreaker) breaker.close();
       await redis.dispose();
     },
   };

@@ -32,6 +32,7 @@ export class RedisBackend {
   readonly #keyv: Keyv;
   readonly #client: RedisClient;
   readonly #prefix: string;
+  readonly #namespace: string;
   readonly #connected: Promise<void>;
   readonly #connectTimeoutMs: number;
   readonly #commandTimeoutMs: number;
@@ -58,6 +59,7 @@ export class RedisBackend {
     this.#client.on('error', onError);
     const store = new KeyvRedis(this.#client, { namespace, throwOnErrors: true });
     this.#prefix = `${namespace}${store.keyPrefixSeparator}`;
+    this.#namespace = namespace;
     this.#keyv = new Keyv({ store, namespace, useKeyPrefix: false, throwOnErrors: true, ...plainJson });
     // Connected here rather than lazily by @keyv/redis, whose getClient() re-adds its listeners
     // on each connect and waits without bound while Redis is down.
@@ -68,6 +70,22 @@ export class RedisBackend {
   /** Whether the connection to Redis is up now (node-redis reconnects by itself after an outage). */
   get connected(): boolean {
     return this.#client.isReady;
+  }
+
+  /**
+   * Takes a lease on `key` for `ttlMs` (SET NX PX), outside the cache's keys (a clear keeps it).
+   * True when this caller got it, false when someone holds it.
+   */
+  async claim(key: string, ttlMs: number): Promise<boolean> {
+    const reply = await this.#bounded(
+      this.#client.set(`${this.#namespace}-lease:${key}`, '1', { condition: 'NX', expiration: { type: 'PX', value: ttlMs } }),
+    );
+    return reply === 'OK';
+  }
+
+  /** One PING (fails at once while disconnected: no offline queue). */
+  async ping(): Promise<void> {
+    await this.#client.ping();
   }
 
   /** Resolves once connected; rejects if that takes longer than `connectTimeoutMs`. */

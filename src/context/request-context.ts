@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { CacheHint, ResponseCache } from '../cache/index.js';
 import type { Authenticator, Principal } from '../auth/index.js';
 import type { GatewayConfig } from '../config/index.js';
+import type { GatewayEventBus } from '../events/index.js';
 import type { RateLimits } from '../security/index.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import type { GatewayTracing } from '../observability/tracing.js';
@@ -24,6 +25,8 @@ export interface GatewayServices {
   readonly sync: SyncMonitor;
   /** Whole responses of cacheable queries; absent when the cache or `RESPONSE_CACHE_ENABLED` is off. */
   readonly responseCache?: ResponseCache;
+  /** The cluster event bus: through Redis pub/sub to every replica with `REDIS_URL`, in process otherwise. */
+  readonly events: GatewayEventBus;
 }
 
 /** The per-request child logger (Fastify's, carrying the request id). */
@@ -39,6 +42,8 @@ export interface RequestContext {
   readonly log: RequestLogger;
   /** Response paths served from a stale cache entry (`extensions.stale`). */
   readonly stale: Set<string>;
+  /** More `extensions` of the response, set by a resolver (the detail of a `clearCache`). */
+  extensions?: Record<string, unknown>;
   /** Present when the response may be cached whole: the freshness of what the response was built from. */
   readonly cacheHint?: CacheHint;
 }

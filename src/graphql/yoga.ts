@@ -92,7 +92,7 @@ export function createGatewayYoga(services: GatewayServices, graphiql: GraphiQLD
       useVariablesDepthLimit(),
       ...useGraphQLHardening(config),
       useKnownOperationTypes(),
-      ...persistedOperationsFor(config, logger, schema),
+      ...persistedOperationsFor(config, logger, schema, services.upstreams.cache.redisBreaker),
       useAuditLog(),
       useMutationRateLimit(services.rateLimits),
       useStaleExtensions(),

@@ -70,6 +70,7 @@ export function createHttpServer({ services, yoga, isReady, redis }: HttpServerO
     await compressed.register(fastifyCompress, { threshold: 1024, encodings: ['br', 'gzip'], global: true, globalDecompression: false });
     registerGraphQLRoute(compressed, yoga, {
       responseCache: services.responseCache,
+      pubsub: services.events.pubsub,
       direct: services.config.graphql.directExecution ? createDirectExecution(yoga) : undefined,
       metrics: services.metrics,
       trustedOnly: services.config.graphql.trustedOnly,

@@ -124,11 +124,16 @@ builder.mutationField('openBreaker', (t) =>
 builder.mutationField('clearCache', (t) =>
   t.field({
     type: 'Int',
-    description: 'Admin: empties the cache, or only what was cached from one service; answers the number of entries removed.',
+    description:
+      'Admin: empties the cache, or only what was cached from one service, on every replica; answers the number of entries removed. ' +
+      '`extensions.cacheClear` says what was cleared where (`shared: "unreachable"` while Redis is down).',
     authScopes: { admin: true },
     extensions: { adminAction: 'clearCache' },
     args: { service: t.arg.string({ required: false }) },
-    resolve: (_root, { service }, ctx) =>
-      clearCache(ctx.services, service === null || service === undefined ? undefined : assertServiceName(service, 'BAD_USER_INPUT')),
+    resolve: async (_root, { service }, ctx) => {
+      const report = await clearCache(ctx.services, service === null || service === undefined ? undefined : assertServiceName(service, 'BAD_USER_INPUT'));
+      ctx.extensions = { ...ctx.extensions, cacheClear: report };
+      return report.removed;
+    },
   }),
 );

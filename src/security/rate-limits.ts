@@ -1,6 +1,7 @@
 import { createClient } from '@keyv/redis';
 import type { Logger } from 'pino';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RedisBreaker } from '../cache/index.js';
 import type { GatewayConfig, RateLimitRule } from '../config/index.js';
 
 type RedisClient = ReturnType<typeof createClient>;
@@ -27,18 +28,25 @@ export interface RateLimitsOptions {
   logger: Logger;
   /** Redis key prefix (tests isolate runs with it). Default `gw:rl`. */
   namespace?: string;
+  /** The replica's breaker around Redis (the cache's): while open, counts are kept in memory at once. */
+  redisBreaker?: RedisBreaker;
 }
 
 interface Entry {
   readonly limit: Limit;
-  readonly limiter: RateLimiterAbstract;
+  /** The shared counter (with `REDIS_URL`). */
+  readonly redis?: RateLimiterAbstract;
+  /** This replica's own counter: the only one without Redis, the stand-in while it is down. */
+  readonly memory: RateLimiterAbstract;
 }
 
 /**
  * Every rate limit of the gateway (`gateway.md` "Who may do what"), on rate-limiter-flexible:
  * in process memory, or in Redis when `REDIS_URL` is set so every replica shares one count.
- * While Redis is unreachable each limiter falls back to an in-memory one (its insurance
- * limiter) rather than letting everything through or refusing everyone.
+ * While Redis is unreachable each limiter falls back to an in-memory one rather than letting
+ * everything through or refusing everyone; the replica's {@link RedisBreaker} decides when, so
+ * no request waits on a Redis known to be down (rate-limiter-flexible's insurance limiter
+ * would try Redis first on every call).
  *
  * - `request`: every request but `/health*`, per principal (or client IP when anonymous).
  * - `mutation`: GraphQL mutations, admin routes and REST writes — stricter.
@@ -54,10 +62,11 @@ export class RateLimits {
   readonly rules: readonly Limit[];
   readonly #entries = new Map<string, Entry>();
   readonly #redis?: RedisClient;
+  readonly #breaker?: RedisBreaker;
   readonly #logger: Logger;
   #lastRedisError = 0;
 
-  constructor({ config, logger, namespace = 'gw:rl' }: RateLimitsOptions) {
+  constructor({ config, logger, namespace = 'gw:rl', redisBreaker }: RateLimitsOptions) {
     this.#logger = logger;
     const rl = config.rateLimit;
     if (config.redisUrl) {
@@ -68,12 +77,16 @@ export class RateLimits {
         commandOptions: { timeout: 500 },
         socket: { connectTimeout: 3000, reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 2000) },
       });
-      this.#redis.on('error', (err: unknown) => this.#reportRedisError(err));
-      this.#redis.connect().catch((err: unknown) => this.#reportRedisError(err));
+      const breaker = redisBreaker ?? new RedisBreaker({ logger });
+      const client = this.#redis;
+      client.on('error', (err: unknown) => breaker.trip(err));
+      client.connect().catch((err: unknown) => breaker.trip(err));
+      breaker.register(() => client.ping());
+      this.#breaker = breaker;
     }
     const make = (limit: Limit): Limit => {
       const memory = new RateLimiterMemory({ keyPrefix: limit.name, points: limit.max, duration: limit.windowMs / 1000 });
-      const limiter = this.#redis
+      const redis = this.#redis
         ? new RateLimiterRedis({
             storeClient: this.#redis,
             useRedisPackage: true,
@@ -82,10 +95,9 @@ export class RateLimits {
             points: limit.max,
             // Redis windows are whole seconds.
             duration: Math.max(1, Math.round(limit.windowMs / 1000)),
-            insuranceLimiter: memory,
           })
-        : memory;
-      this.#entries.set(limit.name, { limit, limiter });
+        : undefined;
+      this.#entries.set(limit.name, { limit, redis, memory });
       return limit;
     };
     this.request = make({ name: 'request', max: rl.max, windowMs: rl.windowMs });
@@ -110,9 +122,17 @@ export class RateLimits {
 
   /** Takes one point from `key` under `limit`. A store failure never refuses: it is logged and let through. */
   async consume(limit: Limit, key: string, points = 1): Promise<RateLimitDecision> {
-    const { limiter } = this.#entries.get(limit.name)!;
+    const { redis, memory } = this.#entries.get(limit.name)!;
     try {
-      return decision(limit, await limiter.consume(key, points), true);
+      const res =
+        redis && this.#breaker
+          ? await this.#breaker.run(
+              () => redis.consume(key, points),
+              () => memory.consume(key, points),
+              (err) => !(err instanceof RateLimiterRes),
+            )
+          : await memory.consume(key, points);
+      return decision(limit, res, true);
     } catch (err) {
       if (err instanceof RateLimiterRes) return decision(limit, err, false);
       this.#reportRedisError(err);
@@ -122,9 +142,15 @@ export class RateLimits {
 
   /** Whether `key` has used up `limit`, without taking a point. */
   async exhausted(limit: Limit, key: string): Promise<RateLimitDecision | null> {
-    const { limiter } = this.#entries.get(limit.name)!;
+    const { redis, memory } = this.#entries.get(limit.name)!;
     try {
-      const res = await limiter.get(key);
+      const res =
+        redis && this.#breaker
+          ? await this.#breaker.run(
+              () => redis.get(key),
+              () => memory.get(key),
+            )
+          : await memory.get(key);
       if (!res || res.consumedPoints < limit.max) return null;
       return decision(limit, res, false);
     } catch (err) {
@@ -135,10 +161,11 @@ export class RateLimits {
 
   /** Whether the shared counters' Redis answers now: `undefined` without `REDIS_URL`. */
   get redisConnected(): boolean | undefined {
-    return this.#redis?.isReady;
+    return this.#redis ? this.#redis.isReady && this.#breaker!.up : undefined;
   }
 
   async close(): Promise<void> {
+    this.#breaker?.close();
     if (this.#redis?.isOpen) await this.#redis.close().catch(() => undefined);
     else this.#redis?.destroy();
   }

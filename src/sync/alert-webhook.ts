@@ -50,6 +50,22 @@ export interface AlertWebhookOptions {
   attemptTimeoutMs?: number;
   /** Events in delivery at once; past it new events are dropped with a warning (default 100). */
   maxPending?: number;
+  /**
+   * With several replicas: claims an event's key (a short Redis lease, `SET NX PX`) before it is
+   * sent; a replica whose claim fails leaves the alert to the one that won. Resolves `true` when
+   * this replica should send (also when Redis cannot be asked: a duplicate beats a lost alert).
+   */
+  claim?: (key: string) => Promise<boolean>;
+}
+
+/**
+ * The idempotency key of an event across replicas: the same transition seen by every replica
+ * (service, states, versions) has one key; a different transition never shares it.
+ */
+export function alertKey(event: SyncAlertEvent): string {
+  return event.type === 'sync.state_changed'
+    ? `state:${event.service}:${event.previousState ?? 'none'}:${event.state}:${event.version ?? 'none'}:${event.expectedVersion}`
+    : `expected:${event.from}:${event.to}`;
 }
 
 /** The fields that name an event in the webhook's own log lines. */
@@ -76,7 +92,7 @@ function worthRetrying(err: unknown): boolean {
  * backoff), bounded, and cancelled on `close()`.
  */
 export class AlertWebhook {
-  readonly #opts: Required<Omit<AlertWebhookOptions, 'signingSecret'>> & { signingSecret?: string };
+  readonly #opts: Required<Omit<AlertWebhookOptions, 'signingSecret' | 'claim'>> & Pick<AlertWebhookOptions, 'signingSecret' | 'claim'>;
   readonly #pending = new Set<Promise<void>>();
   readonly #abort = new AbortController();
   readonly #target: URL;
@@ -95,7 +111,11 @@ export class AlertWebhook {
       log.warn(about, 'sync alert webhook backlog full: event dropped');
       return;
     }
-    const delivery = this.#deliver(event)
+    const delivery = this.#claimed(event)
+      .then((mine) => {
+        if (mine) return this.#deliver(event);
+        log.debug(about, 'sync alert sent by another replica');
+      })
       .catch((err: unknown) => {
         if (this.#abort.signal.aborted) return;
         log.error({ ...about, err: (err as Error).message }, 'sync alert webhook delivery failed');
@@ -113,6 +133,12 @@ export class AlertWebhook {
   async close(): Promise<void> {
     this.#abort.abort();
     await Promise.allSettled([...this.#pending]);
+  }
+
+  async #claimed(event: SyncAlertEvent): Promise<boolean> {
+    const { claim } = this.#opts;
+    if (!claim) return true;
+    return claim(alertKey(event)).catch(() => true);
   }
 
   async #deliver(event: SyncAlertEvent): Promise<void> {

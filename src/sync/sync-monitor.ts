@@ -61,7 +61,7 @@ export interface SyncMonitorOptions {
   signingSecret?: string;
   /** Time and timers (tests pass a manual clock). Default: real, `unref()`ed timers. */
   clock?: SyncClock;
-  /** Webhook retry tuning (tests shorten the backoff). */
+  /** Webhook retry tuning (tests shorten the backoff), and the cross-replica `claim` of each alert. */
   webhook?: Partial<Omit<AlertWebhookOptions, 'url' | 'logger' | 'signingSecret'>>;
   /** Replaces the HTTP GET of a check (unit tests). Default: the service's pool, signed and traced. */
   probeGet?: (service: ServiceName, ctx: CallContext) => ProbeGet;

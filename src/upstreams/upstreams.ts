@@ -42,9 +42,11 @@ export class Upstreams {
         // A 4xx is the caller's problem, never a sign the service is down.
         isFailure: (err) => !(err instanceof UpstreamHttpError && err.status < 500),
       });
-      breaker.on('open', () => logger.warn({ service: name }, 'circuit breaker opened'));
-      breaker.on('halfOpen', () => logger.info({ service: name }, 'circuit breaker half-open: probing'));
-      breaker.on('close', () => logger.info({ service: name }, 'circuit breaker closed'));
+      // Breakers are per replica: each line says whose view it is.
+      const about = { service: name, replica: config.replicaId };
+      breaker.on('open', () => logger.warn(about, 'circuit breaker opened'));
+      breaker.on('halfOpen', () => logger.info(about, 'circuit breaker half-open: probing'));
+      breaker.on('close', () => logger.info(about, 'circuit breaker closed'));
       clients[name] = new ServiceClient({
         name,
         baseUrl: config.services[name].url,

@@ -3,6 +3,7 @@ import { Kind, parse, validate, type GraphQLError, type GraphQLSchema } from 'gr
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import { createPersistedOperationStore, type PersistedOperationStore } from '../../cache/persisted-operation-store.js';
+import type { RedisBreaker } from '../../cache/redis-breaker.js';
 import { ConfigError, type GatewayConfig } from '../../config/index.js';
 import { sha256Hex } from '../../config/persisted-operations.js';
 import { requestError, type ErrorCode } from '../../errors/index.js';
@@ -133,9 +134,10 @@ export function persistedOperationsFor(
   config: GatewayConfig,
   logger: Logger,
   schema: GraphQLSchema,
+  redisBreaker?: RedisBreaker,
 ): Array<Plugin<Record<string, unknown>>> {
   checkManifest(config.graphql.persistedOperations, schema);
   // Trusted-only never registers: no Redis connection for a store nobody writes.
-  const store = createPersistedOperationStore({ redisUrl: config.graphql.trustedOnly ? undefined : config.redisUrl, logger });
+  const store = createPersistedOperationStore({ redisUrl: config.graphql.trustedOnly ? undefined : config.redisUrl, logger, redisBreaker });
   return usePersistedOperations({ manifest: config.graphql.persistedOperations, trustedOnly: config.graphql.trustedOnly, store });
 }

@@ -29,6 +29,6 @@ export function registerAdminRoutes(app: FastifyInstance, services: GatewayServi
     requireAdmin(req);
     const raw = req.query.service;
     const name = raw === undefined ? undefined : assertServiceName(raw, 'BAD_REQUEST');
-    return { removed: await clearCache(services, name) };
+    return clearCache(services, name);
   });
 }

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { CacheHint, type CacheKey, type ResponseCache } from '../../cache/index.js';
 import { GatewayError } from '../../errors/index.js';
 import { paramsDepthError } from '../../security/use-variables-depth-limit.js';
+import type { GatewayPubSub } from '../../events/index.js';
 import type { GatewayMetrics } from '../../observability/metrics.js';
 import type { DirectExecution } from '../../graphql/direct-execution.js';
 import type { GatewayYoga } from '../../graphql/yoga.js';
@@ -10,6 +11,8 @@ import type { GatewayYoga } from '../../graphql/yoga.js';
 const STREAMED = /^(text\/event-stream|multipart\/mixed)/;
 
 export interface GraphQLRouteOptions {
+  /** Handed to Yoga on the server context (subscriptions read it there). */
+  pubsub?: GatewayPubSub;
   responseCache?: ResponseCache;
   /**
    * `GRAPHQL_TRUSTED_ONLY`: a body without a persisted-query hash is refused as such, and the
@@ -32,7 +35,7 @@ export interface GraphQLRouteOptions {
 export function registerGraphQLRoute(
   app: FastifyInstance,
   yoga: GatewayYoga,
-  { responseCache, direct, metrics, trustedOnly = false }: GraphQLRouteOptions = {},
+  { responseCache, direct, metrics, pubsub, trustedOnly = false }: GraphQLRouteOptions = {},
 ): void {
   app.route({
     url: yoga.graphqlEndpoint,
@@ -49,7 +52,7 @@ export function registerGraphQLRoute(
         if (hit) return reply.status(200).header('content-type', hit.contentType).send(hit.body);
       }
       const cacheHint = key ? new CacheHint() : undefined;
-      const serverContext = { req, reply, cacheHint };
+      const serverContext = { req, reply, cacheHint, pubsub };
       const response =
         (req.method === 'POST' ? await direct?.(req.body, req.headers.accept, serverContext) : undefined) ??
         (await yoga.handleNodeRequestAndResponse(req, reply, serverContext));

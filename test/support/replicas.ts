@@ -1,0 +1,152 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { print } from 'graphql';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { startBackends, type ReferenceBackends } from '../../reference-backends/index.js';
+import { waitFor } from './kit.js';
+import { freePort } from './redis-server.js';
+import { gatewayEnv, mintToken, TEST_JWT_SECRET, TEST_SIGNING_SECRET } from './stack.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** One gateway process of a {@link Replicas} cluster. */
+export class Replica {
+  /** Its JSON log lines so far (stdout). */
+  readonly lines: Array<Record<string, unknown>> = [];
+  #buffer = '';
+
+  constructor(
+    readonly id: string,
+    readonly url: string,
+    readonly proc: ChildProcess,
+  ) {
+    proc.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      this.#buffer += chunk;
+      let nl: number;
+      while ((nl = this.#buffer.indexOf('\n')) >= 0) {
+        const line = this.#buffer.slice(0, nl);
+        this.#buffer = this.#buffer.slice(nl + 1);
+        try {
+          this.lines.push(JSON.parse(line) as Record<string, unknown>);
+        } catch {
+          this.lines.push({ msg: line });
+        }
+      }
+    });
+  }
+
+  logs(msg: string | RegExp): Array<Record<string, unknown>> {
+    return this.lines.filter((l) => (typeof msg === 'string' ? l.msg === msg : msg.test(String(l.msg))));
+  }
+
+  /** One value of `/metrics` (the first sample of `name`, labels given as they print). */
+  async metric(name: string): Promise<number | undefined> {
+    const text = await (await fetch(`${this.url}/metrics`)).text();
+    const match = new RegExp(`^${name.replace(/[{}"]/g, '\\$&')} ([0-9.e+-]+)$`, 'm').exec(text);
+    return match ? Number(match[1]) : undefined;
+  }
+
+  async graphql<R = Record<string, unknown>, V extends Record<string, unknown> = Record<string, unknown>>(
+    query: string | TypedDocumentNode<R, V>,
+    variables: V | undefined,
+    token: string,
+    extensions?: Record<string, unknown>,
+  ): Promise<{
+    status: number;
+    body: {
+      data?: R | null;
+      errors?: Array<{ message: string; extensions?: Record<string, unknown> }>;
+      extensions?: Record<string, unknown>;
+    };
+  }> {
+    const res = await fetch(`${this.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ ...(query === '' ? {} : { query: typeof query === 'string' ? query : print(query) }), variables, extensions }),
+    });
+    return { status: res.status, body: (await res.json()) as never };
+  }
+}
+
+export interface ReplicasOptions {
+  count?: number;
+  redisUrl: string;
+  /** Extra environment of every replica. */
+  env?: Record<string, string>;
+  /** Reported version of every backend (tests keep runs apart with a version of their own). */
+  version?: string;
+}
+
+/** The reference backends and N real gateway processes (`src/main.ts`) sharing one Redis. */
+export interface Replicas {
+  backends: ReferenceBackends;
+  replicas: Replica[];
+  token(sub: string, role?: 'user' | 'admin'): Promise<string>;
+  /** Requests the backends received (all services, or one). */
+  backendRequests(service?: keyof ReferenceBackends['urls']): number;
+  clearBackendLog(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the backends in this process and `count` gateway processes (`node --import tsx
+ * src/main.ts`, as production runs `main`), each with its own port and GATEWAY_REPLICA_ID
+ * `r1`, `r2`…, JSON logs on stdout; resolves once every one answers `/health/ready`.
+ */
+export async function startReplicas(opts: ReplicasOptions): Promise<Replicas> {
+  const backends = await startBackends({ jwtSecret: TEST_JWT_SECRET, signingSecret: TEST_SIGNING_SECRET, version: opts.version });
+  const replicas: Replica[] = [];
+  const close = async () => {
+    await Promise.all(
+      replicas.map(async (r) => {
+        if (r.proc.exitCode !== null || r.proc.signalCode !== null) return;
+        const exited = new Promise((resolve) => r.proc.once('exit', resolve));
+        r.proc.kill('SIGTERM');
+        const timer = setTimeout(() => r.proc.kill('SIGKILL'), 5000);
+        await exited;
+        clearTimeout(timer);
+      }),
+    );
+    await backends.close();
+  };
+  try {
+    for (let i = 1; i <= (opts.count ?? 3); i++) {
+      const port = await freePort();
+      const env = {
+        PATH: process.env.PATH ?? '',
+        ...gatewayEnv(backends.urls),
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        REDIS_URL: opts.redisUrl,
+        GATEWAY_REPLICA_ID: `r${i}`,
+        LOG_LEVEL: 'info',
+        ORCHESTRATION_TIMEOUT: '2000',
+        ...opts.env,
+      };
+      const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
+      replicas.push(new Replica(`r${i}`, `http://127.0.0.1:${port}`, proc));
+    }
+    for (const r of replicas) {
+      await waitFor(
+        async () => {
+          if (r.proc.exitCode !== null) throw new Error(`replica ${r.id} exited with ${r.proc.exitCode}`);
+          return (await fetch(`${r.url}/health/ready`).catch(() => undefined))?.status === 200;
+        },
+        30_000,
+        100,
+        `replica ${r.id} ready`,
+      );
+    }
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return {
+    backends,
+    replicas,
+    token: (sub, role = 'user') => mintToken(TEST_JWT_SECRET, sub, role),
+    backendRequests: (service) => (service ? [backends[service]] : backends.all).reduce((n, s) => n + s.requests.count(), 0),
+    clearBackendLog: () => backends.all.forEach((s) => s.requests.clear()),
+    close,
+  };
+}
