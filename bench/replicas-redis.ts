@@ -25,7 +25,10 @@ const connections = Number(values.connections);
 const query = print(DashboardDocument);
 
 const redis = await TestRedis.start();
-const cluster = await startReplicas({ redisUrl: redis.url, env: { FEATURE_SYNC_MONITORING: 'false', LOG_LEVEL: 'warn', RATE_LIMIT_MAX: '1000000' } });
+const cluster = await startReplicas({
+  redisUrl: redis.url,
+  env: { FEATURE_SYNC_MONITORING: 'false', LOG_LEVEL: 'warn', RATE_LIMIT_MAX: '1000000' },
+});
 const tokens = await Promise.all(Array.from({ length: 40 }, (_, i) => cluster.token(`bench-${i}`, 'admin')));
 
 async function phase(name: string): Promise<void> {
@@ -61,7 +64,9 @@ async function phase(name: string): Promise<void> {
   const p99 = Math.max(...results.map(({ result }) => result.latency.p99));
   const failed = results.reduce((sum, { result, bad }) => sum + bad + result.non2xx + result.errors + result.timeouts, 0);
   const total = results.reduce((sum, { result }) => sum + result.requests.total, 0);
-  console.log(`${name.padEnd(12)} ${rps.toFixed(0).padStart(6)} rps   p99 ${String(p99).padStart(4)} ms   ${total} requests, ${failed} failed`);
+  console.log(
+    `${name.padEnd(12)} ${rps.toFixed(0).padStart(6)} rps   p99 ${String(p99).padStart(4)} ms   ${total} requests, ${failed} failed`,
+  );
 }
 
 const redisUp = async (want: number) => {

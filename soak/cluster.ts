@@ -1,5 +1,5 @@
 /**
- * The soak's processes: a Redis server of its own, the reference backends (one process, the
+ * The soak's processes: a Redis server of its own (the tests' `TestRedis`), the reference backends (one process, the
  * bench's), and three gateway replicas sharing that Redis. Started with the bench's process
  * helpers; every replica's stdout JSON log is kept line by line.
  */
@@ -10,65 +10,13 @@ import { BASE_FAULTS, type Faults } from '../reference-backends/faults.js';
 import { gatewayEnv, type BackendUrls } from '../test/support/kit.js';
 import type { BadLogLine, BreakerEvent } from './checks.js';
 import { SERVICES, type Service } from './schedule.js';
-import { JWT_SECRET, sleep } from './traffic.js';
+import { JWT_SECRET } from './traffic.js';
 
 /** The budgets every replica runs with: short, so that faults and recoveries fit a 60-second run. */
 export const CALL_BUDGET_MS = 2000;
 export const BREAKER_RESET_MS = 3000;
 
 const ROOT = join(import.meta.dirname, '..');
-
-export class RedisServer {
-  #proc: Proc | undefined;
-  constructor(readonly port: number) {}
-
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-
-  async start(): Promise<void> {
-    this.#proc = start(
-      'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-      {},
-      {
-        command: 'redis-server',
-      },
-    );
-    // Ready once it accepts a PING (redis-cli may be missing: talk RESP over a socket).
-    const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline) {
-      if (await ping(this.port)) return;
-      await sleep(50);
-    }
-    throw new Error(`redis-server on ${this.port} did not start\n${this.#proc.stderrTail()}`);
-  }
-
-  /** SIGKILL: Redis dies as it would in a crash, without a goodbye to its clients. */
-  async kill(): Promise<void> {
-    const proc = this.#proc;
-    if (!proc) return;
-    const exited = new Promise((r) => proc.child.once('exit', r));
-    proc.child.kill('SIGKILL');
-    await exited;
-    this.#proc = undefined;
-  }
-}
-
-async function ping(port: number): Promise<boolean> {
-  const { connect } = await import('node:net');
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.once('error', () => done(false));
-    socket.setTimeout(1000, () => done(false));
-    socket.once('connect', () => socket.write('PING\r\n'));
-    socket.once('data', (d) => done(d.toString().startsWith('+PONG')));
-  });
-}
 
 export interface Replica {
   id: string;

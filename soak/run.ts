@@ -8,11 +8,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { freePort, procMemMB } from '../bench/processes.js';
+import { procMemMB } from '../bench/processes.js';
+import { TestRedis } from '../test/support/redis-server.js';
 import {
   BREAKER_RESET_MS,
   CALL_BUDGET_MS,
-  RedisServer,
   heapAfterGcMB,
   replicaStates,
   setFaults,
@@ -88,8 +88,7 @@ const documented = documentedCodes(readFileSync(join(ROOT, 'docs', 'errors.md'),
 const logs: ReplicaLogs = { breakerEvents: [], badLines: [], levels: {}, redisLines: [], stderr: [] };
 
 say(`starting Redis, the reference backends and ${REPLICAS} gateway replicas`);
-const redis = new RedisServer(await freePort());
-await redis.start();
+const redis = await TestRedis.start();
 const backends = await startBackends();
 const replicas = await startReplicas(REPLICAS, backends.urls, redis.url, clock, logs);
 // The clock of the schedule and of the answers starts with the traffic.
@@ -108,10 +107,10 @@ async function runFault(f: ScheduledFault): Promise<void> {
   await at(f.startMs);
   const startMs = rel();
   say(`fault on: ${f.label}`);
-  if (f.target === 'redis') await redis.kill();
+  if (f.target === 'redis') await redis.stop();
   else await setFaults(backends.urls[f.target], f.faults ?? {});
   await at(f.endMs);
-  if (f.target === 'redis') await redis.start();
+  if (f.target === 'redis') await redis.restart();
   else await setFaults(backends.urls[f.target], f.faults ?? {}, true);
   applied.push({ ...f, startMs, endMs: rel() });
   say(`fault off: ${f.label}`);
@@ -170,7 +169,7 @@ for (const [userId, ids] of byUser) {
 
 for (const r of replicas) await r.proc.stop();
 await backends.proc.stop();
-await redis.kill();
+await redis.stop();
 
 // ---- verdicts ----
 const answers = traffic.answers;
