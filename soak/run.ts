@@ -259,7 +259,15 @@ const elapsed = answers.length ? Math.max(...answers.map((a) => a.endMs)) / 1000
 
 const report = `# Fault soak
 
-${passed ? '**PASSED**' : '**FAILED**'}: ${checks.filter((c) => c.ok).length} of ${checks.length} checks.
+\`npm run soak\` starts its own \`redis-server\`, the reference backends and ${REPLICAS} gateway replicas sharing that Redis, sends
+mixed traffic to the replicas in turn (dashboards for rotating users over GraphQL and REST, batched \`users(ids:)\`, passthrough
+reads and writes, admin calls), injects the faults below through the backends' \`/__control/faults\` and by killing and
+restarting Redis, and checks what came back. It runs 10 minutes by default (\`--duration 60\`, \`90s\`, \`10m\`; the schedule
+scales with it), writes this report to \`docs/soak.md\` (\`--out <file>\`), keeps every answer with \`--dump <file>\`, and exits 1
+when a check fails. CI runs \`npm run soak -- --duration 60\` with its report in a temporary file. The code is in \`soak/\`; the
+checks are unit-tested in \`test/unit/soak-checks.test.ts\`.
+
+This report: ${passed ? '**PASSED**' : '**FAILED**'}, ${checks.filter((c) => c.ok).length} of ${checks.length} checks.
 
 - Command: \`${cli.command}\`
 - Date: ${new Date().toISOString()}
