@@ -120,9 +120,13 @@ async function runFault(f: ScheduledFault): Promise<void> {
 async function heapAfterGc(): Promise<number[]> {
   traffic.pause(true);
   await sleep(3000);
-  const began = clock();
-  const heaps = await Promise.all(replicas.map((r) => heapAfterGcMB(r.inspectPort).catch(() => NaN)));
-  say(`heap measured in ${clock() - began} ms`);
+  const heaps: number[] = [];
+  // One replica at a time: three full collections at once on a shared machine stall each replica longer.
+  for (const r of replicas) {
+    const began = clock();
+    heaps.push(await heapAfterGcMB(r.inspectPort).catch(() => NaN));
+    say(`heap of ${r.id} measured in ${clock() - began} ms`);
+  }
   traffic.pause(false);
   return heaps;
 }
@@ -152,7 +156,6 @@ await traffic.stop();
 say(`traffic stopped: ${traffic.answers.length} requests`);
 const finalStates = await replicaStates(replicas, adminToken);
 const heapFinal = await heapAfterGc();
-await traffic.stop();
 const rss = replicas.map((r) => procMemMB(r.proc.pid, 'VmRSS'));
 const rssPeak = replicas.map((r) => procMemMB(r.proc.pid, 'VmHWM'));
 say(`heap after GC, end: ${heapFinal.map((h) => h.toFixed(1)).join(' / ')} MB`);
@@ -282,6 +285,11 @@ ${table(
   ['check', 'result', 'detail'],
   checks.map((c) => [c.name, c.ok ? 'pass' : '**FAIL**', c.detail]),
 )}
+
+A service-level report (an error naming a service, or a service in a dashboard's \`degraded\`) is explained when a failing fault
+on that service was in force at some time between the request's start and its answer (the fault's end stretched by one call
+budget and a second), or when that replica logged its breaker for the service as not CLOSED meanwhile. The comment reset overlaps
+an NPS hang that outlasts it: where an independent soak saw comment reported unavailable ~11 s after its reset had ended.
 
 ## Schedule (seconds from the start of the traffic)
 
