@@ -2,7 +2,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { ROOT } from './cli.js';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+// Not from ./cli.js: importing that parses the bench's flags, and the soak (soak/) reuses this module.
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 export const children = new Set<ChildProcess>();
 process.on('exit', () => {
@@ -21,8 +25,21 @@ export interface Proc {
   stop(): Promise<void>;
 }
 
-export function start(name: string, args: string[], env: Record<string, string>): Proc {
-  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Starts `node <args>` in the project root. `onLine` receives every stdout/stderr line (the soak
+ * keeps the replicas' JSON logs); `command` runs another program instead of this Node.
+ */
+export function start(
+  name: string,
+  args: string[],
+  env: Record<string, string>,
+  opts: { onLine?: (text: string, stream: 'out' | 'err') => void; command?: string } = {},
+): Proc {
+  const child = spawn(opts.command ?? process.execPath, args, {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.add(child);
   const waiting: Array<{ prefix: string; resolve: (rest: string) => void }> = [];
   let tail = '';
@@ -35,6 +52,7 @@ export function start(name: string, args: string[], env: Record<string, string>)
         const text = buf.slice(0, nl);
         buf = buf.slice(nl + 1);
         if (stream === 'err') tail = (tail + text + '\n').slice(-4000);
+        opts.onLine?.(text, stream);
         for (const w of [...waiting]) {
           if (text.startsWith(w.prefix)) {
             waiting.splice(waiting.indexOf(w), 1);

@@ -87,6 +87,25 @@ describe('core: stale-if-error', () => {
     expect(d.comments).toHaveLength(10);
   });
 
+  // Found by the fault soak (issue 15): the REST twin listed auth in `degraded` with no entry in `errors`.
+  it('a failing auth service over REST: the stale user, auth in degraded AND a coded entry in errors', async () => {
+    const token = await stack.token('u1');
+    await warm(token);
+    stack.backends.auth.faults.set({ failStatus: 500 });
+    const res = await fetch(`${stack.url}/api/orchestration/user/u1/dashboard`, { headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as {
+      user: { id: string };
+      degraded: string[];
+      stale: string[];
+      errors: Array<Record<string, unknown>>;
+    };
+    expect(body.user.id).toBe('u1');
+    expect(body.degraded).toEqual(['auth']);
+    expect(body.stale).toEqual(['user']);
+    expect(body.errors).toEqual([{ service: 'auth', code: 'SERVICE_UNAVAILABLE', message: expect.any(String) }]);
+  });
+
   it('several parts stale at once (industry + jobs from one failing service)', async () => {
     const token = await stack.token('u1');
     const fresh = await warm(token);

@@ -31,7 +31,9 @@ export function registerDashboardRoute(app: FastifyInstance, services: GatewaySe
       throw err;
     }
     const parts = { industry: dashboard.industry, recentJobs: dashboard.recentJobs, comments: dashboard.comments, nps: dashboard.nps };
-    const errors = Object.values(parts)
+    // The user part too: a stale user standing in for a failing auth service puts auth in `degraded`,
+    // and every degraded service has its coded entry here.
+    const errors = [dashboard.user, ...Object.values(parts)]
       .map((p) => p.error)
       .filter((e): e is GatewayError => e !== undefined)
       .map((e) => ({ service: e.service, code: e.code, message: e.message }));
