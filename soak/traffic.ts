@@ -6,6 +6,7 @@
 import { mintToken } from '../test/support/kit.js';
 import { UPSTREAM_CODES as UPSTREAM, type Answer, type RequestKind } from './checks.js';
 import { SERVICES, type Service } from './schedule.js';
+import { PASSTHROUGH_PREFIXES } from '../src/http/routes/passthrough.js';
 
 export const JWT_SECRET = 'soak-jwt-secret-that-is-long-enough-0123456789';
 /** Users whose dashboards, reads and writes rotate (u3.., so neither of the seeded special users). */
@@ -26,14 +27,6 @@ const PART_SERVICE: Record<string, Service> = {
   comments: 'comment',
   nps: 'nps',
 };
-const PASSTHROUGH_SERVICE: Array<[string, Service]> = [
-  ['/api/auth', 'auth'],
-  ['/api/users', 'auth'],
-  ['/api/comments', 'comment'],
-  ['/api/industries', 'industry'],
-  ['/api/jobs', 'industry'],
-  ['/api/nps', 'nps'],
-];
 
 export interface AckedWrite {
   userId: string;
@@ -319,7 +312,7 @@ function isService(value: unknown): value is Service {
 
 function passthroughService(req: Req): Service | undefined {
   const path = req.path.split('?', 1)[0]!;
-  return PASSTHROUGH_SERVICE.find(([prefix]) => path === prefix || path.startsWith(`${prefix}/`))?.[1];
+  return PASSTHROUGH_PREFIXES.find(([prefix]) => path === prefix || path.startsWith(`${prefix}/`))?.[1];
 }
 
 export function sleep(ms: number): Promise<void> {

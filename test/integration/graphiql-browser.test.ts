@@ -1,10 +1,9 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../support/browser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintToken, startStack, TEST_JWT_SECRET, type Stack } from '../support/stack.js';
 
-/** Debian's chromium (`.ci/run` installs it when missing). */
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT_DIR = 'test-results';
 
 /**
@@ -20,21 +19,10 @@ describe('GraphiQL in a browser: the example query runs as it opens', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)`).toBe(true);
     const userToken = await mintToken(TEST_JWT_SECRET, 'u1', 'user');
     [stack, browser] = await Promise.all([
       startStack({ app: { graphiql: { headers: { Authorization: `Bearer ${userToken}` } } }, logLevel: 'warn' }),
-      chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          '--no-first-run',
-        ],
-      }),
+      launchChromium(),
     ]);
   }, 120_000);
   afterAll(async () => {

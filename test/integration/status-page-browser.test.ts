@@ -1,11 +1,10 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../support/browser.js';
 import { startStack, waitFor, type Stack } from '../support/stack.js';
 import { STATUS_PAGE_CSP } from '../../src/http/routes/status.js';
 
-/** Debian's chromium (`.ci/run` installs it when missing). */
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT_DIR = 'test-results';
 /** "Within a few seconds", with room for a shared, loaded machine. */
 const LIVE_MS = 15_000;
@@ -21,18 +20,7 @@ describe('the /status page in a browser', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)`).toBe(true);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
   }, 120_000);
   afterAll(async () => {
     await browser?.close();
