@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import type { TypedEventTarget } from '@graphql-yoga/typed-event-target';
-import { createPubSub, type PubSub } from 'graphql-yoga';
+import { createPubSub, Repeater, SlidingBuffer, type PubSub } from 'graphql-yoga';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
@@ -37,6 +37,9 @@ export type GatewayTopics = {
 };
 
 export type GatewayPubSub = PubSub<GatewayTopics>;
+
+/** Events one subscriber of the bus may have waiting (one that reads slowly); older ones are dropped first. */
+export const SUBSCRIBER_BUFFER = 100;
 
 /** Options of {@link createGatewayPubSub}. */
 export interface GatewayPubSubOptions {
@@ -79,7 +82,7 @@ export function createGatewayPubSub(options: GatewayPubSubOptions = {}): Gateway
   const local = new EventTarget();
   const { logger } = options;
   if (!options.redisUrl) {
-    const pubsub = createPubSub<GatewayTopics>({ eventTarget: local as TypedEventTarget<CustomEvent> });
+    const pubsub = bounded(createPubSub<GatewayTopics>({ eventTarget: local as TypedEventTarget<CustomEvent> }));
     return { pubsub, redisConnected: undefined, close: async () => undefined };
   }
 
@@ -142,7 +145,7 @@ export function createGatewayPubSub(options: GatewayPubSubOptions = {}): Gateway
 
   let closed: Promise<void> | undefined;
   return {
-    pubsub: createPubSub<GatewayTopics>({ eventTarget: target }),
+    pubsub: bounded(createPubSub<GatewayTopics>({ eventTarget: target })),
     get redisConnected() {
       return subscribeClient.status === 'ready' && publishClient.status === 'ready';
     },
@@ -153,6 +156,23 @@ export function createGatewayPubSub(options: GatewayPubSubOptions = {}): Gateway
       return closed;
     },
   };
+}
+
+/**
+ * Yoga's pubsub with every subscriber's stream bounded. Its own stream holds at most 1024
+ * undelivered events and then throws from the publisher's dispatch (an uncaught exception: the
+ * process would exit). A subscriber that stops reading (a stalled tab, a full TCP window, a slow
+ * listener) must cost a bounded buffer, not the gateway: each stream is drained at once into a
+ * sliding buffer of its latest {@link SUBSCRIBER_BUFFER} events.
+ */
+function bounded(pubsub: GatewayPubSub): GatewayPubSub {
+  const subscribe = (topic: keyof GatewayTopics): Repeater<unknown> =>
+    new Repeater<unknown>(async (push, stop) => {
+      const events = pubsub.subscribe(topic);
+      void stop.then(() => events.return());
+      for await (const event of events) void push(event);
+    }, new SlidingBuffer(SUBSCRIBER_BUFFER));
+  return { publish: pubsub.publish, subscribe } as GatewayPubSub;
 }
 
 /** QUIT when connected (bounded: a hung Redis must not hold shutdown), otherwise just drop the socket. */

@@ -6,5 +6,6 @@ export {
   type GatewayPubSubOptions,
   type GatewayTopics,
   type ServiceEvent,
+  SUBSCRIBER_BUFFER,
 } from './gateway-pubsub.js';
-export { ServiceEvents, SUBSCRIBER_BUFFER, type ServiceEventsOptions, type ServiceEventInit } from './service-events.js';
+export { ServiceEvents, type ServiceEventsOptions, type ServiceEventInit } from './service-events.js';

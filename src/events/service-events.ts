@@ -1,11 +1,7 @@
-import { Repeater, SlidingBuffer } from 'graphql-yoga';
 import { GatewayError } from '../errors/index.js';
 import type { GatewayPubSub, ServiceEvent } from './gateway-pubsub.js';
 
 const TOPIC = 'service-events';
-
-/** Events one subscriber may have waiting (a client that reads slowly); older ones are dropped first. */
-export const SUBSCRIBER_BUFFER = 100;
 
 export interface ServiceEventsOptions {
   /** The cluster bus (`createGatewayPubSub`): in process, or every replica's through Redis. */
@@ -67,16 +63,8 @@ export class ServiceEvents {
       });
     }
     this.#open++;
-    const pubsub = this.#pubsub;
-    // The bus's own stream holds at most 1024 undelivered events and then throws from the
-    // publisher's dispatch (an uncaught exception: the process would exit). A subscriber that
-    // stops reading (a stalled tab, a full TCP window) must cost a bounded buffer, not the gateway:
-    // the bus's stream is drained at once into this subscriber's sliding buffer of the latest events.
-    const source = new Repeater<ServiceEvent>(async (push, stop) => {
-      const events = pubsub.subscribe(TOPIC);
-      void stop.then(() => events.return());
-      for await (const event of events) void push(event);
-    }, new SlidingBuffer(SUBSCRIBER_BUFFER));
+    // The bus bounds what a subscriber that stops reading can hold (its latest SUBSCRIBER_BUFFER events).
+    const source = this.#pubsub.subscribe(TOPIC);
     let released = false;
     const release = () => {
       if (released) return;

@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGatewayPubSub, type GatewayEventBus, type GatewayPubSub, type ServiceEvent } from '../../src/events/index.js';
+import {
+  createGatewayPubSub,
+  SUBSCRIBER_BUFFER,
+  type GatewayEventBus,
+  type GatewayPubSub,
+  type ServiceEvent,
+} from '../../src/events/index.js';
 import { waitFor } from '../support/kit.js';
 import { redisRequired, TestRedis } from '../support/redis-server.js';
 
@@ -35,6 +41,24 @@ describe('cluster event bus without Redis', () => {
     expect(a.redisConnected).toBeUndefined();
     onA.stop();
     onB.stop();
+  });
+
+  it('a subscriber that stops reading holds only its latest events; publishing never throws', async () => {
+    // Yoga's own stream throws from the publisher's dispatch past 1024 undelivered events: a
+    // slow consumer of any topic (a cache-invalidation listener, a stalled subscription) would
+    // take the process down.
+    const { pubsub } = createGatewayPubSub();
+    const stalled = pubsub.subscribe('cache-invalidations');
+    const first = stalled.next();
+    for (let i = 0; i < 5000; i++) {
+      expect(() => pubsub.publish('cache-invalidations', { service: String(i), replica: 'a', at: '' })).not.toThrow();
+      if (i % 10 === 9) await new Promise((r) => setImmediate(r));
+    }
+    const got = [(await first).value?.service];
+    for (let i = 0; i < SUBSCRIBER_BUFFER; i++) got.push((await stalled.next()).value?.service);
+    expect(got[0]).toBe('0');
+    expect(got.slice(1)).toEqual(Array.from({ length: SUBSCRIBER_BUFFER }, (_, i) => String(5000 - SUBSCRIBER_BUFFER + i)));
+    await stalled.return();
   });
 });
 
