@@ -105,6 +105,7 @@ export class Traffic {
       case 0:
       case 1:
       case 2:
+      case 8:
         return {
           kind: 'dashboard',
           what: 'userDashboard',
@@ -160,15 +161,6 @@ export class Traffic {
           method: 'GET',
           path: `/api/comments?userId=${user}&limit=3`,
           token: own,
-        };
-      case 8:
-        return {
-          kind: 'dashboard',
-          what: 'userDashboard',
-          method: 'POST',
-          path: '/graphql',
-          token: own,
-          body: { query: DASHBOARD_QUERY, variables: { id: user } },
         };
       default: {
         const calls: Array<[string, string]> = [

@@ -9,7 +9,7 @@ import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { createGatewayApp, type GatewayApp, type GatewayAppOptions } from '../../src/app.js';
 import { Upstreams, type UpstreamsOptions } from '../../src/upstreams/index.js';
 import { memoryBackends, MEMORY_URLS, type MemoryBackends } from './memory-backends.js';
-import { LogCapture, TEST_JWT_SECRET, testGatewayConfig, type Stack } from './stack.js';
+import { countBackendRequests, LogCapture, resetGateway, TEST_JWT_SECRET, testGatewayConfig, type Stack } from './stack.js';
 import { mintToken, type ManualClock } from './kit.js';
 
 export interface AppOptions {
@@ -75,15 +75,8 @@ export async function startApp(opts: AppOptions = {}): Promise<FastApp> {
       for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : String(v));
       return { status: res.statusCode, body: res.json(), headers };
     },
-    async reset() {
-      backends.resetAll();
-      await app.services.upstreams.cache.clear();
-      for (const client of Object.values(app.services.upstreams.clients)) client.breaker.reset();
-    },
-    backendRequests(service, path) {
-      const services = service ? [backends[service]] : backends.all;
-      return services.reduce((n, s) => n + s.requests.count(path ? (r) => r.path === path : undefined), 0);
-    },
+    reset: () => resetGateway(app, backends),
+    backendRequests: (service, path) => countBackendRequests(backends, service, path),
     close: () => app.close(),
   };
 }

@@ -78,6 +78,25 @@ export function gatewayEnv(urls: ReferenceBackends['urls'], signed = true): Reco
   };
 }
 
+/** What both kinds of test backends (on loopback, in memory) offer the helpers below. */
+interface TestBackends {
+  all: ReadonlyArray<{ requests: { count(filter?: (r: { path: string }) => boolean): number } }>;
+  resetAll(): void;
+}
+
+/** Between tests: services back to their seed, the gateway's caches emptied, its breakers closed. */
+export async function resetGateway(app: GatewayApp, backends: Pick<TestBackends, 'resetAll'>): Promise<void> {
+  backends.resetAll();
+  await app.services.upstreams.cache.clear();
+  for (const client of Object.values(app.services.upstreams.clients)) client.breaker.reset();
+}
+
+/** Requests the backends received (of one service, to one path, when given). */
+export function countBackendRequests<B extends TestBackends>(backends: B, service?: keyof B, path?: string): number {
+  const services = service ? [backends[service] as TestBackends['all'][number]] : backends.all;
+  return services.reduce((n, s) => n + s.requests.count(path ? (r) => r.path === path : undefined), 0);
+}
+
 /** The config of a test gateway: short budgets, sync monitoring off unless `env` says otherwise. */
 export function testGatewayConfig(urls: ReferenceBackends['urls'], signed: boolean, env: Record<string, string> = {}): GatewayConfig {
   return loadConfig(
@@ -122,15 +141,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       });
       return { status: res.status, body: (await res.json()) as never, headers: res.headers };
     },
-    async reset() {
-      backends.resetAll();
-      await app.services.upstreams.cache.clear();
-      for (const client of Object.values(app.services.upstreams.clients)) client.breaker.reset();
-    },
-    backendRequests(service, path) {
-      const services = service ? [backends[service]] : backends.all;
-      return services.reduce((n, s) => n + s.requests.count(path ? (r) => r.path === path : undefined), 0);
-    },
+    reset: () => resetGateway(app, backends),
+    backendRequests: (service, path) => countBackendRequests(backends, service, path),
     async close() {
       await app.close();
       await backends.close();
