@@ -7,7 +7,6 @@ export {
   VERSION_HEADER,
   type UpstreamCallEvent,
   type UpstreamCallStatus,
-  type UpstreamCallTracker,
   type UpstreamRequest,
   type UpstreamTelemetry,
 } from './service-client.js';

@@ -122,7 +122,7 @@ export interface TrackOptions {
 }
 
 /** Tracks one call: its span, the traceparent to send, a metric and log line per attempt. */
-export interface UpstreamCallTracker {
+interface UpstreamCallTracker {
   /** The traceparent to send upstream: the call span's own context when there is a span. */
   readonly traceparent?: string;
   attempt(status: UpstreamCallStatus, durationMs: number, attempt: number): void;
@@ -195,7 +195,7 @@ export class ServiceClient {
     const timeoutMs = req.timeoutMs ?? this.timeoutMs;
     const silenceMs = req.timeoutKind === 'silence' ? timeoutMs : undefined;
     const budget = budgetSignal(silenceMs === undefined ? timeoutMs : Infinity, req.signal);
-    const tracker = this.track(method, pathWithQuery, ctx, req.track);
+    const tracker = this.#track(method, pathWithQuery, ctx, req.track);
     let last: UpstreamCallStatus = 'rejected';
     const attempts = (): Promise<T> =>
       withRetry(
@@ -205,7 +205,7 @@ export class ServiceClient {
           last = 'error';
           try {
             const { body } = req;
-            const own = this.outboundHeaders(
+            const own = this.#outboundHeaders(
               method,
               pathWithQuery,
               { ...ctx, traceparent: tracker.traceparent },
@@ -269,7 +269,7 @@ export class ServiceClient {
    * Starts the telemetry of one call: a client span, whose context is the traceparent sent,
    * and a metric and a log line per attempt.
    */
-  private track(method: string, pathWithQuery: string, ctx: CallContext, extra?: TrackOptions): UpstreamCallTracker {
+  #track(method: string, pathWithQuery: string, ctx: CallContext, extra?: TrackOptions): UpstreamCallTracker {
     const path = pathWithQuery.split('?', 1)[0]!;
     const route = extra?.route ?? path;
     const { telemetry, traceCalls, logger } = this.#opts;
@@ -300,7 +300,7 @@ export class ServiceClient {
   }
 
   /** Headers every outbound request carries. */
-  private outboundHeaders(
+  #outboundHeaders(
     method: string,
     pathWithQuery: string,
     ctx: CallContext,

@@ -210,7 +210,7 @@ async function forward(
   }
 
   const timeoutMs = timeoutFor(rawPath, config.passthrough, client.timeoutMs);
-  const bodyless = body === undefined && !contentLength(req.headers) && req.headers['transfer-encoding'] === undefined;
+  const bodyless = body === undefined && !declared && req.headers['transfer-encoding'] === undefined;
   let upstream: Dispatcher.ResponseData;
   try {
     // The one upstream pipeline (budget, breaker, retries, signing, span, metrics, version):
