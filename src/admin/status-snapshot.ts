@@ -1,16 +1,10 @@
 import { SERVICE_NAMES } from '../config/index.js';
 import type { GatewayServices } from '../context/index.js';
+import type { ServiceEvent } from '../events/index.js';
 import { gatewayStats, probeHealth, serviceView, type ServiceView } from './gateway-admin.js';
 
-/** One entry of the page's event list: the `ServiceEvent` of the contract. */
-export interface StatusEvent {
-  type: string;
-  service: string | null;
-  from: string | null;
-  to: string | null;
-  at: string;
-  replica: string;
-}
+/** One entry of the page's event list: a `ServiceEvent` of the cluster bus. */
+export type StatusEvent = ServiceEvent;
 
 /** What `/status` shows: the monitoring reads of `services`, `stats` and `syncStatus`, in one object. */
 export interface StatusSnapshot {
@@ -46,7 +40,7 @@ export async function statusSnapshot(
   const syncEvents: StatusEvent[] = report.services.flatMap((s) =>
     s.history
       .filter((h) => h.from !== null)
-      .map((h) => ({ type: 'sync', service: s.name, from: h.from, to: h.state, at: h.at, replica: stats.replica })),
+      .map((h): StatusEvent => ({ type: 'sync', service: s.name, from: h.from, to: h.state, at: h.at, replica: stats.replica })),
   );
   const events = [...syncEvents, ...recent.filter((e) => e.type !== 'sync')]
     .sort((a, b) => b.at.localeCompare(a.at))

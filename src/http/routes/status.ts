@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { GatewayServices } from '../../context/index.js';
 import { RecentEvents } from '../../admin/recent-events.js';
-import { STATUS_EVENT_LIMIT, statusSnapshot, type StatusEvent } from '../../admin/status-snapshot.js';
+import { STATUS_EVENT_LIMIT, statusSnapshot } from '../../admin/status-snapshot.js';
 import { canReadMonitoring } from '../../auth/index.js';
 import { renderStatusPage } from '../status-page/render.js';
 
@@ -52,10 +52,8 @@ export function registerStatusRoutes(app: FastifyInstance, services: GatewayServ
     .digest('hex')
     .slice(0, 12);
 
-  const recent = new RecentEvents(
-    services.events.pubsub.subscribe('service-events') as AsyncIterableIterator<StatusEvent>,
-    STATUS_EVENT_LIMIT,
-    (err) => services.logger.warn({ err }, 'the status page stopped reading service events'),
+  const recent = new RecentEvents(services.events.pubsub.subscribe('service-events'), STATUS_EVENT_LIMIT, (err) =>
+    services.logger.warn({ err }, 'the status page stopped reading service events'),
   );
   app.addHook('onClose', async () => recent.close());
 
