@@ -10,7 +10,7 @@ import { createGatewayYoga, type GraphiQLDefaults } from './graphql/yoga.js';
 import { createHttpServer } from './http/server.js';
 import { createLogger } from './observability/logger.js';
 import { GatewayMetrics } from './observability/metrics.js';
-import { GatewayTracing, traceContextOf } from './observability/tracing.js';
+import { traceContextOf } from './observability/trace-context.js';
 import { RateLimits } from './security/index.js';
 import { ServiceVersions, Upstreams, type UpstreamsOptions } from './upstreams/index.js';
 import { SyncMonitor, type SyncMonitorOptions } from './sync/index.js';
@@ -72,9 +72,14 @@ export async function createGatewayApp(options: GatewayAppOptions): Promise<Gate
   const versions = new ServiceVersions(options.now);
   // Spans only when something receives them: without an exporter they were pure overhead
   // (~2.5 % of a request). W3C trace context is propagated either way (trace-context.ts).
+  // The OpenTelemetry SDK and its OTLP exporter (~4 MB of heap) are loaded only then.
   const tracing =
     config.otlpEndpoint || options.spanExporter
-      ? new GatewayTracing({ version: config.version, otlpEndpoint: config.otlpEndpoint, exporter: options.spanExporter })
+      ? new (await import('./observability/tracing.js')).GatewayTracing({
+          version: config.version,
+          otlpEndpoint: config.otlpEndpoint,
+          exporter: options.spanExporter,
+        })
       : undefined;
   const upstreams = (options.upstreams ?? ((o: UpstreamsOptions) => new Upstreams(o)))({
     config,

@@ -5,6 +5,8 @@ import type { ServerContext } from '../context/index.js';
 import { maskErrorOf, type GatewayYoga } from './yoga.js';
 import { manifestParams, markResolvedFromManifest } from './plugins/use-persisted-operations.js';
 
+type SerializableResult = ExecutionResult & { stringify?: (result: unknown) => string };
+
 /** The GraphQL-over-HTTP parameters of one operation, as Yoga accepts them in a JSON body. */
 interface GraphQLParams {
   query: string;
@@ -34,7 +36,24 @@ function wantsJson(accept: string | undefined): boolean {
   return accept === undefined || accept === '' || accept === '*/*' || accept === 'application/json';
 }
 
-export type DirectExecution = (body: unknown, accept: string | undefined, serverContext: ServerContext) => Promise<Response | undefined>;
+/**
+ * A whole JSON answer as text: what Yoga's `processRegularResult` would send for a result without
+ * errors (status 200, its content type, the result serialized once), without building a fetch
+ * `Response` only to read its text back.
+ */
+export interface DirectAnswer {
+  status: 200;
+  contentType: typeof JSON_CONTENT_TYPE;
+  body: string;
+}
+
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+
+export type DirectExecution = (
+  body: unknown,
+  accept: string | undefined,
+  serverContext: ServerContext,
+) => Promise<DirectAnswer | Response | undefined>;
 
 /**
  * Runs the common request, a JSON POST of one valid query that asks for JSON, through Yoga's
@@ -92,6 +111,12 @@ export function createDirectExecution(yoga: GatewayYoga, persisted: ReadonlyMap<
       result = { errors: errors.map((e) => maskError(e)) };
     }
     if (isAsyncIterable(result)) return undefined;
-    return processRegularResult(result as ExecutionResult, yoga.fetchAPI, 'application/json');
+    const executed = result as SerializableResult;
+    // Yoga's status and body for a result without errors or `extensions.http`: 200 and the result
+    // as its own `stringify` (graphql-jit's, or the size limit's text) or JSON.stringify writes it.
+    if (!executed.errors?.length && executed.extensions?.http === undefined) {
+      return { status: 200, contentType: JSON_CONTENT_TYPE, body: (executed.stringify ?? JSON.stringify)(executed) };
+    }
+    return processRegularResult(executed, yoga.fetchAPI, 'application/json');
   };
 }

@@ -1,7 +1,7 @@
 import { SpanStatusCode, type Span } from '@opentelemetry/api';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { GatewayServices } from '../context/index.js';
-import { traceContextOf } from '../observability/tracing.js';
+import { traceContextOf } from '../observability/trace-context.js';
 import { requireMonitoringRead } from './guards.js';
 
 declare module 'fastify' {

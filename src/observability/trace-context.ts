@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Span } from '@opentelemetry/api';
 
 // Trace and span ids come from a pooled random buffer: two randomBytes() calls per request
 // cost ~8 µs in the benchmark's profile, a slice of a 4 KiB pool ~0.5 µs.
@@ -51,4 +52,11 @@ const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export function requestIdFrom(header: string | string[] | undefined): string {
   const value = Array.isArray(header) ? header[0] : header;
   return value !== undefined && SANE_REQUEST_ID.test(value) ? value : crypto.randomUUID();
+}
+
+/** The W3C trace context of a span, as the HTTP layer and the upstream clients carry it. */
+export function traceContextOf(span: Span): TraceContext {
+  const { traceId, spanId, traceFlags } = span.spanContext();
+  const flags = traceFlags.toString(16).padStart(2, '0');
+  return { traceId, spanId, flags, traceparent: `00-${traceId}-${spanId}-${flags}` };
 }

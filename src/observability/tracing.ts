@@ -4,7 +4,6 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, SimpleSpanProcessor, TracerProvider, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
-import type { TraceContext } from './trace-context.js';
 
 export interface GatewayTracingOptions {
   /** `service.version` of the spans. */
@@ -64,11 +63,4 @@ export class GatewayTracing {
   async shutdown(): Promise<void> {
     await this.provider.shutdown();
   }
-}
-
-/** The W3C trace context of a span, as the HTTP layer and the upstream clients carry it. */
-export function traceContextOf(span: Span): TraceContext {
-  const { traceId, spanId, traceFlags } = span.spanContext();
-  const flags = traceFlags.toString(16).padStart(2, '0');
-  return { traceId, spanId, flags, traceparent: `00-${traceId}-${spanId}-${flags}` };
 }

@@ -166,21 +166,29 @@ export class ServiceBreaker extends EventEmitter<ServiceBreakerEvents> {
    * calling `fn`) while OPEN, or while HALF_OPEN with its probe in flight; otherwise settles
    * as `fn` does, with `fn`'s own error. After {@link dispose}, rejects with code `ESHUTDOWN`.
    */
-  async fire<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.#disposed) throw Object.assign(new Error('The circuit has been shutdown.'), { code: 'ESHUTDOWN' });
-    if (this.#state === 'OPEN' || (this.#state === 'HALF_OPEN' && this.#probing)) throw this.#reject();
+  fire<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#disposed) return Promise.reject(Object.assign(new Error('The circuit has been shutdown.'), { code: 'ESHUTDOWN' }));
+    if (this.#state === 'OPEN' || (this.#state === 'HALF_OPEN' && this.#probing)) return Promise.reject(this.#reject());
     if (this.#state === 'HALF_OPEN') this.#probing = true;
     const started = Date.now();
-    let result: T;
+    let pending: Promise<T>;
     try {
-      result = await fn();
+      pending = fn();
     } catch (err) {
-      if (this.#isFailure(err)) this.#onFailure(Date.now() - started);
-      else this.#onSuccess(Date.now() - started);
-      throw err;
+      pending = Promise.reject(err as Error);
     }
-    this.#onSuccess(Date.now() - started);
-    return result;
+    // One `then` rather than an async frame around `fn`: every upstream call passes here.
+    return pending.then(
+      (result) => {
+        this.#onSuccess(Date.now() - started);
+        return result;
+      },
+      (err: unknown) => {
+        if (this.#isFailure(err)) this.#onFailure(Date.now() - started);
+        else this.#onSuccess(Date.now() - started);
+        throw err;
+      },
+    );
   }
 
   /** Counts a call the caller gave up on for lack of time (its failure is counted by `fire`). */

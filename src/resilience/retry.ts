@@ -43,27 +43,50 @@ export function backoffDelayMs(retry: number, minDelayMs = 50, maxDelayMs = 1000
  * itself (never retries a `TypeError`, replaces non-Error throws) and drops an answer that
  * arrives as the budget runs out, which took more code to undo than this loop is.
  */
-export async function withRetry<T>(fn: (attempt: number, signal: AbortSignal) => Promise<T>, opts: RetryOptions): Promise<T> {
+export function withRetry<T>(fn: (attempt: number, signal: AbortSignal) => Promise<T>, opts: RetryOptions): Promise<T> {
+  const { signal } = opts;
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  // The first try without an async frame of its own (most calls need no other): the loop below
+  // starts only once it has failed.
+  return tryOnce(fn, 1, signal).then(undefined, (err: unknown) => retryAfter(fn, opts, err));
+}
+
+function tryOnce<T>(fn: (attempt: number, signal: AbortSignal) => Promise<T>, attempt: number, signal: AbortSignal): Promise<T> {
+  try {
+    return fn(attempt, signal);
+  } catch (err) {
+    return Promise.reject(err as Error);
+  }
+}
+
+/** The retries, once try 1 has failed with `firstError`. */
+async function retryAfter<T>(
+  fn: (attempt: number, signal: AbortSignal) => Promise<T>,
+  opts: RetryOptions,
+  firstError: unknown,
+): Promise<T> {
   const { signal } = opts;
   const minDelayMs = opts.minDelayMs ?? 50;
   const maxDelayMs = opts.maxDelayMs ?? 1000;
+  let err = firstError;
   for (let attempt = 1; ; attempt++) {
     if (signal.aborted) throw signal.reason;
+    if (attempt > opts.retries || !opts.shouldRetry(err)) throw err;
+    const asked = opts.retryAfterMs?.(err);
+    // Retry-After is a floor ("not before"), so the longer of it and the backoff is waited.
+    const wait = Math.max(
+      backoffDelayMs(attempt, minDelayMs, maxDelayMs),
+      asked !== undefined && Number.isFinite(asked) && asked > 0 ? asked : 0,
+    );
+    // Waiting past the deadline only to be aborted would hide the real error behind a timeout.
+    if (wait >= remainingBudgetMs(signal)) throw err;
+    opts.onRetry?.(err, attempt);
+    await sleep(wait, signal);
+    if (signal.aborted) throw signal.reason;
     try {
-      return await fn(attempt, signal);
-    } catch (err) {
-      if (signal.aborted) throw signal.reason;
-      if (attempt > opts.retries || !opts.shouldRetry(err)) throw err;
-      const asked = opts.retryAfterMs?.(err);
-      // Retry-After is a floor ("not before"), so the longer of it and the backoff is waited.
-      const wait = Math.max(
-        backoffDelayMs(attempt, minDelayMs, maxDelayMs),
-        asked !== undefined && Number.isFinite(asked) && asked > 0 ? asked : 0,
-      );
-      // Waiting past the deadline only to be aborted would hide the real error behind a timeout.
-      if (wait >= remainingBudgetMs(signal)) throw err;
-      opts.onRetry?.(err, attempt);
-      await sleep(wait, signal);
+      return await fn(attempt + 1, signal);
+    } catch (next) {
+      err = next;
     }
   }
 }

@@ -170,7 +170,12 @@ export class ServiceClient {
     const pending = this.#inFlight.get(pathWithQuery);
     if (pending) return pending as Promise<T | null>;
     // One `then` for both outcomes: a promise per call fewer than `.catch().finally()`.
-    const call = this.request<T | null>({ method: 'GET', pathWithQuery, ctx, read: (res) => this.#readJson<T>(res) }).then(
+    const call = this.request<T | null>({
+      method: 'GET',
+      pathWithQuery,
+      ctx,
+      read: this.#readJson as (res: Dispatcher.ResponseData) => Promise<T | null>,
+    }).then(
       (value) => {
         this.#inFlight.delete(pathWithQuery);
         return value;
@@ -205,24 +210,17 @@ export class ServiceClient {
           last = 'error';
           try {
             const { body } = req;
-            const own = this.#outboundHeaders(
-              method,
-              pathWithQuery,
-              { ...ctx, traceparent: tracker.traceparent },
-              isStream(body) ? UNSIGNED_PAYLOAD : body,
-            );
+            const own = this.#outboundHeaders(method, pathWithQuery, ctx, tracker.traceparent, isStream(body) ? UNSIGNED_PAYLOAD : body);
             if (typeof body === 'string') own['content-type'] = 'application/json';
-            const res = await untilAborted(
-              (req.dispatcher ?? this.pool).request({
-                method: method as Dispatcher.HttpMethod,
-                path: pathWithQuery,
-                headers: req.headers ? req.headers(own) : own,
-                body,
-                signal,
-                ...(silenceMs === undefined ? {} : { headersTimeout: silenceMs, bodyTimeout: silenceMs }),
-              }),
+            const options: Dispatcher.RequestOptions = {
+              method: method as Dispatcher.HttpMethod,
+              path: pathWithQuery,
+              headers: req.headers ? req.headers(own) : own,
+              body,
               signal,
-            );
+            };
+            if (silenceMs !== undefined) options.headersTimeout = options.bodyTimeout = silenceMs;
+            const res = await untilAborted((req.dispatcher ?? this.pool).request(options), signal);
             last = res.statusCode;
             if (req.observeVersion !== false) this.observeVersion(res.headers);
             return await req.read(res);
@@ -270,7 +268,8 @@ export class ServiceClient {
    * and a metric and a log line per attempt.
    */
   #track(method: string, pathWithQuery: string, ctx: CallContext, extra?: TrackOptions): UpstreamCallTracker {
-    const path = pathWithQuery.split('?', 1)[0]!;
+    const query = pathWithQuery.indexOf('?');
+    const path = query === -1 ? pathWithQuery : pathWithQuery.slice(0, query);
     const route = extra?.route ?? path;
     const { telemetry, traceCalls, logger } = this.#opts;
     const started = telemetry?.startCallSpan?.(
@@ -283,10 +282,15 @@ export class ServiceClient {
     return {
       traceparent: started?.traceparent ?? ctx.traceparent,
       attempt: (status, durationMs, attempt) => {
-        const event: UpstreamCallEvent = { service: this.name, method, route, status, durationMs, attempt, requestId: ctx.requestId };
-        if (status !== 'rejected') telemetry?.recordAttempt?.(event);
-        if (traceCalls) (extra?.logger ?? logger)?.debug({ upstream: { ...event, ...extra?.log } }, 'upstream call');
         span?.setAttribute('gateway.attempt', attempt);
+        const record = status === 'rejected' ? undefined : telemetry?.recordAttempt;
+        const log = traceCalls ? (extra?.logger ?? logger) : undefined;
+        // This runs for every attempt of every call: the event is built only when someone takes it.
+        const logs = log !== undefined && debugEnabled(log);
+        if (!record && !logs) return;
+        const event: UpstreamCallEvent = { service: this.name, method, route, status, durationMs, attempt, requestId: ctx.requestId };
+        record?.(event);
+        if (logs) log.debug({ upstream: { ...event, ...extra?.log } }, 'upstream call');
       },
       end: (status, error) => {
         if (!span || ended) return;
@@ -304,10 +308,11 @@ export class ServiceClient {
     method: string,
     pathWithQuery: string,
     ctx: CallContext,
+    traceparent: string | undefined,
     body?: string | Uint8Array | typeof UNSIGNED_PAYLOAD,
   ): Record<string, string> {
     const headers: Record<string, string> = { 'x-request-id': ctx.requestId, accept: 'application/json' };
-    if (ctx.traceparent) headers.traceparent = ctx.traceparent;
+    if (traceparent) headers.traceparent = traceparent;
     if (ctx.principal) {
       headers['x-user-id'] = ctx.principal.id;
       headers['x-user-role'] = ctx.principal.role;
@@ -327,8 +332,11 @@ export class ServiceClient {
     await this.pool.close();
   }
 
-  /** Not async: an answer's body is the body's own promise, without a frame of this method around it. */
-  #readJson<T>(res: Dispatcher.ResponseData): Promise<T | null> {
+  /**
+   * Not async: an answer's body is the body's own promise, without a frame of this method around
+   * it. An arrow property, so every GET passes the same function rather than a new closure.
+   */
+  readonly #readJson = <T>(res: Dispatcher.ResponseData): Promise<T | null> => {
     if (res.statusCode >= 400) {
       return res.body.json().then(
         (errorBody) => this.#httpError(res, errorBody),
@@ -337,7 +345,7 @@ export class ServiceClient {
     }
     if (res.statusCode === 204) return res.body.dump().then(() => null);
     return res.body.json() as Promise<T>;
-  }
+  };
 
   #httpError(res: Dispatcher.ResponseData, errorBody: unknown): never {
     throw new UpstreamHttpError(this.name, res.statusCode, errorBody, parseRetryAfter(res.headers['retry-after']));
@@ -347,6 +355,12 @@ export class ServiceClient {
 /** The default retry rule of data calls: a network error, a 5xx or a 429 may go better next time. */
 function isRetryable(err: unknown): boolean {
   return isNetworkError(err) || (err instanceof UpstreamHttpError && (err.status >= 500 || err.status === 429));
+}
+
+/** Whether a logger writes debug lines (a pino logger says; any other is taken to). */
+function debugEnabled(log: Pick<Logger, 'debug'>): boolean {
+  const { isLevelEnabled } = log as Partial<Pick<Logger, 'isLevelEnabled'>>;
+  return typeof isLevelEnabled !== 'function' || isLevelEnabled.call(log, 'debug');
 }
 
 function isStream(body: UpstreamRequest<unknown>['body']): body is Readable {

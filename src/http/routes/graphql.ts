@@ -53,9 +53,12 @@ export function registerGraphQLRoute(
       }
       const cacheHint = key ? new CacheHint() : undefined;
       const serverContext = { req, reply, cacheHint, pubsub };
-      const response =
-        (req.method === 'POST' ? await direct?.(req.body, req.headers.accept, serverContext) : undefined) ??
-        (await yoga.handleNodeRequestAndResponse(req, reply, serverContext));
+      const answer = req.method === 'POST' ? await direct?.(req.body, req.headers.accept, serverContext) : undefined;
+      if (answer !== undefined && 'contentType' in answer) {
+        if (key) await responseCache!.set(key, { contentType: answer.contentType, body: answer.body }, cacheHint!);
+        return reply.status(answer.status).header('content-type', answer.contentType).send(answer.body);
+      }
+      const response = answer ?? (await yoga.handleNodeRequestAndResponse(req, reply, serverContext));
       response.headers.forEach((value, name) => {
         reply.header(name, value);
       });
