@@ -1,8 +1,8 @@
 import type { CallContext } from '../call-context.js';
 import { usersResponse, type User } from '../dto.js';
 import { idList, parseBody } from '../parse-body.js';
-import { readThrough, type Read } from '../read-through.js';
-import { serviceKey, type SourceKit } from '../source-kit.js';
+import type { Read } from '../read-through.js';
+import { readFromService, type SourceKit } from '../source-kit.js';
 
 /** Reads of the auth service: users, batched by `?ids=`. */
 export class AuthSource {
@@ -13,15 +13,12 @@ export class AuthSource {
 
   /** One result per id, in order; `null` value for an unknown id. */
   usersByIds(ids: readonly string[], ctx: CallContext): Promise<Array<Read<User | null>>> {
-    const { client, cache, versions } = this.kit;
-    return readThrough<User>({
-      cache,
-      onStale: () => client.breaker.recordFallback(),
+    return readFromService<User>(this.kit, {
+      kind: 'user',
       keys: ids,
       ttlMs: this.ttlMs,
-      cacheKey: (id) => serviceKey(versions, 'auth', 'user', id),
       fetch: async (missing) => {
-        const body = await client.getJson(`/api/users?ids=${idList(missing)}`, ctx);
+        const body = await this.kit.client.getJson(`/api/users?ids=${idList(missing)}`, ctx);
         const { users } = parseBody(usersResponse, body ?? { users: [] }, 'auth');
         return new Map(users.map((u) => [u.id, u]));
       },

@@ -1,8 +1,8 @@
 import type { CallContext } from '../call-context.js';
 import { commentsResponse, type Comment } from '../dto.js';
 import { groupNewest, idList, parseBody } from '../parse-body.js';
-import { readThrough, type Read } from '../read-through.js';
-import { serviceKey, type SourceKit } from '../source-kit.js';
+import type { Read } from '../read-through.js';
+import { readFromService, type SourceKit } from '../source-kit.js';
 
 /** Reads of the comment service: the newest comments of many users in one `?userIds=` call. */
 export class CommentSource {
@@ -12,17 +12,15 @@ export class CommentSource {
   ) {}
 
   byUsers(userIds: readonly string[], limit: number, ctx: CallContext): Promise<Array<Read<Comment[] | null>>> {
-    const { client, cache, versions } = this.kit;
-    return readThrough<Comment[]>({
-      cache,
-      onStale: () => client.breaker.recordFallback(),
+    return readFromService<Comment[]>(this.kit, {
+      kind: 'comments',
+      idOf: (userId) => `${userId}:${limit}`,
       keys: userIds,
       ttlMs: this.ttlMs,
-      cacheKey: (userId) => serviceKey(versions, 'comment', 'comments', `${userId}:${limit}`),
       // A user without comments is a real, cacheable answer: an empty list.
       cacheable: () => true,
       fetch: async (missing) => {
-        const body = await client.getJson(`/api/comments?userIds=${idList(missing)}&limit=${limit}`, ctx);
+        const body = await this.kit.client.getJson(`/api/comments?userIds=${idList(missing)}&limit=${limit}`, ctx);
         const { comments } = parseBody(commentsResponse, body ?? { comments: [] }, 'comment');
         const groups = groupNewest(
           comments,

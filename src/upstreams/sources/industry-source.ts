@@ -1,8 +1,8 @@
 import type { CallContext } from '../call-context.js';
 import { industriesResponse, jobsResponse, type Industry, type Job } from '../dto.js';
 import { groupNewest, idList, parseBody } from '../parse-body.js';
-import { readThrough, type Read } from '../read-through.js';
-import { serviceKey, type SourceKit } from '../source-kit.js';
+import type { Read } from '../read-through.js';
+import { readFromService, type SourceKit } from '../source-kit.js';
 
 export interface IndustryTtls {
   industries: number;
@@ -17,15 +17,12 @@ export class IndustrySource {
   ) {}
 
   byIds(ids: readonly string[], ctx: CallContext): Promise<Array<Read<Industry | null>>> {
-    const { client, cache, versions } = this.kit;
-    return readThrough<Industry>({
-      cache,
-      onStale: () => client.breaker.recordFallback(),
+    return readFromService<Industry>(this.kit, {
+      kind: 'industry',
       keys: ids,
       ttlMs: this.ttl.industries,
-      cacheKey: (id) => serviceKey(versions, 'industry', 'industry', id),
       fetch: async (missing) => {
-        const body = await client.getJson(`/api/industries?ids=${idList(missing)}`, ctx);
+        const body = await this.kit.client.getJson(`/api/industries?ids=${idList(missing)}`, ctx);
         const { industries } = parseBody(industriesResponse, body ?? { industries: [] }, 'industry');
         return new Map(industries.map((i) => [i.id, i]));
       },
@@ -33,15 +30,12 @@ export class IndustrySource {
   }
 
   async all(ctx: CallContext): Promise<Read<Industry[] | null>> {
-    const { client, cache, versions } = this.kit;
-    const [result] = await readThrough<Industry[]>({
-      cache,
-      onStale: () => client.breaker.recordFallback(),
+    const [result] = await readFromService<Industry[]>(this.kit, {
+      kind: 'industries',
       keys: ['all'],
       ttlMs: this.ttl.industries,
-      cacheKey: () => serviceKey(versions, 'industry', 'industries', 'all'),
       fetch: async () => {
-        const body = await client.getJson('/api/industries', ctx);
+        const body = await this.kit.client.getJson('/api/industries', ctx);
         const { industries } = parseBody(industriesResponse, body ?? { industries: [] }, 'industry');
         return new Map([['all', industries]]);
       },
@@ -50,16 +44,14 @@ export class IndustrySource {
   }
 
   recentJobs(industryIds: readonly string[], limit: number, ctx: CallContext): Promise<Array<Read<Job[] | null>>> {
-    const { client, cache, versions } = this.kit;
-    return readThrough<Job[]>({
-      cache,
-      onStale: () => client.breaker.recordFallback(),
+    return readFromService<Job[]>(this.kit, {
+      kind: 'jobs',
+      idOf: (id) => `${id}:${limit}`,
       keys: industryIds,
       ttlMs: this.ttl.jobs,
-      cacheKey: (id) => serviceKey(versions, 'industry', 'jobs', `${id}:${limit}`),
       cacheable: () => true,
       fetch: async (missing) => {
-        const body = await client.getJson(`/api/jobs/recent?industryIds=${idList(missing)}&limit=${limit}`, ctx);
+        const body = await this.kit.client.getJson(`/api/jobs/recent?industryIds=${idList(missing)}&limit=${limit}`, ctx);
         const { jobs } = parseBody(jobsResponse, body ?? { jobs: [] }, 'industry');
         const groups = groupNewest(
           jobs,

@@ -1,8 +1,8 @@
 import type { CallContext } from '../call-context.js';
 import { npsScoresResponse, type NpsScore } from '../dto.js';
 import { groupNewest, idList, parseBody } from '../parse-body.js';
-import { readThrough, type Read } from '../read-through.js';
-import { serviceKey, type SourceKit } from '../source-kit.js';
+import type { Read } from '../read-through.js';
+import { readFromService, type SourceKit } from '../source-kit.js';
 
 /** Reads of the NPS service: each user's latest score, many users in one `?userIds=` call. */
 export class NpsSource {
@@ -12,17 +12,14 @@ export class NpsSource {
   ) {}
 
   byUsers(userIds: readonly string[], ctx: CallContext): Promise<Array<Read<NpsScore | null>>> {
-    const { client, cache, versions } = this.kit;
-    return readThrough<NpsScore>({
-      cache,
-      onStale: () => client.breaker.recordFallback(),
+    return readFromService<NpsScore>(this.kit, {
+      kind: 'nps',
       keys: userIds,
       ttlMs: this.ttlMs,
-      cacheKey: (userId) => serviceKey(versions, 'nps', 'nps', userId),
       // "No answer yet" is a real answer too; cache it like a score.
       cacheable: () => true,
       fetch: async (missing) => {
-        const body = await client.getJson(`/api/nps/scores?userIds=${idList(missing)}`, ctx);
+        const body = await this.kit.client.getJson(`/api/nps/scores?userIds=${idList(missing)}`, ctx);
         const { scores } = parseBody(npsScoresResponse, body ?? { scores: [] }, 'nps');
         const latest = groupNewest(
           scores,
