@@ -254,6 +254,19 @@ async function main(): Promise<void> {
           )
         : null;
     const otherOf = (spec: (url: string) => LoadSpec) => (other ? { spec: spec(other.url), pid: other.proc.pid } : null);
+    // `--alloc`, after a scenario's rounds (the profiler costs CPU): one more load of each build, sampled.
+    const measureAllocation = async (name: ScenarioName, r: ScenarioResult, spec: (url: string) => LoadSpec) => {
+      const measure = (url: string, proc: typeof gw.proc) =>
+        allocationPerRequest(proc, () =>
+          load(spec(url), { durationS: Math.min(settings.durationS, 5), connections: settings.connections }),
+        );
+      r.allocation = await measure(gw.url, gw.proc);
+      log(`${name} allocation: ${r.allocation.kbPerRequest} KB per request ${JSON.stringify(r.allocation.byPackageKB)}`);
+      if (other) {
+        r.compareAllocation = await measure(other.url, other.proc);
+        log(`${name} allocation, --compare build: ${r.compareAllocation.kbPerRequest} KB per request`);
+      }
+    };
     try {
       const spec = (name: ScenarioName): Scenario => SCENARIOS.find((x) => x.name === name)!;
       if (only.has('S1')) {
@@ -265,19 +278,7 @@ async function main(): Promise<void> {
         });
         peakRssS1 = procMemMB(gw.proc.pid, 'VmHWM');
         if (other) r.comparePeakRssMB = procMemMB(other.proc.pid, 'VmHWM');
-        if (flags.alloc) {
-          // After the rounds (the profiler costs CPU): one more load of each build, sampled.
-          const measure = (url: string, proc: typeof gw.proc) =>
-            allocationPerRequest(proc, () =>
-              load(gatewayDashboard(url), { durationS: Math.min(settings.durationS, 5), connections: settings.connections }),
-            );
-          r.allocation = await measure(gw.url, gw.proc);
-          log(`S1 allocation: ${r.allocation.kbPerRequest} KB per request ${JSON.stringify(r.allocation.byPackageKB)}`);
-          if (other) {
-            r.compareAllocation = await measure(other.url, other.proc);
-            log(`S1 allocation, --compare build: ${r.compareAllocation.kbPerRequest} KB per request`);
-          }
-        }
+        if (flags.alloc) await measureAllocation('S1', r, gatewayDashboard);
         if (yogaProc?.pid !== undefined) r.yogaPeakRssMB = procMemMB(yogaProc.pid, 'VmHWM');
         r.targets.push(
           ...judge(sc, {
@@ -336,18 +337,7 @@ async function main(): Promise<void> {
         };
         const counts = { floor: await perQuery(floorUsers()), gateway: await perQuery(gatewayUsers(gw.url)) };
         r.backendRequestsPerQuery = counts;
-        if (flags.alloc) {
-          const measure = (url: string, proc: typeof gw.proc) =>
-            allocationPerRequest(proc, () =>
-              load(gatewayUsers(url), { durationS: Math.min(settings.durationS, 5), connections: settings.connections }),
-            );
-          r.allocation = await measure(gw.url, gw.proc);
-          log(`S3 allocation: ${r.allocation.kbPerRequest} KB per request ${JSON.stringify(r.allocation.byPackageKB)}`);
-          if (other) {
-            r.compareAllocation = await measure(other.url, other.proc);
-            log(`S3 allocation, --compare build: ${r.compareAllocation.kbPerRequest} KB per request`);
-          }
-        }
+        if (flags.alloc) await measureAllocation('S3', r, gatewayUsers);
         r.targets.push(...judge(sc, { backendRequestsPerQuery: counts.gateway, rpsRatio: r.ratio.rps, yogaRpsRatio: yogaRatio(r) }));
         results.S3 = r;
       }
