@@ -1,9 +1,7 @@
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGatewayApp, type GatewayApp } from '../../src/app.js';
-import { loadConfig } from '../../src/config/index.js';
+import type { GatewayApp } from '../../src/app.js';
 import { subscribeSse } from '../support/sse.js';
-import { gatewayEnv, startStack, waitFor, type Stack } from '../support/stack.js';
+import { startReplica, startStack, waitFor, type Stack } from '../support/stack.js';
 import { redisRequired, TestRedis } from '../support/redis-server.js';
 
 const SUBSCRIPTION = 'subscription { serviceEvents { type service from to replica } }';
@@ -25,12 +23,7 @@ type Result = {
   beforeAll(async () => {
     redis = await TestRedis.start();
     one = await startStack({ env: { REDIS_URL: redis.url, GATEWAY_REPLICA_ID: 'replica-1' }, logLevel: 'warn' });
-    const config = loadConfig(
-      { ...gatewayEnv(one.backends.urls), FEATURE_SYNC_MONITORING: 'false', REDIS_URL: redis.url, GATEWAY_REPLICA_ID: 'replica-2' },
-      'test',
-    );
-    two = await createGatewayApp({ config, logger: pino({ level: 'silent' }) });
-    twoUrl = await two.listen(0, '127.0.0.1');
+    ({ app: two, url: twoUrl } = await startReplica(one.backends.urls, { REDIS_URL: redis.url, GATEWAY_REPLICA_ID: 'replica-2' }));
   });
   afterAll(async () => {
     await two?.close();

@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { print } from 'graphql';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGatewayApp, type GatewayApp } from '../../src/app.js';
-import { loadConfig } from '../../src/config/index.js';
+import type { GatewayApp } from '../../src/app.js';
 import { DashboardDocument } from '../generated/graphql.js';
-import { gatewayEnv, mintToken, startStack, TEST_JWT_SECRET, waitFor, type Stack } from '../support/stack.js';
+import { mintToken, startReplica, startStack, TEST_JWT_SECRET, waitFor, type Stack } from '../support/stack.js';
 
 // Skipped where no Redis is configured; with REQUIRE_REDIS=1 it runs (default URL below) and an
 // unreachable Redis fails it instead of skipping.
@@ -26,16 +24,7 @@ suite(title, () => {
 
   beforeAll(async () => {
     a = await startStack({ env: { REDIS_URL: redisUrl! }, backends: { version } });
-    const config = loadConfig(
-      {
-        ...gatewayEnv(a.backends.urls),
-        FEATURE_SYNC_MONITORING: 'false',
-        REDIS_URL: redisUrl!,
-      },
-      'test',
-    );
-    b = await createGatewayApp({ config, logger: pino({ level: 'silent' }) });
-    bUrl = await b.listen(0, '127.0.0.1');
+    ({ app: b, url: bUrl } = await startReplica(a.backends.urls, { REDIS_URL: redisUrl! }));
   });
   afterAll(async () => {
     await b?.close();
@@ -124,17 +113,13 @@ suite(title, () => {
     const first = await dashboardFrom(a.url, 'u5', admin);
     expect(first.errors).toBeUndefined();
 
-    const config = loadConfig(
-      {
-        ...gatewayEnv(a.backends.urls),
-        SHARED_KNOWLEDGE_VERSION: version,
-        REDIS_URL: redisUrl!,
-      },
-      'test',
-    );
-    const cold = await createGatewayApp({ config, logger: pino({ level: 'silent' }) });
+    // Sync monitoring on: its checks are what report the versions the cold replica keys by.
+    const { app: cold, url: coldUrl } = await startReplica(a.backends.urls, {
+      FEATURE_SYNC_MONITORING: 'true',
+      SHARED_KNOWLEDGE_VERSION: version,
+      REDIS_URL: redisUrl!,
+    });
     try {
-      const coldUrl = await cold.listen(0, '127.0.0.1');
       await waitFor(
         () => (['auth', 'comment', 'industry', 'nps'] as const).every((s) => cold.services.upstreams.versions.get(s) === version),
         10_000,

@@ -1,10 +1,8 @@
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGatewayApp, type GatewayApp } from '../../src/app.js';
-import { loadConfig } from '../../src/config/index.js';
+import type { GatewayApp } from '../../src/app.js';
 import { DashboardDocument } from '../generated/graphql.js';
 import { redisRequired, TestRedis } from '../support/redis-server.js';
-import { gatewayEnv, startStack, waitFor, type Stack } from '../support/stack.js';
+import { startReplica, startStack, waitFor, type Stack } from '../support/stack.js';
 
 /**
  * A clear on one replica drops every replica's in-process tier through the cluster bus, not by
@@ -21,9 +19,7 @@ import { gatewayEnv, startStack, waitFor, type Stack } from '../support/stack.js
   beforeAll(async () => {
     redis = await TestRedis.start();
     a = await startStack({ env: { REDIS_URL: redis.url } });
-    const config = loadConfig({ ...gatewayEnv(a.backends.urls), FEATURE_SYNC_MONITORING: 'false', REDIS_URL: redis.url }, 'test');
-    b = await createGatewayApp({ config, logger: pino({ level: 'silent' }) });
-    bUrl = await b.listen(0, '127.0.0.1');
+    ({ app: b, url: bUrl } = await startReplica(a.backends.urls, { REDIS_URL: redis.url }));
     await waitFor(() => a.app.services.events.redisConnected === true && b.services.events.redisConnected === true, 5000);
   });
   afterAll(async () => {

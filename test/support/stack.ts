@@ -111,6 +111,19 @@ export function testGatewayConfig(urls: ReferenceBackends['urls'], signed: boole
   );
 }
 
+/**
+ * Another gateway over the same backends, e.g. a second replica on the first one's `REDIS_URL`:
+ * default budgets, sync monitoring off unless `env` says otherwise, silent, on a free loopback port.
+ */
+export async function startReplica(
+  urls: ReferenceBackends['urls'],
+  env: Record<string, string>,
+): Promise<{ app: GatewayApp; url: string }> {
+  const config = loadConfig({ ...gatewayEnv(urls), FEATURE_SYNC_MONITORING: 'false', ...env }, 'test');
+  const app = await createGatewayApp({ config, logger: pino({ level: 'silent' }) });
+  return { app, url: await app.listen(0, '127.0.0.1') };
+}
+
 /** The reference backends and a real gateway in front of them, on loopback ports. */
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const signed = opts.signed ?? true;
