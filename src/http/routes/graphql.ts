@@ -53,23 +53,24 @@ export function registerGraphQLRoute(
       }
       const cacheHint = key ? new CacheHint() : undefined;
       const serverContext = { req, reply, cacheHint, pubsub };
+      // A whole answer is kept (when it may be) and sent as one string: one write with a
+      // Content-Length instead of a piped chunked stream, and @fastify/compress can apply its
+      // size threshold to it.
+      const sendWhole = async (status: number, contentType: string, body: string) => {
+        if (key && status === 200) await responseCache!.set(key, { contentType, body }, cacheHint!);
+        // An answer without a content type (a bodiless refusal) keeps Fastify's own.
+        if (contentType) reply.header('content-type', contentType);
+        return reply.status(status).send(body);
+      };
       const answer = req.method === 'POST' ? await direct?.(req.body, req.headers.accept, serverContext) : undefined;
-      if (answer !== undefined && 'contentType' in answer) {
-        if (key) await responseCache!.set(key, { contentType: answer.contentType, body: answer.body }, cacheHint!);
-        return reply.status(answer.status).header('content-type', answer.contentType).send(answer.body);
-      }
+      if (answer !== undefined && 'contentType' in answer) return sendWhole(answer.status, answer.contentType, answer.body);
       const response = answer ?? (await yoga.handleNodeRequestAndResponse(req, reply, serverContext));
       response.headers.forEach((value, name) => {
         reply.header(name, value);
       });
-      reply.status(response.status);
       const contentType = response.headers.get('content-type') ?? '';
-      if (STREAMED.test(contentType)) return reply.send(response.body);
-      // A single result is sent as one string: one write with a Content-Length instead of a piped
-      // chunked stream, and @fastify/compress can apply its size threshold to it.
-      const body = await response.text();
-      if (key && response.status === 200) await responseCache!.set(key, { contentType, body }, cacheHint!);
-      return reply.send(body);
+      if (STREAMED.test(contentType)) return reply.status(response.status).send(response.body);
+      return sendWhole(response.status, contentType, await response.text());
     },
   });
 }
