@@ -1,7 +1,6 @@
 /** The bench's child processes (backends, floor, gateway builds) and what /proc tells about them. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -19,8 +18,11 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 export interface Proc {
   child: ChildProcess;
   pid: number;
-  /** Resolves with the rest of the first stdout/stderr line starting with `prefix`. */
-  line(prefix: string, timeoutMs?: number): Promise<string>;
+  /**
+   * Resolves with the rest of the first stdout/stderr line starting with `pattern`, or, for a
+   * RegExp, with its first group in the first line it matches.
+   */
+  line(pattern: string | RegExp, timeoutMs?: number): Promise<string>;
   stderrTail(): string;
   stop(): Promise<void>;
 }
@@ -41,7 +43,7 @@ export function start(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.add(child);
-  const waiting: Array<{ prefix: string; resolve: (rest: string) => void }> = [];
+  const waiting: Array<{ match: (text: string) => string | undefined; resolve: (found: string) => void }> = [];
   let tail = '';
   const onText = (stream: 'out' | 'err') => {
     let buf = '';
@@ -54,9 +56,10 @@ export function start(
         if (stream === 'err') tail = (tail + text + '\n').slice(-4000);
         opts.onLine?.(text, stream);
         for (const w of [...waiting]) {
-          if (text.startsWith(w.prefix)) {
+          const found = w.match(text);
+          if (found !== undefined) {
             waiting.splice(waiting.indexOf(w), 1);
-            w.resolve(text.slice(w.prefix.length).trim());
+            w.resolve(found);
           }
         }
       }
@@ -69,13 +72,20 @@ export function start(
   return {
     child,
     pid: child.pid!,
-    line(prefix, timeoutMs = 30_000) {
+    line(pattern, timeoutMs = 30_000) {
+      const match =
+        typeof pattern === 'string'
+          ? (text: string) => (text.startsWith(pattern) ? text.slice(pattern.length).trim() : undefined)
+          : (text: string) => pattern.exec(text)?.[1];
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`${name}: no "${prefix}" line within ${timeoutMs} ms\n${tail}`)), timeoutMs);
-        waiting.push({ prefix, resolve: (rest) => (clearTimeout(timer), resolve(rest)) });
+        const timer = setTimeout(
+          () => reject(new Error(`${name}: no "${String(pattern)}" line within ${timeoutMs} ms\n${tail}`)),
+          timeoutMs,
+        );
+        waiting.push({ match, resolve: (found) => (clearTimeout(timer), resolve(found)) });
         void exited.then((code) => {
           clearTimeout(timer);
-          reject(new Error(`${name} exited (code ${code}) before "${prefix}"\n${tail}`));
+          reject(new Error(`${name} exited (code ${code}) before "${String(pattern)}"\n${tail}`));
         });
       });
     },
@@ -90,16 +100,7 @@ export function start(
   };
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from './free-port.js';
 
 export async function waitReady(url: string, proc: Proc, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

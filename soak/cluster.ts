@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, start, waitReady, type Proc } from '../bench/processes.js';
+import { start, waitReady, type Proc } from '../bench/processes.js';
 import { BASE_FAULTS, type Faults } from '../reference-backends/faults.js';
 import { gatewayEnv, type BackendUrls } from '../test/support/kit.js';
 import type { BadLogLine, BreakerEvent } from './checks.js';
@@ -63,14 +63,14 @@ export async function startReplicas(
 ): Promise<Replica[]> {
   return Promise.all(
     Array.from({ length: count }, async (_, index) => {
-      const port = await freePort();
-      const inspectPort = await freePort();
-      const nodeArgs = [...startScriptNodeArgs(), `--inspect=127.0.0.1:${inspectPort}`, '--import', 'tsx', 'src/main.ts'];
+      // The gateway (PORT=0) and its inspector take ports of the kernel's choosing and name them:
+      // ports picked here ahead of time could be taken by another process before they are bound.
+      const nodeArgs = [...startScriptNodeArgs(), '--inspect=127.0.0.1:0', '--import', 'tsx', 'src/main.ts'];
       const id = `soak-${index + 1}`;
       const env: Record<string, string> = {
         NODE_ENV: 'production',
         HOST: '127.0.0.1',
-        PORT: String(port),
+        PORT: '0',
         ...gatewayEnv(urls, { jwtSecret: JWT_SECRET }),
         REDIS_URL: redisUrl,
         GATEWAY_REPLICA_ID: id,
@@ -90,7 +90,10 @@ export async function startReplicas(
         ORCHESTRATION_CACHE_EXPIRY: '5000',
       };
       const proc = start(`gateway ${id}`, nodeArgs, env, { onLine: (text, stream) => onLogLine(logs, index, text, stream, clock) });
-      const url = `http://127.0.0.1:${port}`;
+      const [inspectPort, url] = await Promise.all([
+        proc.line(/^Debugger listening on ws:\/\/127\.0\.0\.1:(\d+)\//, 60_000).then(Number),
+        proc.line(/"url":"([^"]+)".*"msg":"gateway listening"/, 60_000),
+      ]);
       await waitReady(url, proc, 60_000);
       return { id, url, proc, inspectPort };
     }),

@@ -1,18 +1,12 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freePort } from '../../bench/free-port.js';
 import { waitFor } from './kit.js';
 
 /** Whether a `redis-server` binary is on the PATH (CI installs one; REQUIRE_REDIS=1 makes its absence a failure). */
 export const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0;
 export const redisRequired = hasRedisServer || process.env.REQUIRE_REDIS === '1';
 
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+export { freePort };
 
 /** A throwaway redis-server on a loopback port, which a test may stop and start again on the same port. */
 export class TestRedis {
