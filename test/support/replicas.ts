@@ -4,7 +4,6 @@ import { print } from 'graphql';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { startBackends, STATUS_PATH, type ReferenceBackends } from '../../reference-backends/index.js';
 import { waitFor } from './kit.js';
-import { freePort } from './redis-server.js';
 import { gatewayEnv, mintToken, TEST_JWT_SECRET, TEST_SIGNING_SECRET } from './stack.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -14,10 +13,10 @@ export class Replica {
   /** Its JSON log lines so far (stdout). */
   readonly lines: Array<Record<string, unknown>> = [];
   #buffer = '';
+  #url: string | undefined;
 
   constructor(
     readonly id: string,
-    readonly url: string,
     readonly proc: ChildProcess,
   ) {
     proc.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
@@ -27,12 +26,24 @@ export class Replica {
         const line = this.#buffer.slice(0, nl);
         this.#buffer = this.#buffer.slice(nl + 1);
         try {
-          this.lines.push(JSON.parse(line) as Record<string, unknown>);
+          const entry = JSON.parse(line) as Record<string, unknown>;
+          if (entry.msg === 'gateway listening') this.#url = String(entry.url);
+          this.lines.push(entry);
         } catch {
           this.lines.push({ msg: line });
         }
       }
     });
+  }
+
+  /** Where it listens: the port the kernel gave it (PORT=0), as its "gateway listening" line says. */
+  get url(): string {
+    if (this.#url === undefined) throw new Error(`replica ${this.id} is not listening yet`);
+    return this.#url;
+  }
+
+  get listening(): boolean {
+    return this.#url !== undefined;
   }
 
   logs(msg: string | RegExp): Array<Record<string, unknown>> {
@@ -118,12 +129,13 @@ export async function startReplicas(opts: ReplicasOptions): Promise<Replicas> {
   };
   try {
     for (let i = 1; i <= (opts.count ?? 3); i++) {
-      const port = await freePort();
       const env = {
         PATH: process.env.PATH ?? '',
         ...gatewayEnv(backends.urls),
         HOST: '127.0.0.1',
-        PORT: String(port),
+        // A port of the kernel's choosing, read back from the log: one picked here could be taken by
+        // another test's process before this one binds it.
+        PORT: '0',
         REDIS_URL: opts.redisUrl,
         GATEWAY_REPLICA_ID: `r${i}`,
         LOG_LEVEL: 'info',
@@ -131,12 +143,13 @@ export async function startReplicas(opts: ReplicasOptions): Promise<Replicas> {
         ...opts.env,
       };
       const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
-      replicas.push(new Replica(`r${i}`, `http://127.0.0.1:${port}`, proc));
+      replicas.push(new Replica(`r${i}`, proc));
     }
     for (const r of replicas) {
       await waitFor(
         async () => {
           if (r.proc.exitCode !== null) throw new Error(`replica ${r.id} exited with ${r.proc.exitCode}`);
+          if (!r.listening) return false;
           return (await fetch(`${r.url}/health/ready`).catch(() => undefined))?.status === 200;
         },
         // Three processes compiling src/ through tsx at once, on a machine that may be busy.
