@@ -29,7 +29,6 @@ query Dashboard($userId: ID! = "u1") {
 `;
 
 /** A batched read: one `users(ids:)` field, one call to the auth service for all three. */
-/** A batched read: one `users(ids:)` field, one call to the auth service for all three. */
 export const EXAMPLE_USERS_QUERY = `# Several users in one field: the gateway batches them
 # into ONE call to the auth service. A user token reads
 # only its own record (the others are null, FORBIDDEN);

@@ -27,7 +27,6 @@ const propagator = new W3CTraceContextPropagator();
 export class GatewayTracing {
   readonly provider: TracerProvider;
   readonly tracer: Tracer;
-  /** The span upstream calls of a request hang under, by request id (see {@link parentFor}). */
 
   constructor(opts: GatewayTracingOptions) {
     const spanProcessors: SpanProcessor[] = [];
