@@ -25,7 +25,7 @@ export class ServiceEvents {
   readonly #replica: string;
   readonly #max: number;
   readonly #now: () => number;
-  #open = 0;
+  /** The open streams: their number is `open`. */
   readonly #streams = new Set<AsyncIterableIterator<ServiceEvent>>();
   #closed = false;
 
@@ -38,7 +38,7 @@ export class ServiceEvents {
 
   /** Subscriptions open on this replica now (`gateway_subscriptions_open`). */
   get open(): number {
-    return this.#open;
+    return this.#streams.size;
   }
 
   get maxSubscriptions(): number {
@@ -56,22 +56,16 @@ export class ServiceEvents {
    */
   subscribe(): AsyncIterableIterator<ServiceEvent> {
     if (this.#closed) throw new GatewayError('SERVICE_UNAVAILABLE', { message: 'This gateway replica is shutting down; subscribe again.' });
-    if (this.#open >= this.#max) {
+    if (this.#streams.size >= this.#max) {
       throw new GatewayError('TOO_MANY_SUBSCRIPTIONS', {
         message: `This gateway serves at most ${this.#max} subscriptions at a time; retry later or on another replica.`,
         retryAfterSeconds: 5,
       });
     }
-    this.#open++;
     // The bus bounds what a subscriber that stops reading can hold (its latest SUBSCRIBER_BUFFER events).
     const source = this.#pubsub.subscribe(TOPIC);
-    let released = false;
-    const release = () => {
-      if (released) return;
-      released = true;
-      this.#open--;
-      this.#streams.delete(stream);
-    };
+    // Idempotent: however many ways the stream ends, its slot is given back once.
+    const release = () => this.#streams.delete(stream);
     // By hand rather than an async generator around `source`: a generator returned before its
     // first `next()` never runs its `finally`, and the slot would stay taken.
     const stream: AsyncIterableIterator<ServiceEvent> = {

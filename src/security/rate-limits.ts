@@ -122,17 +122,8 @@ export class RateLimits {
 
   /** Takes one point from `key` under `limit`. A store failure never refuses: it is logged and let through. */
   async consume(limit: Limit, key: string, points = 1): Promise<RateLimitDecision> {
-    const { redis, memory } = this.#entries.get(limit.name)!;
     try {
-      const res =
-        redis && this.#breaker
-          ? await this.#breaker.run(
-              () => redis.consume(key, points),
-              () => memory.consume(key, points),
-              (err) => !(err instanceof RateLimiterRes),
-            )
-          : await memory.consume(key, points);
-      return decision(limit, res, true);
+      return decision(limit, await this.#counter(limit, (counter) => counter.consume(key, points)), true);
     } catch (err) {
       if (err instanceof RateLimiterRes) return decision(limit, err, false);
       this.#reportRedisError(err);
@@ -142,21 +133,29 @@ export class RateLimits {
 
   /** Whether `key` has used up `limit`, without taking a point. */
   async exhausted(limit: Limit, key: string): Promise<RateLimitDecision | null> {
-    const { redis, memory } = this.#entries.get(limit.name)!;
     try {
-      const res =
-        redis && this.#breaker
-          ? await this.#breaker.run(
-              () => redis.get(key),
-              () => memory.get(key),
-            )
-          : await memory.get(key);
+      const res = await this.#counter(limit, (counter) => counter.get(key));
       if (!res || res.consumedPoints < limit.max) return null;
       return decision(limit, res, false);
     } catch (err) {
       this.#reportRedisError(err);
       return null;
     }
+  }
+
+  /**
+   * `op` on the shared counter through the Redis breaker (this replica's own at once while Redis
+   * is down), or on the own counter without Redis. A refusal (`RateLimiterRes`: no points left)
+   * is an answer, never a Redis failure.
+   */
+  #counter<T>(limit: Limit, op: (counter: RateLimiterAbstract) => Promise<T>): Promise<T> {
+    const { redis, memory } = this.#entries.get(limit.name)!;
+    if (!redis || !this.#breaker) return op(memory);
+    return this.#breaker.run(
+      () => op(redis),
+      () => op(memory),
+      (err) => !(err instanceof RateLimiterRes),
+    );
   }
 
   /** Whether the shared counters' Redis answers now: `undefined` without `REDIS_URL`. */
