@@ -100,8 +100,6 @@ export function start(
   };
 }
 
-export { freePort } from './free-port.js';
-
 export async function waitReady(url: string, proc: Proc, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { gatewayEnv as backendEnv, mintToken, type BackendUrls } from '../test/support/kit.js';
 import { extraEnv, flags, gatewayNodeArgs, JWT_SECRET, RESULTS } from './cli.js';
 import { DASHBOARD_QUERY } from './queries.js';
-import { freePort, start, waitReady, type Proc } from './processes.js';
+import { freePort } from './free-port.js';
+import { start, waitReady, type Proc } from './processes.js';
 
 export function token(sub: string, role: 'user' | 'admin'): Promise<string> {
   return mintToken(JWT_SECRET, sub, role, '6h');

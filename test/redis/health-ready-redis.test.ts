@@ -1,7 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { DashboardDocument } from '../generated/graphql.js';
 import { waitFor } from '../support/kit.js';
-import { freePort, redisRequired, TestRedis } from '../support/redis-server.js';
+import { freePort } from '../../bench/free-port.js';
+import { redisRequired, TestRedis } from '../support/redis-server.js';
 import { startStack, type Stack } from '../support/stack.js';
 
 // A Redis server of its own on a free port, which this test stops and starts again. It needs the

@@ -6,8 +6,6 @@ import { waitFor } from './kit.js';
 export const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0;
 export const redisRequired = hasRedisServer || process.env.REQUIRE_REDIS === '1';
 
-export { freePort };
-
 /** A throwaway redis-server on a loopback port, which a test may stop and start again on the same port. */
 export class TestRedis {
   #proc: ChildProcess | undefined;
