@@ -1,11 +1,10 @@
-import type { DocumentNode, ExecutionResult } from 'graphql';
+import type { DocumentNode } from 'graphql';
 import { operationOf } from '../security/index.js';
+import { sentAsIs, type SerializableResult } from '../security/use-response-size-limit.js';
 import { isAsyncIterable, processRegularResult } from 'graphql-yoga';
 import type { ServerContext } from '../context/index.js';
 import { maskErrorOf, type GatewayYoga } from './yoga.js';
 import { manifestParams, markResolvedFromManifest } from './plugins/use-persisted-operations.js';
-
-type SerializableResult = ExecutionResult & { stringify?: (result: unknown) => string };
 
 /** The GraphQL-over-HTTP parameters of one operation, as Yoga accepts them in a JSON body. */
 interface GraphQLParams {
@@ -114,7 +113,7 @@ export function createDirectExecution(yoga: GatewayYoga, persisted: ReadonlyMap<
     const executed = result as SerializableResult;
     // Yoga's status and body for a result without errors or `extensions.http`: 200 and the result
     // as its own `stringify` (graphql-jit's, or the size limit's text) or JSON.stringify writes it.
-    if (!executed.errors?.length && executed.extensions?.http === undefined) {
+    if (sentAsIs(executed)) {
       return { status: 200, contentType: JSON_CONTENT_TYPE, body: (executed.stringify ?? JSON.stringify)(executed) };
     }
     return processRegularResult(executed, yoga.fetchAPI, 'application/json');

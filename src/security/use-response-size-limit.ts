@@ -46,7 +46,15 @@ export function useResponseSizeLimit(maxBytes: number): Plugin<Record<string, un
 }
 
 /** A result as Yoga serializes it: with its own `stringify` when it has one (graphql-jit sets one). */
-type Serializable = ExecutionResult & { stringify?: (result: unknown) => string };
+export type SerializableResult = ExecutionResult & { stringify?: (result: unknown) => string };
+
+/**
+ * Whether Yoga sends `result` as it is (status 200, the result through its own `stringify`):
+ * one with errors or `extensions.http` is sent as a sanitized copy, with the status it asks for.
+ */
+export function sentAsIs(result: SerializableResult): boolean {
+  return !result.errors?.length && result.extensions?.http === undefined;
+}
 
 /**
  * Lets Yoga send `json` instead of serializing `result` again. Only for the object measured:
@@ -54,8 +62,8 @@ type Serializable = ExecutionResult & { stringify?: (result: unknown) => string 
  * that changes the result afterwards (`extensions.stale`) replaces it with a copy; a copy is
  * serialized anew.
  */
-function reuseText(result: Serializable, json: string): void {
-  if (result.errors?.length || result.extensions?.http !== undefined) return;
+function reuseText(result: SerializableResult, json: string): void {
+  if (!sentAsIs(result)) return;
   const own = result.stringify ?? JSON.stringify;
   result.stringify = (r) => (r === result ? json : own(r));
 }
