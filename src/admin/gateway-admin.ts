@@ -209,17 +209,15 @@ export async function clearCache(services: GatewayServices, name?: ServiceName):
   const { config, events, logger } = services;
   events.pubsub.publish('cache-invalidations', { service: name ?? null, replica: config.replicaId, at: new Date().toISOString() });
   services.serviceEvents.publish({ type: 'cache', service: name ?? null, from: null, to: null });
-  const report: CacheClearReport =
-    result.shared === 'unreachable'
-      ? {
-          ...result,
-          message:
-            `Redis is unreachable: the shared cache was NOT cleared (its entries serve again once Redis is back, unless cleared then); ` +
-            `this replica's in-process tier was (${result.local} removed), and the other replicas were asked to drop theirs.`,
-        }
-      : result;
-  if (result.shared === 'unreachable')
-    logger.warn({ service: name ?? 'all', ...result }, 'cache clear by an admin: Redis unreachable, shared tier not cleared');
-  else logger.info({ service: name ?? 'all', removed: result.removed }, 'cache cleared by an admin');
-  return report;
+  if (result.shared !== 'unreachable') {
+    logger.info({ service: name ?? 'all', removed: result.removed }, 'cache cleared by an admin');
+    return result;
+  }
+  logger.warn({ service: name ?? 'all', ...result }, 'cache clear by an admin: Redis unreachable, shared tier not cleared');
+  return {
+    ...result,
+    message:
+      `Redis is unreachable: the shared cache was NOT cleared (its entries serve again once Redis is back, unless cleared then); ` +
+      `this replica's in-process tier was (${result.local} removed), and the other replicas were asked to drop theirs.`,
+  };
 }

@@ -76,9 +76,8 @@ function eventItem(e: StatusEvent): string {
 export function renderStatusPage({ snapshot, monitoringPublic, version, assetVersion }: StatusPageOptions): string {
   const byName = new Map(snapshot?.services.map((s) => [s.name as string, s]));
   const v = encodeURIComponent(assetVersion);
-  const summary = snapshot
-    ? `<p id="summary">Sync ${field('syncStatus', snapshot.syncEnabled ? snapshot.syncStatus : 'off')} · expected version ${field('expectedVersion', snapshot.expectedVersion)} · checked ${field('checkedAt', snapshot.checkedAt)} · cache hit rate ${field('cacheHitRate', fmtRate(snapshot.cache.hitRate))} (${field('cacheHits', snapshot.cache.hits)} hits, ${field('cacheMisses', snapshot.cache.misses)} misses) · replica ${field('replica', snapshot.replica)}</p>`
-    : `<p id="summary">Sync ${field('syncStatus', null)} · expected version ${field('expectedVersion', null)} · checked ${field('checkedAt', null)} · cache hit rate ${field('cacheHitRate', null)} (${field('cacheHits', null)} hits, ${field('cacheMisses', null)} misses) · replica ${field('replica', null)}</p>`;
+  // Without a snapshot (private monitoring) the same fields, empty, for the script to fill.
+  const summary = `<p id="summary">Sync ${field('syncStatus', snapshot && (snapshot.syncEnabled ? snapshot.syncStatus : 'off'))} · expected version ${field('expectedVersion', snapshot?.expectedVersion)} · checked ${field('checkedAt', snapshot?.checkedAt)} · cache hit rate ${field('cacheHitRate', snapshot && fmtRate(snapshot.cache.hitRate))} (${field('cacheHits', snapshot?.cache.hits)} hits, ${field('cacheMisses', snapshot?.cache.misses)} misses) · replica ${field('replica', snapshot?.replica)}</p>`;
   const events = snapshot?.events ?? [];
   return `<!doctype html>
 <html lang="en">
