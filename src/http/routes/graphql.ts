@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CacheHint, type CacheKey, type ResponseCache } from '../../cache/index.js';
 import { GatewayError } from '../../errors/index.js';
 import { paramsDepthError } from '../../security/use-variables-depth-limit.js';
@@ -64,13 +64,7 @@ export function registerGraphQLRoute(
       };
       const answer = req.method === 'POST' ? await direct?.(req.body, req.headers.accept, serverContext) : undefined;
       if (answer !== undefined && 'contentType' in answer) return sendWhole(answer.status, answer.contentType, answer.body);
-      const response = answer ?? (await yoga.handleNodeRequestAndResponse(req, reply, serverContext));
-      response.headers.forEach((value, name) => {
-        reply.header(name, value);
-      });
-      const contentType = response.headers.get('content-type') ?? '';
-      if (STREAMED.test(contentType)) return reply.status(response.status).send(response.body);
-      return sendWhole(response.status, contentType, await response.text());
+      return relay(reply, answer ?? (await yoga.handleNodeRequestAndResponse(req, reply, serverContext)), sendWhole);
     },
   });
 }
@@ -92,15 +86,27 @@ export function registerGraphQLStreamRoute(app: FastifyInstance, yoga: GatewayYo
         const refusal = paramsDepthError(req.body);
         if (refusal) throw refusal;
       }
-      const response = await yoga.handleNodeRequestAndResponse(req, reply, { req, reply });
-      response.headers.forEach((value, name) => {
-        reply.header(name, value);
-      });
-      reply.status(response.status);
-      if (STREAMED.test(response.headers.get('content-type') ?? '')) return reply.send(response.body);
-      return reply.send(await response.text());
+      return relay(reply, await yoga.handleNodeRequestAndResponse(req, reply, { req, reply }));
     },
   });
+}
+
+/**
+ * Yoga's answer through Fastify: its status and headers, then a stream as it comes, or a single
+ * result read whole and handed to `whole` (default: sent as one string).
+ */
+async function relay(
+  reply: FastifyReply,
+  response: Response,
+  whole: (status: number, contentType: string, body: string) => Promise<FastifyReply> | FastifyReply = (status, _type, body) =>
+    reply.status(status).send(body),
+): Promise<FastifyReply> {
+  response.headers.forEach((value, name) => {
+    reply.header(name, value);
+  });
+  const contentType = response.headers.get('content-type') ?? '';
+  if (STREAMED.test(contentType)) return reply.status(response.status).send(response.body);
+  return whole(response.status, contentType, await response.text());
 }
 
 function isJson(req: FastifyRequest): boolean {
