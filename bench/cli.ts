@@ -2,12 +2,12 @@
  * The bench's command line: flags, derived settings, paths and the extra gateway environment.
  * Parsed once, when `bench/run.ts` imports this module.
  */
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { ROOT, splitArgs, startScriptNodeArgs } from './project.js';
 
-export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+// The bench's modules take these from here, with the rest of the command line.
+export { ROOT, splitArgs };
 export const RESULTS = join(ROOT, 'bench', 'results');
 export const JWT_SECRET = 'bench-jwt-secret-that-is-long-enough-0123456789';
 export const USER_COUNT = 500;
@@ -81,18 +81,7 @@ export const extraEnv: Record<string, string> = Object.fromEntries(
   }),
 );
 
-export const splitArgs = (text: string): string[] => text.split(/\s+/).filter(Boolean);
-
-/**
- * The Node/V8 flags `npm start` gives the gateway (`node <flags> dist/src/main.js` in
- * package.json), so the bench measures the production start and not a bare `node`.
- */
-export function startScriptNodeArgs(): string[] {
-  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts?: { start?: string } };
-  const words = splitArgs(pkg.scripts?.start ?? '');
-  if (words[0] !== 'node') throw new Error(`package.json "start" should run node, got "${pkg.scripts?.start}"`);
-  return words.slice(1).filter((w) => w.startsWith('--'));
-}
+/** The gateway's Node/V8 flags: `--node-args`, or those `npm start` gives it (./project.ts). */
 export const gatewayNodeArgs = flags['node-args'] !== undefined ? splitArgs(flags['node-args']) : startScriptNodeArgs();
 
 export function log(msg: string): void {

@@ -1,11 +1,9 @@
 /** The bench's child processes (backends, floor, gateway builds) and what /proc tells about them. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-// Not from ./cli.js: importing that parses the bench's flags, and the soak (soak/) reuses this module.
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+import type { BackendUrls } from '../test/support/kit.js';
+// Not from ./cli.js, which parses the bench's flags on import: the soak (soak/) reuses this module.
+import { ROOT } from './project.js';
 
 export const children = new Set<ChildProcess>();
 process.on('exit', () => {
@@ -98,6 +96,16 @@ export function start(
       clearTimeout(killer);
     },
   };
+}
+
+/**
+ * Starts the reference backends (`bench/backends.ts`, the four services in one process) and
+ * resolves with their URLs once it names them; `timeoutMs` as for `Proc.line`.
+ */
+export async function startBackends(jwtSecret: string, timeoutMs?: number): Promise<{ proc: Proc; urls: BackendUrls }> {
+  const proc = start('backends', ['--import', 'tsx', 'bench/backends.ts'], { JWT_SECRET: jwtSecret });
+  const urls = JSON.parse(await proc.line('BENCH_BACKENDS', timeoutMs)) as BackendUrls;
+  return { proc, urls };
 }
 
 export async function waitReady(url: string, proc: Proc, timeoutMs = 30_000): Promise<void> {

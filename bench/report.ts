@@ -6,6 +6,7 @@ import { flags, log, ROOT } from './cli.js';
 import { round2, type Summary } from './load.js';
 
 import type { ScenarioName } from './scenarios.js';
+import type { Allocation } from './stack.js';
 
 export type { ScenarioName };
 export interface ScenarioResult {
@@ -27,8 +28,8 @@ export interface ScenarioResult {
   /** `--yoga`, S1: the baseline's peak RSS (MB) after S1 (it runs without the heap flags). */
   yogaPeakRssMB?: number | null;
   /** `--alloc`, S1: KB allocated per request (sampling heap profiler, collected objects included), by package. */
-  allocation?: { kbPerRequest: number; byPackageKB: Record<string, number> };
-  compareAllocation?: { kbPerRequest: number; byPackageKB: Record<string, number> };
+  allocation?: Allocation;
+  compareAllocation?: Allocation;
   targets: Array<{ name: string; value: number | null; target: string; met: boolean | null }>;
 }
 

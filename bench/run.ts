@@ -27,15 +27,17 @@
  * `quick.*`; runs with `--only`, `--cpu-prof` or changed durations: `partial.*`), so that only
  * a full default run replaces the recorded figures).
  *
- * The pieces: `cli.ts` (flags), `processes.ts` (child processes), `load.ts` (autocannon and
- * summaries), `stack.ts` (the gateway under test, the backends' controls), `scenarios.ts`
- * (what each scenario sends and its targets), `report.ts` (Markdown and docs/benchmark.md).
+ * The pieces: `cli.ts` (flags), `project.ts` (the root, the flags of `npm start`),
+ * `processes.ts` (child processes), `load.ts` (autocannon and summaries), `stack.ts` (the
+ * gateway under test, the backends' controls), `backend-faults.ts` (the backends' fault route),
+ * `scenarios.ts` (what each scenario sends and its targets), `report.ts` (Markdown and
+ * docs/benchmark.md).
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { flags, gatewayNodeArgs, JWT_SECRET, log, quick, RESULTS, ROOT, settings, splitArgs, USER_COUNT } from './cli.js';
 import { load, round2, summarize, type LoadSpec, type RoundResult } from './load.js';
-import { procMemMB, start } from './processes.js';
+import { procMemMB, start, startBackends } from './processes.js';
 import { DASHBOARD_QUERY, S3_IDS, USERS_QUERY } from './queries.js';
 import { machine, markdown, mb, updateBenchmarkDoc, type ScenarioResult } from './report.js';
 import { judge, scenarioNamed, SCENARIOS, type Scenario, type ScenarioName } from './scenarios.js';
@@ -48,7 +50,6 @@ import {
   setLatency,
   startGateway,
   token,
-  type Urls,
 } from './stack.js';
 
 async function main(): Promise<void> {
@@ -83,8 +84,7 @@ async function main(): Promise<void> {
     }
   }
 
-  const backends = start('backends', ['--import', 'tsx', 'bench/backends.ts'], { JWT_SECRET });
-  const urls = JSON.parse(await backends.line('BENCH_BACKENDS')) as Urls;
+  const { proc: backends, urls } = await startBackends(JWT_SECRET);
   const floorProf = flags['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', join(RESULTS, 'profiles', 'floor')] : [];
   const floorProc = start('floor', [...floorProf, '--import', 'tsx', 'bench/floor.ts'], {
     PORT: '0',
@@ -135,26 +135,19 @@ async function main(): Promise<void> {
   const gatewayDashboard = (url: string) => dashboardSpec(url, (id) => ({ query: DASHBOARD_QUERY, variables: { id: `u${id}` } }));
   const gatewayPersistedDashboard = (url: string) =>
     dashboardSpec(url, (id) => ({ variables: { id: `u${id}` }, extensions: { persistedQuery } }));
-  const yogaDashboard = (): LoadSpec | null =>
+  // The Yoga baseline (`--yoga`) takes the documents without a token; null without `--yoga`.
+  const yogaSpec = (params: () => Record<string, unknown>, bad: (text: string) => boolean): LoadSpec | null =>
     yogaUrl === null
       ? null
       : {
           url: yogaUrl,
           method: 'POST',
           headers: { 'content-type': 'application/json' },
-          next: () => ({ path: '/graphql', body: JSON.stringify({ query: DASHBOARD_QUERY, variables: { id: `u${nextId()}` } }) }),
-          bad: dashboardBad,
+          next: () => ({ path: '/graphql', body: JSON.stringify(params()) }),
+          bad,
         };
-  const yogaUsers = (): LoadSpec | null =>
-    yogaUrl === null
-      ? null
-      : {
-          url: yogaUrl,
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          next: () => ({ path: '/graphql', body: JSON.stringify({ query: USERS_QUERY, variables: { ids: nextIds() } }) }),
-          bad: usersBad,
-        };
+  const yogaDashboard = () => yogaSpec(() => ({ query: DASHBOARD_QUERY, variables: { id: `u${nextId()}` } }), dashboardBad);
+  const yogaUsers = () => yogaSpec(() => ({ query: USERS_QUERY, variables: { ids: nextIds() } }), usersBad);
   const floorUsers = (): LoadSpec => ({ url: floorUrl, method: 'GET', next: () => ({ path: `/users?ids=${nextIds().join(',')}` }) });
   const gatewayUsers = (url: string): LoadSpec => ({
     url,

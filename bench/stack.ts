@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gatewayEnv as backendEnv, mintToken, type BackendUrls } from '../test/support/kit.js';
+import { setFaults } from './backend-faults.js';
 import { extraEnv, flags, gatewayNodeArgs, JWT_SECRET, RESULTS } from './cli.js';
 import { DASHBOARD_QUERY } from './queries.js';
 import { freePort } from './free-port.js';
@@ -29,16 +30,7 @@ function writeManifest(): string {
 export type Urls = BackendUrls;
 
 export async function setLatency(urls: Urls, latencyMs: number): Promise<void> {
-  await Promise.all(
-    Object.values(urls).map(async (u) => {
-      const res = await fetch(`${u}/__control/faults`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ latencyMs }),
-      });
-      if (!res.ok) throw new Error(`cannot set latency on ${u}: HTTP ${res.status}`);
-    }),
-  );
+  await Promise.all(Object.values(urls).map((u) => setFaults(u, { latencyMs })));
 }
 
 export async function backendRequests(urls: Urls, clear = false): Promise<number> {
@@ -100,11 +92,14 @@ export async function heapAfterGc(proc: Proc): Promise<{ heapUsed: number; rss: 
   return JSON.parse(await pending) as { heapUsed: number; rss: number; gc: boolean };
 }
 
+/** KB allocated per request over one load, in all and by package (the largest 12). */
+export interface Allocation {
+  kbPerRequest: number;
+  byPackageKB: Record<string, number>;
+}
+
 /** `--alloc`: bytes allocated per request over one load (bench/alloc-probe.mjs samples them), and by package. */
-export async function allocationPerRequest(
-  proc: Proc,
-  run: () => Promise<{ requests: number }>,
-): Promise<{ kbPerRequest: number; byPackageKB: Record<string, number> }> {
+export async function allocationPerRequest(proc: Proc, run: () => Promise<{ requests: number }>): Promise<Allocation> {
   const on = proc.line('BENCH_ALLOC_ON', 10_000);
   proc.child.kill('SIGURG');
   await on;

@@ -65,6 +65,14 @@ const byKey = <T>(items: T[], key: (t: T) => string) => {
   return m;
 };
 
+/** Each user's newest comments, at most `limit` (the comment service's `limit`, per user), one call per batch. */
+const commentsLoader = (limit: number) =>
+  new DataLoader<string, Comment[]>(async (ids) => {
+    const { comments } = await get<{ comments: Comment[] }>(pools.comment, `/api/comments?userIds=${ids.join(',')}&limit=${limit}`);
+    const m = byKey(comments, (c) => c.userId);
+    return ids.map((id) => newest(m.get(id) ?? [], (c) => c.createdAt));
+  });
+
 function loaders() {
   return {
     user: new DataLoader<string, User | null>(async (ids) => {
@@ -82,16 +90,8 @@ function loaders() {
       const m = byKey(jobs, (j) => j.industryId);
       return ids.map((id) => newest(m.get(id) ?? [], (j) => j.postedAt));
     }),
-    comments: new DataLoader<string, Comment[]>(async (ids) => {
-      const { comments } = await get<{ comments: Comment[] }>(pools.comment, `/api/comments?userIds=${ids.join(',')}&limit=10`);
-      const m = byKey(comments, (c) => c.userId);
-      return ids.map((id) => newest(m.get(id) ?? [], (c) => c.createdAt));
-    }),
-    recentComments: new DataLoader<string, Comment[]>(async (ids) => {
-      const { comments } = await get<{ comments: Comment[] }>(pools.comment, `/api/comments?userIds=${ids.join(',')}&limit=3`);
-      const m = byKey(comments, (c) => c.userId);
-      return ids.map((id) => newest(m.get(id) ?? [], (c) => c.createdAt));
-    }),
+    comments: commentsLoader(10),
+    recentComments: commentsLoader(3),
     nps: new DataLoader<string, Score | null>(async (ids) => {
       const { scores } = await get<{ scores: Score[] }>(pools.nps, `/api/nps/scores?userIds=${ids.join(',')}`);
       const m = new Map(scores.map((s) => [s.userId, s]));

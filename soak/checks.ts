@@ -150,9 +150,10 @@ export function classOf(status: number | null): string {
 }
 
 /**
- * Heap growth over the run, per replica: the lowest heap used while idle at the end of the
- * warm-up against the lowest while idle at the end (the lowest of several samples is what is
- * left after the last collection).
+ * Heap growth over the run, per replica, as a fraction of the baseline: one reading of the heap
+ * used right after full collections with the traffic paused at the end of the warm-up
+ * (`baseline`) against one such reading at the end (`final`). Infinity when the baseline is not
+ * a positive number (a reading that failed is NaN).
  */
 export function heapGrowth(baseline: number, final: number): number {
   return baseline > 0 ? (final - baseline) / baseline : Infinity;

@@ -3,10 +3,8 @@
  * bench's), and three gateway replicas sharing that Redis. Started with the bench's process
  * helpers; every replica's stdout JSON log is kept line by line.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { start, waitReady, type Proc } from '../bench/processes.js';
-import { BASE_FAULTS, type Faults } from '../reference-backends/faults.js';
+import { start, startBackends as startReferenceBackends, waitReady, type Proc } from '../bench/processes.js';
+import { startScriptNodeArgs } from '../bench/project.js';
 import { gatewayEnv, type BackendUrls } from '../test/support/kit.js';
 import type { BadLogLine, BreakerEvent } from './checks.js';
 import { SERVICES, type Service } from './schedule.js';
@@ -15,8 +13,6 @@ import { JWT_SECRET } from './traffic.js';
 /** The budgets every replica runs with: short, so that faults and recoveries fit a 60-second run. */
 export const CALL_BUDGET_MS = 2000;
 export const BREAKER_RESET_MS = 3000;
-
-const ROOT = join(import.meta.dirname, '..');
 
 export interface Replica {
   id: string;
@@ -42,16 +38,9 @@ const BREAKER_MSG: Record<string, BreakerEvent['to']> = {
 };
 const LEVEL_NAMES: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
 
-/** The Node flags of `npm start` (package.json), so the replicas run as production does. */
-function startScriptNodeArgs(): string[] {
-  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts?: { start?: string } };
-  return (pkg.scripts?.start ?? '').split(/\s+/).filter((w) => w.startsWith('--'));
-}
-
-export async function startBackends(): Promise<{ proc: Proc; urls: BackendUrls }> {
-  const proc = start('backends', ['--import', 'tsx', 'bench/backends.ts'], { JWT_SECRET });
-  const urls = JSON.parse(await proc.line('BENCH_BACKENDS', 60_000)) as BackendUrls;
-  return { proc, urls };
+/** The reference backends (the bench's, one process) with the replicas' JWT secret. */
+export function startBackends(): Promise<{ proc: Proc; urls: BackendUrls }> {
+  return startReferenceBackends(JWT_SECRET, 60_000);
 }
 
 export async function startReplicas(
@@ -61,11 +50,12 @@ export async function startReplicas(
   clock: () => number,
   logs: ReplicaLogs,
 ): Promise<Replica[]> {
+  // The Node flags of `npm start` (package.json), so the replicas run as production does.
+  // The gateway (PORT=0) and its inspector take ports of the kernel's choosing and name them:
+  // ports picked here ahead of time could be taken by another process before they are bound.
+  const nodeArgs = [...startScriptNodeArgs(), '--inspect=127.0.0.1:0', '--import', 'tsx', 'src/main.ts'];
   return Promise.all(
     Array.from({ length: count }, async (_, index) => {
-      // The gateway (PORT=0) and its inspector take ports of the kernel's choosing and name them:
-      // ports picked here ahead of time could be taken by another process before they are bound.
-      const nodeArgs = [...startScriptNodeArgs(), '--inspect=127.0.0.1:0', '--import', 'tsx', 'src/main.ts'];
       const id = `soak-${index + 1}`;
       const env: Record<string, string> = {
         NODE_ENV: 'production',
@@ -138,11 +128,15 @@ function onLogLine(logs: ReplicaLogs, replica: number, text: string, stream: 'ou
   }
 }
 
+/** A replica's breakers (service name → state) and sync status; no breakers when it did not answer. */
+export interface ReplicaState {
+  replica: string;
+  breakers: Record<string, string>;
+  sync: string;
+}
+
 /** Every replica's breakers and sync state, as their own routes report them. */
-export async function replicaStates(
-  replicas: readonly Replica[],
-  adminToken: string,
-): Promise<Array<{ replica: string; breakers: Record<string, string>; sync: string }>> {
+export async function replicaStates(replicas: readonly Replica[], adminToken: string): Promise<ReplicaState[]> {
   return Promise.all(
     replicas.map(async (r) => {
       const headers = { authorization: `Bearer ${adminToken}` };
@@ -198,16 +192,4 @@ export async function heapAfterGcMB(inspectPort: number): Promise<number> {
   } finally {
     ws.close();
   }
-}
-
-/** Sets a backend's faults through its control route; `clear` puts the same keys back to their defaults. */
-export async function setFaults(url: string, faults: Partial<Faults>, clear = false): Promise<void> {
-  const body = clear ? Object.fromEntries(Object.keys(faults).map((k) => [k, BASE_FAULTS[k as keyof Faults]])) : faults;
-  const res = await fetch(`${url}/__control/faults`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(10_000),
-  });
-  if (!res.ok) throw new Error(`cannot set faults on ${url}: HTTP ${res.status} ${await res.text()}`);
 }

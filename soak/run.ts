@@ -8,17 +8,19 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { setFaults } from '../bench/backend-faults.js';
 import { procMemMB } from '../bench/processes.js';
+import { ROOT } from '../bench/project.js';
 import { TestRedis } from '../test/support/redis-server.js';
 import {
   BREAKER_RESET_MS,
   CALL_BUDGET_MS,
   heapAfterGcMB,
   replicaStates,
-  setFaults,
   startBackends,
   startReplicas,
   type ReplicaLogs,
+  type ReplicaState,
 } from './cluster.js';
 import {
   breakerOpenIntervals,
@@ -30,10 +32,9 @@ import {
   unexplained5xx,
   type Answer,
 } from './checks.js';
-import { buildSchedule, MIN_DURATION_S, parseDuration, type ScheduledFault } from './schedule.js';
+import { buildSchedule, MIN_DURATION_S, parseDuration, SERVICES, type ScheduledFault } from './schedule.js';
 import { sleep, Traffic } from './traffic.js';
 
-const ROOT = join(import.meta.dirname, '..');
 const USAGE = `Usage: npm run soak -- [--duration <seconds|1m|10m>] [--out <file>] [--concurrency <n>] [--dump <answers.json>]
 Default: 10 minutes, report to docs/soak.md, 6 concurrent clients. See docs/soak.md.`;
 const REPLICAS = 3;
@@ -140,13 +141,15 @@ say(`heap after GC, end of warm-up: ${heapBaseline.map((h) => h.toFixed(1)).join
 await Promise.all(faultRuns);
 const lastFaultEndMs = Math.max(...applied.map((f) => f.endMs));
 
+/** Recovered: sync in_sync, and as many breakers as services (none when it did not answer), every one CLOSED. */
+const recovered = (s: ReplicaState) =>
+  s.sync === 'in_sync' && Object.keys(s.breakers).length === SERVICES.length && Object.values(s.breakers).every((b) => b === 'CLOSED');
+
 // Quiet tail: when did every replica have every breaker CLOSED and sync in_sync again?
 let recoveredAtMs: number | null = null;
 while (rel() < schedule.durationMs - 2000) {
   const states = await replicaStates(replicas, adminToken);
-  const ok = states.every(
-    (s) => s.sync === 'in_sync' && Object.values(s.breakers).length === 4 && Object.values(s.breakers).every((b) => b === 'CLOSED'),
-  );
+  const ok = states.every(recovered);
   if (ok && recoveredAtMs === null) recoveredAtMs = rel();
   if (!ok) recoveredAtMs = null;
   await sleep(2000);
@@ -192,9 +195,7 @@ const badLogs = unexpectedLogLines(
   GRACE_MS,
 );
 if (cli.dump) writeFileSync(cli.dump, JSON.stringify({ applied, answers, breakerEvents: logs.breakerEvents, t0 }, null, 1));
-const notRecovered = finalStates.filter(
-  (s) => s.sync !== 'in_sync' || Object.values(s.breakers).some((b) => b !== 'CLOSED') || Object.keys(s.breakers).length !== 4,
-);
+const notRecovered = finalStates.filter((s) => !recovered(s));
 const growth = heapBaseline.map((b, i) => heapGrowth(b, heapFinal[i]!));
 const heapOk = growth.every((g) => g <= MAX_HEAP_GROWTH);
 
