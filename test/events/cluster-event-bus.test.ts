@@ -6,7 +6,7 @@ import {
   type GatewayPubSub,
   type ServiceEvent,
 } from '../../src/events/index.js';
-import { waitFor } from '../support/kit.js';
+import { sleep, waitFor } from '../support/kit.js';
 import { redisRequired, TestRedis } from '../support/redis-server.js';
 
 /** Collects what a subscriber receives on one topic until `stop()`. */
@@ -82,12 +82,12 @@ describe('cluster event bus without Redis', () => {
     const [a, b, c] = [bus(), bus(), bus()];
     await waitFor(() => [a, b, c].every((x) => x.redisConnected), 5000);
     // Subscribed on Redis up front; give the SUBSCRIBEs a moment to be acknowledged.
-    await waitFor(() => Number(redis.cli('PUBSUB', 'NUMSUB', 'bus-test:events:service-events').split('\n')[1]) === 3, 5000);
+    await waitFor(() => redis.subscribers('bus-test:events:service-events') === 3, 5000);
     const subs = [a, b, c].map((x) => collect<ServiceEvent>(x.pubsub, 'service-events'));
     a.pubsub.publish('service-events', event('OPEN', 'a'));
     c.pubsub.publish('cache-invalidations', { service: null, replica: 'c', at: new Date().toISOString() });
     await waitFor(() => subs.every((s) => s.got.length >= 1), 5000);
-    await new Promise((r) => setTimeout(r, 200)); // a duplicate would arrive by now
+    await sleep(200); // a duplicate would arrive by now
     for (const s of subs) expect(s.got).toEqual([expect.objectContaining({ type: 'breaker', to: 'OPEN', replica: 'a' })]);
     for (const s of subs) s.stop();
   });
@@ -107,7 +107,7 @@ describe('cluster event bus without Redis', () => {
 
     await redis.restart();
     await waitFor(() => a.redisConnected === true && b.redisConnected === true, 10_000);
-    await waitFor(() => Number(redis.cli('PUBSUB', 'NUMSUB', 'bus-test:events:service-events').split('\n')[1]) >= 2, 5000);
+    await waitFor(() => redis.subscribers('bus-test:events:service-events') >= 2, 5000);
     a.pubsub.publish('service-events', event('HALF_OPEN', 'a'));
     await waitFor(() => onB.got.length === 1, 5000);
     expect(onB.got[0]).toMatchObject({ to: 'HALF_OPEN' });

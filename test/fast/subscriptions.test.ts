@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { FastifyRequest } from 'fastify';
 import { createGatewayYoga, type GatewayYoga } from '../../src/graphql/yoga.js';
 import { startApp, type FastApp } from '../support/app.js';
+import { takeSseFrame } from '../support/sse.js';
 
 const SUBSCRIPTION = 'subscription { serviceEvents { type service from to at replica } }';
 
@@ -28,12 +29,10 @@ async function subscribe(yoga: GatewayYoga, app: FastApp, token?: string) {
     /** The next `event: next` payload (keep-alive comments skipped). */
     async next(): Promise<{ data?: { serviceEvents: Record<string, unknown> }; errors?: Array<{ extensions?: { code?: string } }> }> {
       for (;;) {
-        const end = buffer.indexOf('\n\n');
-        if (end !== -1) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const data = /^data: (.*)$/m.exec(block);
-          if (block.startsWith('event: next') && data) return JSON.parse(data[1]!) as never;
+        const taken = takeSseFrame(buffer);
+        if (taken) {
+          buffer = taken.rest;
+          if (taken.frame.event === 'next') return JSON.parse(taken.frame.data) as never;
           continue;
         }
         const { value, done } = await reader.read();

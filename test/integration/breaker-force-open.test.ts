@@ -2,11 +2,11 @@ import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { DashboardDocument } from '../generated/graphql.js';
+import { sleep } from '../support/kit.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { ManualClock } from '../unit/sync/manual-clock.js';
 
 const RESET_TIMEOUT_MS = 200;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * An admin takes a service out of rotation. `POST /api/gateway/circuit-breaker/open`

@@ -1,10 +1,7 @@
-import { mkdirSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
-import { launchChromium } from '../support/browser.js';
+import { launchChromium, screenshot } from '../support/browser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintToken, startStack, TEST_JWT_SECRET, type Stack } from '../support/stack.js';
-
-const SCREENSHOT_DIR = 'test-results';
 
 /**
  * As a person meets it: `npm run demo` opens GraphiQL with the example dashboard
@@ -65,8 +62,7 @@ describe('GraphiQL in a browser: the example query runs as it opens', () => {
         .poll(async () => (text = (await response.innerText()).replace(/\u00a0/g, ' ')), { timeout: 60_000, interval: 250 })
         .toContain('Ada Lovelace');
     } finally {
-      mkdirSync(SCREENSHOT_DIR, { recursive: true });
-      await page.screenshot({ path: `${SCREENSHOT_DIR}/graphiql-example-query.png`, fullPage: true });
+      await screenshot(page, 'graphiql-example-query');
     }
     expect(text).toContain('"userDashboard"');
     // The whole answer (the pane shows only the lines in view): the dashboard, no errors.
@@ -108,8 +104,7 @@ describe('GraphiQL in a browser: the example query runs as it opens', () => {
         interval: 250,
       })
       .toContain('"Headers" tab');
-    mkdirSync(SCREENSHOT_DIR, { recursive: true });
-    await page.screenshot({ path: `${SCREENSHOT_DIR}/graphiql-example-tabs.png` });
+    await screenshot(page, 'graphiql-example-tabs', { fullPage: false });
     await page.close();
   }, 120_000);
 });

@@ -1,11 +1,9 @@
-import { mkdirSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/browser.js';
+import { launchChromium, screenshot } from '../support/browser.js';
 import { startStack, waitFor, type Stack } from '../support/stack.js';
 import { STATUS_PAGE_CSP } from '../../src/http/routes/status.js';
 
-const SCREENSHOT_DIR = 'test-results';
 /** "Within a few seconds", with room for a shared, loaded machine. */
 const LIVE_MS = 15_000;
 const SERVICES = ['auth', 'comment', 'industry', 'nps'];
@@ -42,13 +40,26 @@ describe('the /status page in a browser', () => {
     return { page, problems };
   }
 
+  /** Loads the gateway's `/status` in `page`; resolves with the page's response once it has loaded. */
+  function loadStatus(page: Page, stack: Stack) {
+    return page.goto(`${stack.url}/status`, { waitUntil: 'load', timeout: 60_000 });
+  }
+
+  /** A recording page ({@link openPage}) with `/status` loaded. A test that must listen before the load calls the two itself. */
+  async function openStatus(context: BrowserContext, stack: Stack) {
+    const { page, problems } = await openPage(context);
+    const response = await loadStatus(page, stack);
+    return { page, problems, response };
+  }
+
+  /** Gives the page a credential (an admin or user token, or an API key) as a person does: typed in, then "Use". */
+  async function useCredential(page: Page, credential: string) {
+    await page.getByLabel('Admin token or API key').fill(credential);
+    await page.getByRole('button', { name: 'Use' }).click();
+  }
+
   const card = (page: Page, service: string) => page.locator(`.card[data-service="${service}"]`);
   const fieldText = (page: Page, service: string, field: string) => card(page, service).locator(`[data-field="${field}"]`).innerText();
-
-  async function screenshot(page: Page, name: string) {
-    mkdirSync(SCREENSHOT_DIR, { recursive: true });
-    await page.screenshot({ path: `${SCREENSHOT_DIR}/status-${name}.png`, fullPage: true });
-  }
 
   describe('public monitoring', () => {
     let stack: Stack;
@@ -76,10 +87,9 @@ describe('the /status page in a browser', () => {
     });
 
     it('shows four healthy cards, under its CSP header, with no CSP violation', async () => {
-      const { page, problems } = await openPage(context);
-      const res = await page.goto(`${stack.url}/status`, { waitUntil: 'load', timeout: 60_000 });
-      expect(res?.status()).toBe(200);
-      expect(res?.headers()['content-security-policy']).toBe(STATUS_PAGE_CSP);
+      const { page, problems, response } = await openStatus(context, stack);
+      expect(response?.status()).toBe(200);
+      expect(response?.headers()['content-security-policy']).toBe(STATUS_PAGE_CSP);
       await expect.poll(() => page.locator('#live').innerText(), { timeout: LIVE_MS }).not.toBe('as of page load');
       expect(await page.locator('.card').count()).toBe(4);
       for (const service of SERVICES) {
@@ -92,15 +102,14 @@ describe('the /status page in a browser', () => {
       for (const button of await page.getByRole('button').all())
         expect((await button.getAttribute('aria-label')) ?? (await button.innerText())).not.toBe('');
       expect(await page.getByLabel('Admin token or API key').count()).toBe(1);
-      await screenshot(page, 'healthy');
+      await screenshot(page, 'status-healthy');
       expect(problems).toEqual([]);
       await page.close();
     }, 120_000);
 
     it('a failing backend: the card shows the breaker OPEN and the event list the transition without a reload; an admin token and reset bring CLOSED', async () => {
       await stack.reset();
-      const { page, problems } = await openPage(context);
-      await page.goto(`${stack.url}/status`, { waitUntil: 'load', timeout: 60_000 });
+      const { page, problems } = await openStatus(context, stack);
       await expect.poll(() => fieldText(page, 'comment', 'breaker'), { timeout: LIVE_MS }).toBe('CLOSED');
       // Marks this document: still there at the end means no reload happened.
       await page.evaluate(() => ((window as unknown as { marker: string }).marker = 'same-document'));
@@ -125,10 +134,9 @@ describe('the /status page in a browser', () => {
       await expect
         .poll(() => page.locator('#events li').first().innerText(), { timeout: LIVE_MS })
         .toMatch(/comment breaker: CLOSED → OPEN/);
-      await screenshot(page, 'breaker-open');
+      await screenshot(page, 'status-breaker-open');
 
-      await page.getByLabel('Admin token or API key').fill(admin);
-      await page.getByRole('button', { name: 'Use' }).click();
+      await useCredential(page, admin);
       const reset = page.getByRole('button', { name: 'Reset the comment breaker' });
       await reset.waitFor({ state: 'visible', timeout: LIVE_MS });
       stack.backends.comment.faults.set({ failStatus: null });
@@ -142,17 +150,15 @@ describe('the /status page in a browser', () => {
       expect(page.url()).toBe(`${stack.url}/status`);
       expect(await page.evaluate(() => sessionStorage.getItem('gateway-status-credential'))).toContain(admin);
       expect(await page.evaluate(() => (window as unknown as { marker?: string }).marker)).toBe('same-document');
-      await screenshot(page, 'breaker-reset');
+      await screenshot(page, 'status-breaker-reset');
       expect(problems).toEqual([]);
       await page.close();
     }, 180_000);
 
     it('the other admin buttons: open a breaker (held, forced), clear one service’s cache, force a sync', async () => {
       await stack.reset();
-      const { page, problems } = await openPage(context);
-      await page.goto(`${stack.url}/status`, { waitUntil: 'load', timeout: 60_000 });
-      await page.getByLabel('Admin token or API key').fill(await stack.token('u2', 'admin'));
-      await page.getByRole('button', { name: 'Use' }).click();
+      const { page, problems } = await openStatus(context, stack);
+      await useCredential(page, await stack.token('u2', 'admin'));
 
       await page.getByRole('button', { name: 'Force the nps breaker open' }).click();
       await expect.poll(() => fieldText(page, 'nps', 'breaker'), { timeout: LIVE_MS }).toBe('OPEN');
@@ -178,8 +184,7 @@ describe('the /status page in a browser', () => {
     it('version drift: a backend moves to 1.1.0 and its card shows out_of_sync live', async () => {
       await stack.reset();
       await stack.app.services.sync.check();
-      const { page, problems } = await openPage(context);
-      await page.goto(`${stack.url}/status`, { waitUntil: 'load', timeout: 60_000 });
+      const { page, problems } = await openStatus(context, stack);
       await expect.poll(() => fieldText(page, 'industry', 'sync'), { timeout: LIVE_MS }).toBe('in_sync');
       await page.evaluate(() => ((window as unknown as { marker: string }).marker = 'same-document'));
 
@@ -192,7 +197,7 @@ describe('the /status page in a browser', () => {
       expect(await fieldText(page, 'industry', 'outOfSyncSince')).toMatch(/^\d{4}-\d\d-\d\dT/);
       await expect.poll(() => page.locator('#events').innerText(), { timeout: LIVE_MS }).toMatch(/industry sync: in_sync → out_of_sync/);
       expect(await page.evaluate(() => (window as unknown as { marker?: string }).marker)).toBe('same-document');
-      await screenshot(page, 'out-of-sync');
+      await screenshot(page, 'status-out-of-sync');
       expect(problems).toEqual([]);
       await page.close();
     }, 120_000);
@@ -202,7 +207,7 @@ describe('the /status page in a browser', () => {
       const noJs = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 1280, height: 900 } });
       try {
         const page = await noJs.newPage();
-        await page.goto(`${stack.url}/status`, { waitUntil: 'load', timeout: 60_000 });
+        await loadStatus(page, stack);
         expect(await page.locator('.card').count()).toBe(4);
         expect(await fieldText(page, 'industry', 'sync')).toBe('out_of_sync');
         expect(await fieldText(page, 'industry', 'version')).toBe('1.1.0');
@@ -211,7 +216,7 @@ describe('the /status page in a browser', () => {
         expect(await page.locator('#events li').first().innerText()).toMatch(/industry sync: in_sync → out_of_sync/);
         // Nothing the script would have shown: the credential form needs it.
         expect(await page.locator('#credential').isVisible()).toBe(false);
-        await screenshot(page, 'no-javascript');
+        await screenshot(page, 'status-no-javascript');
       } finally {
         await noJs.close();
       }
@@ -228,15 +233,14 @@ describe('the /status page in a browser', () => {
         deviceScaleFactor: 2,
       });
       try {
-        const { page, problems } = await openPage(phone);
-        await page.goto(`${stack.url}/status`, { waitUntil: 'load', timeout: 60_000 });
+        const { page, problems } = await openStatus(phone, stack);
         await expect.poll(() => fieldText(page, 'nps', 'breaker'), { timeout: LIVE_MS }).toBe('CLOSED');
         const widths = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, view: window.innerWidth }));
         expect(widths.scroll).toBeLessThanOrEqual(widths.view);
         const boxes = await Promise.all(SERVICES.map((s) => card(page, s).boundingBox()));
         // Stacked: every card starts at the same x, one below the other.
         expect(new Set(boxes.map((b) => Math.round(b!.x))).size).toBe(1);
-        await screenshot(page, 'phone');
+        await screenshot(page, 'status-phone');
         expect(problems).toEqual([]);
       } finally {
         await phone.close();
@@ -272,7 +276,7 @@ describe('the /status page in a browser', () => {
         page.on('request', (req) => {
           if (req.url().endsWith('/graphql')) graphqlAuth.push(req.headers()['authorization'] ?? req.headers()['x-api-key']);
         });
-        await page.goto(`${stack.url}/status`, { waitUntil: 'load', timeout: 60_000 });
+        await loadStatus(page, stack);
         await page.locator('#credential').waitFor({ state: 'visible', timeout: LIVE_MS });
         expect(await page.locator('#private-note').isVisible()).toBe(true);
         const noState = async () => {
@@ -282,18 +286,16 @@ describe('the /status page in a browser', () => {
         expect(await noState()).toBe(true);
         // Nothing was asked of /graphql without a credential.
         expect(graphqlAuth).toEqual([]);
-        await screenshot(page, 'private');
+        await screenshot(page, 'status-private');
 
         // A user token: refused by the gateway, still no state, no admin buttons.
-        await page.getByLabel('Admin token or API key').fill(await stack.token('u1', 'user'));
-        await page.getByRole('button', { name: 'Use' }).click();
+        await useCredential(page, await stack.token('u1', 'user'));
         await expect.poll(() => page.locator('#notice').innerText(), { timeout: LIVE_MS }).toMatch(/FORBIDDEN/);
         expect(await noState()).toBe(true);
         expect(await page.locator('.admin').first().isVisible()).toBe(false);
 
         // An API key (a service principal): the state, but no admin buttons.
-        await page.getByLabel('Admin token or API key').fill(API_KEY);
-        await page.getByRole('button', { name: 'Use' }).click();
+        await useCredential(page, API_KEY);
         await expect.poll(() => fieldText(page, 'auth', 'breaker'), { timeout: LIVE_MS }).toBe('CLOSED');
         expect(await fieldText(page, 'auth', 'sync')).toBe('in_sync');
         expect(await page.getByRole('button', { name: 'Reset the auth breaker' }).isVisible()).toBe(false);
@@ -301,8 +303,7 @@ describe('the /status page in a browser', () => {
 
         // An admin token: the state and the admin buttons.
         const admin = await stack.token('u2', 'admin');
-        await page.getByLabel('Admin token or API key').fill(admin);
-        await page.getByRole('button', { name: 'Use' }).click();
+        await useCredential(page, admin);
         await page.getByRole('button', { name: 'Reset the auth breaker' }).waitFor({ state: 'visible', timeout: LIVE_MS });
         expect(graphqlAuth).toContain(`Bearer ${admin}`);
         expect(page.url()).toBe(`${stack.url}/status`);

@@ -1,5 +1,5 @@
 import { createClient } from 'graphql-sse';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startStack, waitFor, type Stack } from '../support/stack.js';
 import { subscribeSse, type SseSubscription } from '../support/sse.js';
 
@@ -42,10 +42,12 @@ describe('serviceEvents over SSE (integration)', () => {
   afterAll(() => stack?.close());
   beforeEach(async () => {
     await stack.reset();
-    sub?.close();
     sub = await subscribeSse<Result>(`${stack.url}/graphql`, SUBSCRIPTION, { headers: { authorization: `Bearer ${admin}` } });
     expect(sub.status).toBe(200);
     expect(sub.headers.get('content-type')).toMatch(/^text\/event-stream/);
+  });
+  afterEach(() => {
+    sub?.close();
   });
 
   it('a failing backend opens its breaker: the subscriber sees CLOSED → OPEN; resetBreaker: OPEN → CLOSED', async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GatewayApp } from '../../src/app.js';
 import { subscribeSse } from '../support/sse.js';
-import { startReplica, startStack, waitFor, type Stack } from '../support/stack.js';
+import { sleep } from '../support/kit.js';
+import { startReplica, startStack, waitFor, type InProcessReplica, type Stack } from '../support/stack.js';
 import { redisRequired, TestRedis } from '../support/redis-server.js';
 
 const SUBSCRIPTION = 'subscription { serviceEvents { type service from to replica } }';
@@ -17,16 +17,15 @@ type Result = {
 (redisRequired ? describe : describe.skip)('serviceEvents across two replicas sharing Redis', () => {
   let redis: TestRedis;
   let one: Stack;
-  let two: GatewayApp;
-  let twoUrl: string;
+  let two: InProcessReplica;
 
   beforeAll(async () => {
     redis = await TestRedis.start();
     one = await startStack({ env: { REDIS_URL: redis.url, GATEWAY_REPLICA_ID: 'replica-1' }, logLevel: 'warn' });
-    ({ app: two, url: twoUrl } = await startReplica(one.backends.urls, { REDIS_URL: redis.url, GATEWAY_REPLICA_ID: 'replica-2' }));
+    two = await startReplica(one.backends.urls, { REDIS_URL: redis.url, GATEWAY_REPLICA_ID: 'replica-2' });
   });
   afterAll(async () => {
-    await two?.close();
+    await two?.app.close();
     await one?.close();
     await redis?.stop();
   });
@@ -36,23 +35,18 @@ type Result = {
     const sub = await subscribeSse<Result>(`${one.url}/graphql`, SUBSCRIPTION, { headers: { authorization: `Bearer ${admin}` } });
     expect(sub.status).toBe(200);
     // Replica 1 listens on Redis once its SUBSCRIBE is acknowledged.
-    await waitFor(() => Number(redis.cli('PUBSUB', 'NUMSUB', 'gw:events:service-events').split('\n')[1]) >= 1, 10_000);
+    await waitFor(() => redis.subscribers('gw:events:service-events') >= 1, 10_000);
 
-    const post = (query: string) =>
-      fetch(`${twoUrl}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },
-        body: JSON.stringify({ query }),
-      }).then((r) => r.json() as Promise<{ errors?: unknown }>);
-    expect((await post('mutation { openBreaker(service: "comment") { name } }')).errors).toBeUndefined();
+    const onTwo = async (query: string) => (await two.graphql(query, undefined, { token: admin })).body;
+    expect((await onTwo('mutation { openBreaker(service: "comment") { name } }')).errors).toBeUndefined();
     const opened = await sub.next((r) => r.data?.serviceEvents.type === 'breaker');
     expect(opened.data!.serviceEvents).toEqual({ type: 'breaker', service: 'comment', from: 'CLOSED', to: 'OPEN', replica: 'replica-2' });
     // Breakers stay per replica: replica 1's own comment breaker did not move.
     expect(one.app.services.upstreams.clients.comment.breaker.state).toBe('CLOSED');
 
-    expect((await post('mutation { clearCache(service: "nps") }')).errors).toBeUndefined();
+    expect((await onTwo('mutation { clearCache(service: "nps") }')).errors).toBeUndefined();
     await sub.next((r) => r.data?.serviceEvents.type === 'cache');
-    await new Promise((r) => setTimeout(r, 300)); // a duplicate would have arrived by now
+    await sleep(300); // a duplicate would have arrived by now
     expect(sub.results.map((r) => `${r.data?.serviceEvents.type}@${r.data?.serviceEvents.replica}`)).toEqual([
       'breaker@replica-2',
       'cache@replica-2',

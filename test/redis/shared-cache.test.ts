@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GatewayApp } from '../../src/app.js';
 import { DashboardDocument } from '../generated/graphql.js';
-import { mintToken, startReplica, startStack, TEST_JWT_SECRET, waitFor, type Stack } from '../support/stack.js';
+import { mintToken, startReplica, startStack, TEST_JWT_SECRET, waitFor, type InProcessReplica, type Stack } from '../support/stack.js';
 
 // Skipped where no Redis is configured; with REQUIRE_REDIS=1 it runs (default URL below) and an
 // unreachable Redis fails it instead of skipping.
@@ -19,25 +17,21 @@ suite(title, () => {
   // nothing another run (or another test file) left in Redis can answer for these.
   const version = `1.0.0-shared.${randomUUID().slice(0, 8)}`;
   let a: Stack;
-  let b: GatewayApp;
-  let bUrl: string;
+  let b: InProcessReplica;
 
   beforeAll(async () => {
     a = await startStack({ env: { REDIS_URL: redisUrl! }, backends: { version } });
-    ({ app: b, url: bUrl } = await startReplica(a.backends.urls, { REDIS_URL: redisUrl! }));
+    b = await startReplica(a.backends.urls, { REDIS_URL: redisUrl! });
   });
   afterAll(async () => {
-    await b?.close();
+    await b?.app.close();
     await a?.close();
   });
 
-  async function dashboardFrom(url: string, userId: string, token: string) {
-    const res = await fetch(`${url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query: print(DashboardDocument), variables: { userId } }),
-    });
-    return (await res.json()) as {
+  /** The dashboard of `userId` as `gateway` answers it (the response body). */
+  async function dashboardFrom(gateway: Pick<Stack, 'graphql'>, userId: string, token: string) {
+    const res = await gateway.graphql(DashboardDocument, { userId }, { token });
+    return res.body as {
       data?: { userDashboard: { user: { id: string }; degraded: string[] } & Record<string, unknown> };
       errors?: unknown[];
     };
@@ -45,28 +39,28 @@ suite(title, () => {
 
   it('both instances use Redis', () => {
     expect(a.app.services.upstreams.cache.stats.backend).toBe('redis');
-    expect(b.services.upstreams.cache.stats.backend).toBe('redis');
+    expect(b.app.services.upstreams.cache.stats.backend).toBe('redis');
   });
 
   it('the second instance answers a dashboard the first one cached without reaching any backend', async () => {
     const admin = await mintToken(TEST_JWT_SECRET, 'u2', 'admin');
     // A replica learns each service's version from its first answer (or its sync monitor's
     // first poll); until then it cannot know which entries are current. Warm B up on another user.
-    const warmup = await dashboardFrom(bUrl, 'u3', admin);
+    const warmup = await dashboardFrom(b, 'u3', admin);
     expect(warmup.errors).toBeUndefined();
-    for (const s of ['auth', 'comment', 'industry', 'nps'] as const) expect(b.services.upstreams.versions.get(s)).toBe(version);
+    for (const s of ['auth', 'comment', 'industry', 'nps'] as const) expect(b.app.services.upstreams.versions.get(s)).toBe(version);
 
-    a.backends.all.forEach((s) => s.requests.clear());
-    const first = await dashboardFrom(a.url, 'u1', admin);
+    a.clearBackendLog();
+    const first = await dashboardFrom(a, 'u1', admin);
     expect(first.errors).toBeUndefined();
     expect(a.backendRequests()).toBeGreaterThanOrEqual(4);
 
-    a.backends.all.forEach((s) => s.requests.clear());
-    const hitsBefore = b.services.upstreams.cache.stats.hits;
-    const second = await dashboardFrom(bUrl, 'u1', admin);
+    a.clearBackendLog();
+    const hitsBefore = b.app.services.upstreams.cache.stats.hits;
+    const second = await dashboardFrom(b, 'u1', admin);
     expect(second.errors).toBeUndefined();
     expect(a.backendRequests()).toBe(0);
-    expect(b.services.upstreams.cache.stats.hits).toBeGreaterThan(hitsBefore);
+    expect(b.app.services.upstreams.cache.stats.hits).toBeGreaterThan(hitsBefore);
     const { generatedAt: _x, ...fromA } = first.data!.userDashboard;
     const { generatedAt: _y, ...fromB } = second.data!.userDashboard;
     expect(fromB).toEqual(fromA);
@@ -74,60 +68,57 @@ suite(title, () => {
 
   it('entries the first instance cached for single reads serve the second too', async () => {
     const admin = await mintToken(TEST_JWT_SECRET, 'u2', 'admin');
-    const q = (url: string) =>
-      fetch(`${url}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },
-        body: JSON.stringify({ query: 'query { users(ids: ["u11", "u12"]) { id name comments(limit: 2) { id } } }' }),
-      }).then((r) => r.json() as Promise<{ data?: unknown; errors?: unknown }>);
-    a.backends.all.forEach((s) => s.requests.clear());
-    const fromA = await q(a.url);
+    const q = async (gateway: Pick<Stack, 'graphql'>) =>
+      (await gateway.graphql('query { users(ids: ["u11", "u12"]) { id name comments(limit: 2) { id } } }', undefined, { token: admin }))
+        .body;
+    a.clearBackendLog();
+    const fromA = await q(a);
     expect(a.backendRequests()).toBe(2); // users + comments
-    a.backends.all.forEach((s) => s.requests.clear());
-    const fromB = await q(bUrl);
+    a.clearBackendLog();
+    const fromB = await q(b);
     expect(fromB).toEqual(fromA);
     expect(a.backendRequests()).toBe(0);
   });
 
   it('a response one instance kept is answered whole by the other, until either clears the cache', async () => {
     const admin = await mintToken(TEST_JWT_SECRET, 'u2', 'admin');
-    const first = await dashboardFrom(a.url, 'u7', admin);
+    const first = await dashboardFrom(a, 'u7', admin);
     expect(first.errors).toBeUndefined();
-    a.backends.all.forEach((s) => s.requests.clear());
-    const hits = b.services.metrics!.requests.responseCache.hits;
-    const second = await dashboardFrom(bUrl, 'u7', admin);
+    a.clearBackendLog();
+    const hits = b.app.services.metrics!.requests.responseCache.hits;
+    const second = await dashboardFrom(b, 'u7', admin);
     // The very response A sent, generatedAt included, from Redis.
     expect(second).toEqual(first);
-    expect(b.services.metrics!.requests.responseCache.hits).toBe(hits + 1);
+    expect(b.app.services.metrics!.requests.responseCache.hits).toBe(hits + 1);
     expect(a.backendRequests()).toBe(0);
 
-    const cleared = await fetch(`${bUrl}/api/gateway/cache`, { method: 'DELETE', headers: { authorization: `Bearer ${admin}` } });
+    const cleared = await fetch(`${b.url}/api/gateway/cache`, { method: 'DELETE', headers: { authorization: `Bearer ${admin}` } });
     expect(cleared.status).toBe(200);
-    const third = await dashboardFrom(a.url, 'u7', admin);
+    const third = await dashboardFrom(a, 'u7', admin);
     expect(third.data!.userDashboard.generatedAt).not.toBe(first.data!.userDashboard.generatedAt);
     expect(a.backendRequests()).toBeGreaterThanOrEqual(4);
   });
 
   it('a cold replica with sync monitoring (the default) learns the versions at start and reads what the first cached', async () => {
     const admin = await mintToken(TEST_JWT_SECRET, 'u2', 'admin');
-    const first = await dashboardFrom(a.url, 'u5', admin);
+    const first = await dashboardFrom(a, 'u5', admin);
     expect(first.errors).toBeUndefined();
 
     // Sync monitoring on: its checks are what report the versions the cold replica keys by.
-    const { app: cold, url: coldUrl } = await startReplica(a.backends.urls, {
+    const cold = await startReplica(a.backends.urls, {
       FEATURE_SYNC_MONITORING: 'true',
       SHARED_KNOWLEDGE_VERSION: version,
       REDIS_URL: redisUrl!,
     });
     try {
       await waitFor(
-        () => (['auth', 'comment', 'industry', 'nps'] as const).every((s) => cold.services.upstreams.versions.get(s) === version),
+        () => (['auth', 'comment', 'industry', 'nps'] as const).every((s) => cold.app.services.upstreams.versions.get(s) === version),
         10_000,
         20,
         'the sync monitor reporting the versions',
       );
-      a.backends.all.forEach((s) => s.requests.clear());
-      const second = await dashboardFrom(coldUrl, 'u5', admin);
+      a.clearBackendLog();
+      const second = await dashboardFrom(cold, 'u5', admin);
       expect(second.errors).toBeUndefined();
       // Health checks may go on in the background; no data route is asked.
       const dataCalls = a.backends.all
@@ -136,7 +127,7 @@ suite(title, () => {
       expect(dataCalls.map((r) => r.path)).toEqual([]);
       expect(second.data!.userDashboard.user.id).toBe('u5');
     } finally {
-      await cold.close();
+      await cold.app.close();
     }
   });
 });

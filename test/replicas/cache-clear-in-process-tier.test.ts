@@ -36,7 +36,7 @@ import { startReplica, startStack, waitFor, type Stack } from '../support/stack.
     const dashboard = () => a.graphql(DashboardDocument, { userId: 'u3' }, { token: admin });
 
     expect((await dashboard()).body.errors).toBeUndefined();
-    a.backends.all.forEach((s) => s.requests.clear());
+    a.clearBackendLog();
     expect((await dashboard()).body.errors).toBeUndefined();
     expect(a.backendRequests()).toBe(0); // answered from A's in-process tier
 
@@ -45,7 +45,7 @@ import { startReplica, startStack, waitFor, type Stack } from '../support/stack.
     const clearedAt = Date.now();
     await waitFor(
       async () => {
-        a.backends.all.forEach((s) => s.requests.clear());
+        a.clearBackendLog();
         await dashboard();
         return a.backendRequests() >= 4;
       },

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DashboardDocument } from '../generated/graphql.js';
-import { waitFor } from '../support/kit.js';
+import { sleep, waitFor } from '../support/kit.js';
 import { redisRequired, TestRedis } from '../support/redis-server.js';
 import { startReplicas, type Replica, type Replicas } from '../support/replicas.js';
 
@@ -12,7 +12,6 @@ import { startReplicas, type Replica, type Replicas } from '../support/replicas.
  * in turn. Needs the redis-server binary (REQUIRE_REDIS=1 fails instead of skipping without it).
  */
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
-const DASHBOARD = DashboardDocument;
 
 /** How many of a replica's waits on Redis took over 100 and over 250 ms (one scrape). */
 async function waitsOver250(x: Replica): Promise<{ waits: number; over100: number; over250: number }> {
@@ -90,7 +89,7 @@ async function startWebhookReceiver(): Promise<{ url: string; events: Array<Reco
       await waitFor(async () => (await x.metric('gateway_redis_up')) === 1, 10_000, 100, `${x.id} on Redis`);
     }
     cluster.clearBackendLog();
-    const first = await r[0]!.graphql(DASHBOARD, { userId: 'u1' }, admin);
+    const first = await r[0]!.graphql(DashboardDocument, { userId: 'u1' }, admin);
     expect(first.body.errors).toBeUndefined();
     expect(cluster.backendRequests()).toBeGreaterThanOrEqual(4);
 
@@ -98,14 +97,14 @@ async function startWebhookReceiver(): Promise<{ url: string; events: Array<Reco
     cluster.clearBackendLog();
     for (const x of [r[1]!, r[2]!]) {
       const hits = (await x.metric('gateway_graphql_response_cache_total{result="hit"}')) ?? 0;
-      expect(await x.graphql(DASHBOARD, { userId: 'u1' }, admin)).toEqual(first);
+      expect(await x.graphql(DashboardDocument, { userId: 'u1' }, admin)).toEqual(first);
       expect(await x.metric('gateway_graphql_response_cache_total{result="hit"}')).toBe(hits + 1);
     }
     expect(cluster.backendRequests()).toBe(0);
 
     // Dashboard parts and entities: another caller (no whole-response hit) is answered from the entries r1 cached.
     const other = await cluster.token('replicas-other', 'admin');
-    const fromR2 = await r[1]!.graphql(DASHBOARD, { userId: 'u1' }, other);
+    const fromR2 = await r[1]!.graphql(DashboardDocument, { userId: 'u1' }, other);
     const { generatedAt: _a, ...a } = first.body.data!.userDashboard!;
     const { generatedAt: _b, ...b } = fromR2.body.data!.userDashboard!;
     expect(b).toEqual(a);
@@ -141,9 +140,9 @@ async function startWebhookReceiver(): Promise<{ url: string; events: Array<Reco
 
   it('a cache clear on one replica is in effect on every replica within one second', async () => {
     const user = await cluster.token('replicas-clear', 'admin');
-    await r[0]!.graphql(DASHBOARD, { userId: 'u5' }, user);
+    await r[0]!.graphql(DashboardDocument, { userId: 'u5' }, user);
     cluster.clearBackendLog();
-    await r[1]!.graphql(DASHBOARD, { userId: 'u5' }, user);
+    await r[1]!.graphql(DashboardDocument, { userId: 'u5' }, user);
     expect(cluster.backendRequests()).toBe(0);
 
     const cleared = await fetch(`${r[2]!.url}/api/gateway/cache?service=comment`, {
@@ -156,7 +155,7 @@ async function startWebhookReceiver(): Promise<{ url: string; events: Array<Reco
     // On every replica: the comment part is fetched again (one comment call each at most), whole responses are gone.
     for (const x of r) {
       cluster.clearBackendLog();
-      const res = await x.graphql(DASHBOARD, { userId: 'u5' }, user);
+      const res = await x.graphql(DashboardDocument, { userId: 'u5' }, user);
       expect(res.body.errors).toBeUndefined();
       expect(cluster.backendRequests('comment'), x.id).toBeGreaterThanOrEqual(x === r[0] ? 1 : 0);
       if (x === r[0]) expect(cluster.backendRequests('auth')).toBe(0); // only the comment part was cleared
@@ -167,7 +166,7 @@ async function startWebhookReceiver(): Promise<{ url: string; events: Array<Reco
     expect(gql.body.data).toEqual({ clearCache: expect.any(Number) });
     expect(gql.body.extensions?.cacheClear).toMatchObject({ shared: 'cleared' });
     cluster.clearBackendLog();
-    await r[1]!.graphql(DASHBOARD, { userId: 'u5' }, user);
+    await r[1]!.graphql(DashboardDocument, { userId: 'u5' }, user);
     expect(cluster.backendRequests()).toBeGreaterThanOrEqual(4);
   });
 
@@ -183,13 +182,13 @@ async function startWebhookReceiver(): Promise<{ url: string; events: Array<Reco
       ).syncStatus.services.find((s) => s.name === 'nps')?.state;
     for (const x of r) await waitFor(async () => (await stateOn(x)) === 'out_of_sync', 15_000, 100, `${x.id} sees nps out_of_sync`);
     // Every replica has seen the transition; a second delivery would arrive well within this.
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await sleep(1500);
     expect(alertsOf('out_of_sync')).toHaveLength(1);
     for (const x of r) expect(x.logs('sync state changed').filter((l) => l.service === 'nps')).toHaveLength(1);
 
     cluster.backends.nps.faults.set({ version });
     for (const x of r) await waitFor(async () => (await stateOn(x)) === 'in_sync', 15_000, 100, `${x.id} sees nps in_sync`);
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await sleep(1500);
     expect(alertsOf('in_sync')).toHaveLength(1);
   });
 
@@ -205,10 +204,12 @@ async function startWebhookReceiver(): Promise<{ url: string; events: Array<Reco
         const i = n++;
         const x = r[i % 3]!;
         const started = performance.now();
-        const res = await x.graphql(DASHBOARD, { userId: `u${(i % 20) + 1}` }, tokens[i % tokens.length]!).catch((err: unknown) => ({
-          status: 0,
-          body: { errors: [{ message: String(err) }], data: undefined },
-        }));
+        const res = await x
+          .graphql(DashboardDocument, { userId: `u${(i % 20) + 1}` }, tokens[i % tokens.length]!)
+          .catch((err: unknown) => ({
+            status: 0,
+            body: { errors: [{ message: String(err) }], data: undefined },
+          }));
         latencies.push({ ms: performance.now() - started, phase });
         const dash = (res.body.data as { userDashboard?: { degraded: string[] } } | undefined)?.userDashboard;
         if (res.status !== 200 || res.body.errors || !dash || dash.degraded.length > 0)
@@ -216,7 +217,6 @@ async function startWebhookReceiver(): Promise<{ url: string; events: Array<Reco
       }
     };
     const load = Promise.all(Array.from({ length: 6 }, worker));
-    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
     await sleep(1500);
 
     const overBefore = await Promise.all(r.map((x) => waitsOver250(x)));
@@ -294,9 +294,9 @@ async function startWebhookReceiver(): Promise<{ url: string; events: Array<Reco
     // Redis answer slower than the bound on this busy machine may send one request to the services).
     const user = await cluster.token('after-redis', 'admin');
     const sharedAgain = async (userId: string) => {
-      await r[0]!.graphql(DASHBOARD, { userId }, user);
+      await r[0]!.graphql(DashboardDocument, { userId }, user);
       cluster.clearBackendLog();
-      await r[1]!.graphql(DASHBOARD, { userId }, user);
+      await r[1]!.graphql(DashboardDocument, { userId }, user);
       return cluster.backendRequests() === 0;
     };
     const tries = [];

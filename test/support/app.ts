@@ -4,12 +4,20 @@
  * services in memory (memory-backends.ts). No port is bound and no socket opened. Pools,
  * timeouts, resets, faults, signing and streaming stay on the loopback stack (stack.ts).
  */
-import { print } from 'graphql';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { createGatewayApp, type GatewayApp, type GatewayAppOptions } from '../../src/app.js';
 import { Upstreams, type UpstreamsOptions } from '../../src/upstreams/index.js';
 import { memoryBackends, MEMORY_URLS, type MemoryBackends } from './memory-backends.js';
-import { countBackendRequests, LogCapture, resetGateway, TEST_JWT_SECRET, testGatewayConfig, type Stack } from './stack.js';
+import {
+  clearBackendLog,
+  countBackendRequests,
+  graphqlBody,
+  LogCapture,
+  resetGateway,
+  TEST_JWT_SECRET,
+  testGatewayConfig,
+  type Stack,
+} from './stack.js';
 import { mintToken, type ManualClock } from './kit.js';
 
 export interface AppOptions {
@@ -33,6 +41,7 @@ export interface FastApp {
   /** Between tests: services back to their seed, caches emptied, breakers closed. */
   reset(): Promise<void>;
   backendRequests(service?: keyof typeof MEMORY_URLS, path?: string): number;
+  clearBackendLog(): void;
   close(): Promise<void>;
 }
 
@@ -69,7 +78,7 @@ export async function startApp(opts: AppOptions = {}): Promise<FastApp> {
         method: 'POST',
         url: '/graphql',
         headers: { 'content-type': 'application/json', ...(o.token ? { authorization: `Bearer ${o.token}` } : {}), ...o.headers },
-        payload: JSON.stringify({ query: typeof query === 'string' ? query : print(query), variables }),
+        payload: graphqlBody(query, variables),
       });
       const headers = new Headers();
       for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : String(v));
@@ -77,6 +86,7 @@ export async function startApp(opts: AppOptions = {}): Promise<FastApp> {
     },
     reset: () => resetGateway(app, backends),
     backendRequests: (service, path) => countBackendRequests(backends, service, path),
+    clearBackendLog: () => clearBackendLog(backends),
     close: () => app.close(),
   };
 }

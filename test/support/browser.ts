@@ -2,11 +2,13 @@
  * Debian's Chromium, driven by playwright-core, for the browser tests (GraphiQL, /status).
  * `.ci/run` installs it when missing: these tests must run, never skip.
  */
-import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { existsSync, mkdirSync } from 'node:fs';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 
-export const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM = '/usr/bin/chromium';
+/** Where the browser tests leave their screenshots. */
+const SCREENSHOT_DIR = 'test-results';
 
 /** Launches headless Chromium without the background work a test does not want (updates, sync, networking). */
 export function launchChromium(): Promise<Browser> {
@@ -22,4 +24,10 @@ export function launchChromium(): Promise<Browser> {
       '--no-first-run',
     ],
   });
+}
+
+/** Saves a screenshot of `page` as test-results/`name`.png (the whole page unless `fullPage: false`). */
+export async function screenshot(page: Page, name: string, { fullPage = true }: { fullPage?: boolean } = {}): Promise<void> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  await page.screenshot({ path: `${SCREENSHOT_DIR}/${name}.png`, fullPage });
 }

@@ -1,7 +1,7 @@
 /**
  * The few helpers the tests, the benchmark (`bench/`) and the demo (`scripts/demo.ts`) all
- * need: a token, a poll-until, and the environment that points a gateway at four backends.
- * Free of vitest and of `src/`, so that scripts can import it too.
+ * need: a token, a poll-until (and a plain sleep), and the environment that points a gateway at
+ * four backends. Free of vitest and of `src/`, so that scripts can import it too.
  */
 import { SignJWT } from 'jose';
 
@@ -17,6 +17,11 @@ export function mintToken(secret: string, sub: string, role: string, expiresIn =
     .sign(new TextEncoder().encode(secret));
 }
 
+/** Resolves after `ms` milliseconds (where a test must let time pass: to see that nothing more arrives, or to outwait a timeout). */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
 /** Polls `check` every `intervalMs` until it holds; rejects after `timeoutMs` (keep it generous: the machine is shared). */
 export async function waitFor(
   check: () => boolean | Promise<boolean>,
@@ -27,7 +32,7 @@ export async function waitFor(
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`${what} not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, intervalMs));
+    await sleep(intervalMs);
   }
 }
 

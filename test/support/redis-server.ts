@@ -3,7 +3,7 @@ import { freePort } from '../../bench/free-port.js';
 import { waitFor } from './kit.js';
 
 /** Whether a `redis-server` binary is on the PATH (CI installs one; REQUIRE_REDIS=1 makes its absence a failure). */
-export const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0;
+const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0;
 export const redisRequired = hasRedisServer || process.env.REQUIRE_REDIS === '1';
 
 /** A throwaway redis-server on a loopback port, which a test may stop and start again on the same port. */
@@ -46,6 +46,11 @@ export class TestRedis {
     const exited = new Promise((resolve) => proc.once('exit', resolve));
     proc.kill('SIGKILL');
     await exited;
+  }
+
+  /** How many clients are subscribed to `channel` (PUBSUB NUMSUB): a subscriber listens once its SUBSCRIBE is acknowledged. */
+  subscribers(channel: string): number {
+    return Number(this.cli('PUBSUB', 'NUMSUB', channel).split('\n')[1]);
   }
 
   /** Runs one redis-cli command against this server (tests inspect keys this way). */

@@ -1,10 +1,19 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { print } from 'graphql';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { startBackends, STATUS_PATH, type ReferenceBackends } from '../../reference-backends/index.js';
 import { waitFor } from './kit.js';
-import { gatewayEnv, mintToken, TEST_JWT_SECRET, TEST_SIGNING_SECRET } from './stack.js';
+import { linesWithMsg } from './log-capture.js';
+import {
+  clearBackendLog,
+  countBackendRequests,
+  gatewayEnv,
+  mintToken,
+  postGraphql,
+  TEST_JWT_SECRET,
+  TEST_SIGNING_SECRET,
+  type GraphqlResponse,
+} from './stack.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -46,8 +55,9 @@ export class Replica {
     return this.#url !== undefined;
   }
 
+  /** Its log lines with this message (as `LogCapture.find`). */
   logs(msg: string | RegExp): Array<Record<string, unknown>> {
-    return this.lines.filter((l) => (typeof msg === 'string' ? l.msg === msg : msg.test(String(l.msg))));
+    return linesWithMsg(this.lines, msg);
   }
 
   /** One value of `/metrics` (the first sample of `name`, labels given as they print). */
@@ -64,25 +74,16 @@ export class Replica {
     });
   }
 
+  /** POSTs a GraphQL operation with `token` (an empty query: by its persisted-query hash in `extensions` alone). */
   async graphql<R = Record<string, unknown>, V extends Record<string, unknown> = Record<string, unknown>>(
     query: string | TypedDocumentNode<R, V>,
     variables: V | undefined,
     token: string,
     extensions?: Record<string, unknown>,
-  ): Promise<{
-    status: number;
-    body: {
-      data?: R | null;
-      errors?: Array<{ message: string; extensions?: Record<string, unknown> }>;
-      extensions?: Record<string, unknown>;
-    };
-  }> {
-    const res = await fetch(`${this.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ ...(query === '' ? {} : { query: typeof query === 'string' ? query : print(query) }), variables, extensions }),
-    });
-    return { status: res.status, body: (await res.json()) as never };
+  ): Promise<Pick<GraphqlResponse<R>, 'status' | 'body'>> {
+    // Status and body only: tests compare whole answers of different replicas (headers differ).
+    const { status, body } = await postGraphql(this.url, query, variables, { token, extensions });
+    return { status, body };
   }
 }
 
@@ -166,12 +167,8 @@ export async function startReplicas(opts: ReplicasOptions): Promise<Replicas> {
     backends,
     replicas,
     token: (sub, role = 'user') => mintToken(TEST_JWT_SECRET, sub, role),
-    backendRequests: (service) =>
-      (service ? [backends[service]] : backends.all).reduce(
-        (n, s) => n + s.requests.count((req) => req.path !== '/health' && req.path !== STATUS_PATH),
-        0,
-      ),
-    clearBackendLog: () => backends.all.forEach((s) => s.requests.clear()),
+    backendRequests: (service) => countBackendRequests(backends, service, (req) => req.path !== '/health' && req.path !== STATUS_PATH),
+    clearBackendLog: () => clearBackendLog(backends),
     close,
   };
 }

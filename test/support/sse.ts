@@ -7,6 +7,24 @@ export interface SseMessage {
   data: string;
 }
 
+/**
+ * Splits the first complete frame (the text up to a blank line) off `buffer` and parses it: its
+ * `event` ('message' when it names none, ':' for a comment such as a keep-alive) and its `data`
+ * lines joined. Undefined while no frame is complete.
+ */
+export function takeSseFrame(buffer: string): { frame: SseMessage; rest: string } | undefined {
+  const end = buffer.indexOf('\n\n');
+  if (end === -1) return undefined;
+  let event = 'message';
+  const data: string[] = [];
+  for (const line of buffer.slice(0, end).split('\n')) {
+    if (line.startsWith(':')) event = ':';
+    else if (line.startsWith('event:')) event = line.slice(6).trim();
+    else if (line.startsWith('data:')) data.push(line.slice(5).trimStart());
+  }
+  return { frame: { event, data: data.join('\n') }, rest: buffer.slice(end + 2) };
+}
+
 export interface SseSubscription<T> {
   /** The HTTP status and headers of the stream's answer. */
   readonly status: number;
@@ -42,29 +60,24 @@ export async function subscribeSse<T = { data?: unknown; errors?: Array<{ messag
   const notify = () => {
     for (const w of [...waiters]) w();
   };
+  // Set (and the waiters told) once the stream is over, however it ended.
+  let done = false;
   const ended = (async () => {
-    if (!res.body) return;
-    const decoder = new TextDecoder();
-    let buffer = '';
     try {
+      if (!res.body) return;
+      const decoder = new TextDecoder();
+      let buffer = '';
       const reader = res.body.getReader();
       for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return;
+        const { value, done: eof } = await reader.read();
+        if (eof) return;
         buffer += decoder.decode(value, { stream: true });
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) !== -1) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          let event = 'message';
-          const data: string[] = [];
-          for (const line of block.split('\n')) {
-            if (line.startsWith(':')) event = ':';
-            else if (line.startsWith('event:')) event = line.slice(6).trim();
-            else if (line.startsWith('data:')) data.push(line.slice(5).trimStart());
-          }
-          messages.push({ event, data: data.join('\n') });
-          if (event === 'next') results.push(JSON.parse(data.join('\n')) as T);
+        let taken: ReturnType<typeof takeSseFrame>;
+        while ((taken = takeSseFrame(buffer))) {
+          buffer = taken.rest;
+          const { event, data } = taken.frame;
+          messages.push(taken.frame);
+          if (event === 'next') results.push(JSON.parse(data) as T);
           notify();
           if (event === 'complete') return;
         }
@@ -72,14 +85,10 @@ export async function subscribeSse<T = { data?: unknown; errors?: Array<{ messag
     } catch {
       // aborted by close()
     } finally {
+      done = true;
       notify();
     }
   })();
-  let done = false;
-  void ended.then(() => {
-    done = true;
-    notify();
-  });
   return {
     status: res.status,
     headers: res.headers,

@@ -1,25 +1,13 @@
-import { pino } from 'pino';
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { RedisBreaker } from '../../../src/cache/index.js';
-import { waitFor } from '../../support/kit.js';
-
-function capture() {
-  const lines: Array<{ msg: string }> = [];
-  const stream = new Writable({
-    write: (chunk: Buffer, _enc, done) => {
-      lines.push(JSON.parse(chunk.toString()) as { msg: string });
-      done();
-    },
-  });
-  return { lines, logger: pino({ level: 'info' }, stream) };
-}
+import { sleep, waitFor } from '../../support/kit.js';
+import { LogCapture } from '../../support/log-capture.js';
 
 const never = () => new Promise<never>(() => undefined);
 
 describe('RedisBreaker', () => {
   it('answers from the fallback at once after the first failure, until a probe answers; one log line per transition', async () => {
-    const { lines, logger } = capture();
+    const { lines, logger } = new LogCapture('info');
     let redisAnswers = false;
     const breaker = new RedisBreaker({ logger, timeoutMs: 50, probeIntervalMs: 20, replica: 'r9' });
     breaker.register(async () => {
@@ -53,7 +41,7 @@ describe('RedisBreaker', () => {
     expect(tried).toBe(false);
     breaker.trip(new Error('again')); // already open: no second line
 
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
     expect(breaker.up).toBe(false); // the probe fails while Redis does not answer
     redisAnswers = true;
     await waitFor(() => breaker.up, 2000);
@@ -64,7 +52,7 @@ describe('RedisBreaker', () => {
       ),
     ).toBe('redis');
     expect(changes).toEqual([false, true]);
-    expect(lines.map((l) => l.msg.split(':')[0])).toEqual(['redis down', 'redis back']);
+    expect(lines.map((l) => String(l.msg).split(':')[0])).toEqual(['redis down', 'redis back']);
     expect(lines[0]).toMatchObject({ replica: 'r9' });
     breaker.close();
   });
